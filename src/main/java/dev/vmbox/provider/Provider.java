@@ -5,10 +5,5 @@ package dev.vmbox.provider;
  * drives its program's CLI through {@link dev.vmbox.exec.CommandRunner}, builds argv without side
  * effects, and parses output (and classifies errors) in its own class.
  */
-public interface Provider {
-    /** "libvirt", "lima" or "multipass". */
-    String id();
-
-    /** Is this provider installed and working here? Never throws; reports why not, with a hint. */
-    Availability probe();
+public interface Provider extends ProviderProbe {
 }
