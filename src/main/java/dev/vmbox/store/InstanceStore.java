@@ -54,7 +54,7 @@ public final class InstanceStore {
     }
 
     public Path dir(String name) {
-        return home.instanceDir(Names.requireInstanceName(name));
+        return home.instanceDir(Names.instanceName(name));
     }
 
     public boolean exists(String name) {
@@ -122,7 +122,7 @@ public final class InstanceStore {
                 throw corrupt(rec, "it lacks the name or provider field", null);
             }
             if (!r.name().equals(name)) {
-                throw corrupt(rec, "it names instance '" + Names.printable(r.name()) + "', not '" + name + "'", null);
+                throw corrupt(rec, "it names instance " + Names.forMessage(r.name()) + ", not '" + name + "'", null);
             }
             if (r.schema() > InstanceRecord.SCHEMA) {
                 throw new VmboxException(ExitCode.FAILED, "record " + rec + " was written by a newer vmbox (format "

@@ -1,0 +1,95 @@
+package dev.vmbox.cloudinit;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Composes a guest's cloud-config: the fragments of {@code cloud-init/} in a fixed order (base, the
+ * runtime, the egress policy, the GPU), then what vmbox adds from the {@link GuestSpec}. Everything
+ * vmbox adds is a typed value (a user record, a key string, an integer in a systemd drop-in, JSON made
+ * by Jackson); only validated names ever appear inside generated file content.
+ */
+public final class CloudInitComposer {
+    static final String SIZING_DROP_IN = "/etc/systemd/system/vmbox-runtime.service.d/10-vmbox-sizing.conf";
+    static final String SSHD_USERS_DROP_IN = "/etc/ssh/sshd_config.d/01-vmbox-users.conf";
+
+    private CloudInitComposer() {
+    }
+
+    /** The fragments used for {@code spec}, in merge order, relative to {@code cloud-init/}. */
+    public static List<String> fragments(GuestSpec spec) {
+        List<String> list = new ArrayList<>();
+        list.add(Fragments.BASE);
+        list.add(spec.runtime().fragment());
+        list.add("egress/" + spec.egress().cliName() + ".yaml");
+        spec.gpu().fragment().ifPresent(list::add);
+        return List.copyOf(list);
+    }
+
+    /** The typed cloud-config for {@code spec}. */
+    public static UserData compose(GuestSpec spec) {
+        UserData data = UserData.empty();
+        for (String f : fragments(spec)) {
+            data = data.merge(Fragments.load(f), "cloud-init/" + f);
+        }
+        return data.merge(generated(spec), "vmbox's values for instance '" + spec.instanceName() + "'");
+    }
+
+    /** The user-data text for {@code spec}. */
+    public static String renderUserData(GuestSpec spec) {
+        return CloudInitRenderer.userData(compose(spec));
+    }
+
+    /** The meta-data text: {@code instanceId} (see {@link MetaData#freshInstanceId}) and the hostname. */
+    public static String renderMetaData(GuestSpec spec, String instanceId) {
+        return CloudInitRenderer.metaData(new MetaData(instanceId, spec.hostname()));
+    }
+
+    private static UserData generated(GuestSpec spec) {
+        String admin = spec.adminUser();
+        User adminUser = new User(admin, "vmbox admin", null, null, null, "/bin/bash", true,
+                "ALL=(ALL) NOPASSWD:ALL", null, List.of(spec.adminAuthorizedKey()));
+        Map<String, String> sshKeys = Map.of(
+                "ed25519_private", spec.hostKey().privateKeyOpenSsh(),
+                "ed25519_public", spec.hostKey().publicKey());
+        List<WriteFile> files = List.of(
+                WriteFile.root(SSHD_USERS_DROP_IN, "0644",
+                        "# vmbox: only the admin user may log in over SSH.\nAllowUsers " + admin + "\n"),
+                WriteFile.root(SIZING_DROP_IN, "0644", sizing(spec)),
+                WriteFile.root(GuestLayout.GUEST_INFO, "0644", CloudInitRenderer.json(GuestInfo.of(spec))));
+        List<List<String>> runcmd = List.of(
+                List.of("install", "-d", "-m", "0755", "-o", admin, "-g", admin, "/opt/vmbox", GuestLayout.RUNTIME_ROOT,
+                        "/var/lib/vmbox", GuestLayout.MODEL_STORE));
+        return new UserData(spec.hostname(), false, null, null, null, null, null, null, sshKeys, null, null, null,
+                List.of(adminUser), files, runcmd);
+    }
+
+    private static String sizing(GuestSpec spec) {
+        return "# vmbox: the runtime's address and limits, from the instance's sizing.\n"
+                + "[Service]\n"
+                + "Environment=" + spec.runtime().portEnvironment(spec.runtimePort()) + "\n"
+                + "MemoryMax=" + spec.runtimeMemoryMaxBytes() + "\n"
+                + "MemorySwapMax=0\n"
+                + "TasksMax=" + spec.tasksMax() + "\n";
+    }
+
+    /** The content of {@link GuestLayout#GUEST_INFO}: what the guest was made from. */
+    @JsonPropertyOrder({"format", "instance", "hostname", "runtime", "runtimePort", "egress", "gpu", "model"})
+    record GuestInfo(
+            @JsonProperty("format") int format,
+            @JsonProperty("instance") String instance,
+            @JsonProperty("hostname") String hostname,
+            @JsonProperty("runtime") String runtime,
+            @JsonProperty("runtimePort") int runtimePort,
+            @JsonProperty("egress") String egress,
+            @JsonProperty("gpu") String gpu,
+            @JsonProperty("model") String model) {
+        static GuestInfo of(GuestSpec s) {
+            return new GuestInfo(1, s.instanceName(), s.hostname(), s.runtime().cliName(), s.runtimePort(),
+                    s.egress().cliName(), s.gpu().name().toLowerCase(java.util.Locale.ROOT), s.modelRef());
+        }
+    }
+}
