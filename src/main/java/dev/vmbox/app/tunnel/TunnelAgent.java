@@ -1,0 +1,305 @@
+package dev.vmbox.app.tunnel;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.exec.BackgroundProcess;
+import dev.vmbox.exec.ExecutableNotFoundException;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.ssh.SshCommandLine;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The tunnel agent: keeps {@code settings.endpoint()} on the host connected to the runtime port in the guest,
+ * for as long as it runs. It drives the system OpenSSH client ({@code ssh -N -L}, argv from
+ * {@link SshCommandLine#forward}) because OpenSSH gives each forwarded connection its own channel window and
+ * buffers, so a client that stops reading never stalls the others (JSch's forwarder does; see
+ * docs/decisions/0001-tunnel-uses-openssh-client.md). When ssh exits (guest rebooted, sshd restarted,
+ * network gone, keepalive timeout) the agent starts it again after a backoff that doubles from
+ * {@code backoffMin} to {@code backoffMax} and resets once the tunnel was up.
+ *
+ * <p>Files in the state folder: {@code tunnel.pid} (pid and start time), {@code tunnel.log} (agent and ssh
+ * messages), {@code tunnel.state.json} ({@link TunnelState}), {@code tunnel.known_hosts} (the pinned key).
+ * A host-key mismatch ends the agent with a SECURITY failure: it never retries against a different key.
+ */
+public final class TunnelAgent {
+    static final String PID_FILE = "tunnel.pid";
+    static final String LOG_FILE = "tunnel.log";
+    static final String KNOWN_HOSTS = "tunnel.known_hosts";
+    static final String SETTINGS_FILE = "tunnel.settings.json";
+
+    private final TunnelSettings settings;
+    private final Path stateDir;
+    private final Executables executables;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile BackgroundProcess child;
+    private int restarts;
+    private String lastError;
+
+    public TunnelAgent(TunnelSettings settings, Path stateDir, Executables executables) {
+        this.settings = settings;
+        this.stateDir = stateDir;
+        this.executables = executables;
+    }
+
+    /**
+     * Runs the agent in this process until SIGTERM/SIGINT (a shutdown hook stops it cleanly: ssh ended, pid
+     * file removed, state STOPPED). This is what {@code vmbox tunnel run NAME} calls in the detached process.
+     */
+    public static void runForeground(TunnelSettings settings, Path stateDir, Executables executables) {
+        TunnelAgent agent = new TunnelAgent(settings, stateDir, executables);
+        Thread hook = new Thread(() -> {
+            agent.requestStop();
+            agent.awaitFinished(Duration.ofSeconds(10));
+        }, "tunnel-agent-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            agent.run();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
+            }
+        }
+    }
+
+    /** Asks a running agent to stop; {@link #run} returns soon after. */
+    public void requestStop() {
+        stop.countDown();
+    }
+
+    public boolean awaitFinished(Duration timeout) {
+        try {
+            return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Runs until {@link #requestStop()}. Throws (after recording phase FAILED) when the tunnel cannot start
+     * at all (bad settings, endpoint taken, another agent running, ssh missing) or the guest presents a
+     * host key other than the pinned one.
+     */
+    public void run() {
+        try {
+            Files.createDirectories(stateDir);
+            runChecked();
+        } catch (VmboxException e) {
+            fail(e);
+            throw e;
+        } catch (IOException e) {
+            VmboxException v = new VmboxException(ExitCode.FAILED, "tunnel agent for '" + settings.name()
+                    + "' cannot write its state in " + stateDir + ": " + e.getMessage(), "check the folder's permissions", e);
+            fail(v);
+            throw v;
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private void runChecked() throws IOException {
+        settings.validate();
+        settings.exposureWarning().ifPresent(w -> log("WARNING: " + w));
+        TunnelControl.runningAgentPid(stateDir).ifPresent(pid -> {
+            if (pid != ProcessHandle.current().pid()) {
+                throw new VmboxException(ExitCode.FAILED, "a tunnel agent for '" + settings.name() + "' is already running (pid "
+                        + pid + ")", "stop it first: vmbox tunnel stop " + settings.name());
+            }
+        });
+        checkEndpointFree(settings);
+        ProcessHandle self = ProcessHandle.current();
+        Files.writeString(stateDir.resolve(PID_FILE), self.pid() + " "
+                + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n");
+        Path knownHosts = stateDir.resolve(KNOWN_HOSTS);
+        settings.target().hostKey().writeKnownHosts(knownHosts);
+        List<String> argv = SshCommandLine.forward(settings.target(), knownHosts, settings.ssh(), settings.sshBind(),
+                settings.remoteHost(), settings.remotePort());
+        log("starting tunnel " + settings.endpoint() + " -> " + settings.remoteHost() + ":" + settings.remotePort()
+                + " in '" + settings.name() + "' via " + settings.target().display() + " (host key "
+                + settings.target().hostKey().fingerprint() + ")");
+        long backoff = settings.backoffMin().toMillis();
+        try {
+            while (!stopRequested()) {
+                phase(TunnelState.Phase.CONNECTING, 0);
+                long logOffset = logSize();
+                BackgroundProcess ssh;
+                try {
+                    ssh = BackgroundProcess.start(argv, Map.of(), stateDir.resolve(LOG_FILE), executables);
+                } catch (ExecutableNotFoundException e) {
+                    throw new VmboxException(ExitCode.UNAVAILABLE, "the OpenSSH client 'ssh' is not installed; the tunnel needs it",
+                            Executables.installHint("ssh"), e);
+                }
+                child = ssh;
+                boolean wasUp = superviseUntilExit(ssh);
+                child = null;
+                if (stopRequested()) {
+                    break;
+                }
+                String reason = sshReason(logOffset);
+                if (reason.contains("Host key verification failed") || reason.contains("IDENTIFICATION HAS CHANGED")) {
+                    throw new VmboxException(ExitCode.SECURITY, "the guest of '" + settings.name() + "' presented a host key other than the pinned "
+                            + settings.target().hostKey().fingerprint() + "; tunnel stopped",
+                            "someone may be intercepting the connection, or the VM was replaced outside vmbox; inspect or recreate it");
+                }
+                lastError = describe(reason, ssh);
+                if (wasUp) {
+                    backoff = settings.backoffMin().toMillis();
+                }
+                restarts++;
+                log("tunnel down: " + lastError + "; reconnecting in " + backoff + " ms");
+                phase(TunnelState.Phase.BACKOFF, 0);
+                if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+                backoff = Math.min(backoff * 2, settings.backoffMax().toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            BackgroundProcess c = child;
+            if (c != null) {
+                c.stop(Duration.ofSeconds(3));
+            }
+        }
+        log("tunnel stopped");
+        phase(TunnelState.Phase.STOPPED, 0);
+        Files.deleteIfExists(stateDir.resolve(PID_FILE));
+    }
+
+    /** Waits for ssh to exit or a stop request; marks the tunnel UP once the endpoint accepts connections. */
+    private boolean superviseUntilExit(BackgroundProcess ssh) throws InterruptedException {
+        boolean up = false;
+        long nextProbe = 0;
+        while (true) {
+            if (stop.await(0, TimeUnit.MILLISECONDS)) {
+                ssh.stop(Duration.ofSeconds(3));
+                return up;
+            }
+            if (ssh.waitFor(Duration.ofMillis(up ? 250 : 25)) != null) {
+                return up;
+            }
+            if (!up && System.nanoTime() >= nextProbe) {
+                nextProbe = System.nanoTime() + 50_000_000L;
+                if (TunnelControl.endpointAccepts(settings, Duration.ofMillis(200))) {
+                    up = true;
+                    lastError = null;
+                    log("tunnel up on " + settings.endpoint() + " (ssh pid " + ssh.pid() + ")");
+                    phase(TunnelState.Phase.UP, ssh.pid());
+                }
+            }
+        }
+    }
+
+    private boolean stopRequested() {
+        return stop.getCount() == 0;
+    }
+
+    private static String describe(String reason, BackgroundProcess ssh) {
+        Integer code = ssh.waitFor(Duration.ZERO);
+        if (reason.contains("Address already in use") || reason.contains("cannot listen")) {
+            return "the host endpoint is in use by another program (" + reason + ")";
+        }
+        return reason.isEmpty() ? "ssh exited with status " + code : reason;
+    }
+
+    /** Refuses to start when something else already listens on the endpoint. */
+    static void checkEndpointFree(TunnelSettings s) {
+        if (s.unixSocket() != null) {
+            if (Files.exists(s.unixSocket()) && TunnelControl.endpointAccepts(s, Duration.ofMillis(300))) {
+                throw new VmboxException(ExitCode.UNAVAILABLE, "socket " + s.unixSocket() + " is already in use by another program",
+                        "choose another path, or stop the program that serves it");
+            }
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(s.bindInetAddress(), s.port()));
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, "port " + s.port() + " on " + s.bindAddress()
+                    + " is already in use by another program", "pick another port with --port, or stop that program");
+        }
+    }
+
+    private long logSize() {
+        try {
+            Path log = stateDir.resolve(LOG_FILE);
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The last lines ssh wrote since {@code offset}, joined in one line. */
+    private String sshReason(long offset) {
+        Path log = stateDir.resolve(LOG_FILE);
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long len = f.length();
+            long from = Math.max(offset, len - 4096);
+            byte[] buf = new byte[(int) Math.max(0, len - from)];
+            f.seek(from);
+            f.readFully(buf);
+            List<String> lines = new ArrayList<>();
+            for (String line : new String(buf, StandardCharsets.UTF_8).split("\\R")) {
+                if (!line.isBlank() && !line.startsWith("20")) {
+                    lines.add(line.strip());
+                }
+            }
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void phase(TunnelState.Phase phase, long sshPid) {
+        writeState(new TunnelState(ProcessHandle.current().pid(), settings.endpoint(), phase.name(), lastError, null, null,
+                Instant.now().toString(), restarts, sshPid));
+    }
+
+    private void fail(VmboxException e) {
+        lastError = e.getMessage();
+        log("FAILED: " + e.getMessage() + (e.hint() == null ? "" : " (hint: " + e.hint() + ")"));
+        writeState(new TunnelState(ProcessHandle.current().pid(), settings.endpoint(), TunnelState.Phase.FAILED.name(),
+                e.getMessage(), e.exitCode().name(), e.hint(), Instant.now().toString(), restarts, 0));
+        try {
+            Path pid = stateDir.resolve(PID_FILE);
+            if (TunnelControl.readPid(stateDir).map(p -> p[0] == ProcessHandle.current().pid()).orElse(false)) {
+                Files.deleteIfExists(pid);
+            }
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    private void writeState(TunnelState state) {
+        try {
+            state.write(stateDir);
+        } catch (IOException e) {
+            log("cannot write state: " + e.getMessage());
+        }
+    }
+
+    private void log(String message) {
+        try {
+            Files.writeString(stateDir.resolve(LOG_FILE), Instant.now() + " " + message + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException ignored) {
+            // the state file still tells the story
+        }
+    }
+}
