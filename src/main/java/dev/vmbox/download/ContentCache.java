@@ -1,0 +1,111 @@
+package dev.vmbox.download;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * A folder of verified files keyed by their sha256: {@code <root>/sha256/<hex>}. Files enter only by an
+ * atomic move after their digest matched, so a file under its final name is always complete and
+ * verified. Partial downloads live in {@code <root>/partial/<hex>.part} and are resumed from there.
+ */
+public final class ContentCache {
+    private final Path root;
+
+    public ContentCache(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Where the verified file with this digest lives (whether or not it exists yet). */
+    public Path pathFor(String sha256) {
+        return root.resolve("sha256").resolve(Sha256.parse(sha256, "a cache entry"));
+    }
+
+    /** The partial download for this digest. */
+    public Path partialFor(String sha256) {
+        return root.resolve("partial").resolve(Sha256.parse(sha256, "a cache entry") + ".part");
+    }
+
+    /** The verified file, when the cache holds it. */
+    public Optional<Path> find(String sha256) {
+        Path p = pathFor(sha256);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /**
+     * Moves a verified file into the cache under its digest, atomically where the file system can;
+     * the caller has checked the digest. Returns the final path.
+     */
+    public Path commit(Path verifiedFile, String sha256) {
+        Path target = pathFor(sha256);
+        try {
+            ensureDirs(target.getParent());
+            try {
+                Files.move(verifiedFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                // Different file system: copy to a temp name beside the target, then rename there.
+                Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+                Files.copy(verifiedFile, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(verifiedFile);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move the verified download into " + target, e);
+        }
+    }
+
+    /**
+     * Copies a local file (a user-supplied runtime bundle or model file) into the cache after checking
+     * it against the expected digest, or returns the cached copy; never leaves a partial file under
+     * the final name.
+     */
+    public Path importVerified(Path file, String expectedSha256, String what) {
+        String want = Sha256.parse(expectedSha256, what);
+        Optional<Path> hit = find(want);
+        if (hit.isPresent()) {
+            return hit.get();
+        }
+        if (!Files.isRegularFile(file)) {
+            throw dev.vmbox.VmboxException.badInput(what + " " + file + " is not a readable file",
+                    "check the path");
+        }
+        try {
+            Path partial = partialFor(want);
+            ensureDirs(partial.getParent());
+            Files.copy(file, partial, StandardCopyOption.REPLACE_EXISTING);
+            String got = Sha256.of(partial);
+            if (!got.equals(want)) {
+                Files.deleteIfExists(partial);
+                throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.SECURITY,
+                        what + " " + file + " has sha256 " + got + " but " + want + " was expected",
+                        "the file is not the one you meant, or it was altered; get it again from its source");
+            }
+            return commit(partial, want);
+        } catch (IOException e) {
+            throw dev.vmbox.VmboxException.failed("cannot copy " + file + " into the cache " + root + ": "
+                    + e.getMessage(), "check the free disk space and permissions of " + root, e);
+        }
+    }
+
+    Path ensureDirs(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            try {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system (Windows): the user's profile folder already restricts access
+            }
+        }
+        return dir;
+    }
+}
