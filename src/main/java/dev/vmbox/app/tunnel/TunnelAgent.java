@@ -228,12 +228,7 @@ public final class TunnelAgent {
             }
             return;
         }
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(s.bindInetAddress(), s.port()));
-        } catch (IOException e) {
-            throw new VmboxException(ExitCode.UNAVAILABLE, "port " + s.port() + " on " + s.bindAddress()
-                    + " is already in use by another program", "pick another port with --port, or stop that program");
-        }
+        checkPortFree(s.bindInetAddress(), s.bindAddress(), s.port());
     }
 
     private long logSize() {
@@ -300,6 +295,16 @@ public final class TunnelAgent {
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException ignored) {
             // the state file still tells the story
+        }
+    }
+
+    /** Fails with a clear UNAVAILABLE error when {@code address:port} cannot be bound (another program has it). */
+    public static void checkPortFree(java.net.InetAddress address, String shown, int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(address, port));
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, "port " + port + " on " + shown
+                    + " is already in use by another program", "pick another port with --port, or stop that program");
         }
     }
 }

@@ -1,0 +1,10 @@
+package dev.vmbox.app.create;
+
+import dev.vmbox.app.progress.Progress;
+import dev.vmbox.cloudinit.RuntimeKind;
+import java.time.Duration;
+
+/** Asks the runtime, through the tunnel, whether it serves; returns a one-line answer (e.g. its version). */
+public interface HealthCheck {
+    String await(RuntimeKind runtime, String baseUrl, Duration timeout, Progress.Step step);
+}

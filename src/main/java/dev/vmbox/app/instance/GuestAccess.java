@@ -1,0 +1,120 @@
+package dev.vmbox.app.instance;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.progress.Progress;
+import dev.vmbox.provider.SshEndpoint;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.provider.VmStatus;
+import dev.vmbox.ssh.ExecResult;
+import dev.vmbox.ssh.SshClient;
+import dev.vmbox.ssh.SshOptions;
+import dev.vmbox.ssh.SshSession;
+import dev.vmbox.ssh.SshTarget;
+import dev.vmbox.store.InstanceRecord;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Reaching a guest: the SSH target of an instance (its own key, its pinned host key), waiting for
+ * SSH to answer while the VM boots, and waiting for cloud-init to finish.
+ */
+public final class GuestAccess {
+    private static final Duration POLL = Duration.ofSeconds(2);
+
+    private final SshClient ssh;
+
+    public GuestAccess(SshClient ssh) {
+        this.ssh = ssh;
+    }
+
+    public static SshTarget target(InstanceRecord record, InstanceFiles files, SshEndpoint endpoint) {
+        InstanceSettings s = new InstanceSettings(record);
+        return new SshTarget(endpoint.host(), endpoint.port(), s.string(InstanceSettings.ADMIN_USER), files.clientKey(),
+                s.string(InstanceSettings.HOST_KEY));
+    }
+
+    public SshSession connect(SshTarget target) {
+        return ssh.connect(target, SshOptions.defaults());
+    }
+
+    /**
+     * Connects as soon as the guest's sshd answers with the pinned key, within {@code timeout}. A host key
+     * mismatch or a refused login ends the wait at once (SECURITY); so does the VM stopping.
+     */
+    public SshSession waitForSsh(Supplier<SshTarget> target, Duration timeout, Supplier<VmStatus> liveness,
+                                 Progress.Step step) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        String last = "no answer yet";
+        SshOptions once = SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(Duration.ofSeconds(10));
+        while (true) {
+            SshTarget t = target.get();
+            try {
+                if (t != null) {
+                    return ssh.connect(t, once);
+                }
+                last = "no SSH endpoint yet";
+            } catch (VmboxException e) {
+                if (e.exitCode() == ExitCode.SECURITY || e.exitCode() == ExitCode.INTERRUPTED) {
+                    throw e;
+                }
+                last = e.getMessage();
+            }
+            VmStatus status = liveness.get();
+            if (status.state() != VmState.RUNNING && status.state() != VmState.STARTING) {
+                throw new VmboxException(ExitCode.FAILED, "the VM is " + status.state().name().toLowerCase()
+                        + " while waiting for SSH" + (status.messages().isEmpty() ? "" : ": " + String.join("; ",
+                        status.messages())), "the guest may have crashed at boot; look at its console log");
+            }
+            long waited = (System.nanoTime() - start) / 1_000_000_000L;
+            step.detail("waiting for SSH (" + waited + " s)");
+            if (System.nanoTime() > deadline) {
+                throw new VmboxException(ExitCode.TIMEOUT, "SSH did not answer within " + timeout.toSeconds() + " s (last: "
+                        + last + ")", "the guest may still be booting (software emulation is slow): "
+                        + "give it longer with --timeout, or look at its console log");
+            }
+            sleep(POLL);
+        }
+    }
+
+    /** Waits for cloud-init to finish in the guest; an error ends the wait with the guest's log location. */
+    public void waitForCloudInit(SshSession session, Duration timeout, Progress.Step step) {
+        step.detail("waiting for cloud-init");
+        ExecResult r;
+        try {
+            r = session.exec("cloud-init status --wait >/dev/null 2>&1; rc=$?; cloud-init status --long 2>&1; exit $rc",
+                    timeout);
+        } catch (VmboxException e) {
+            if (e.exitCode() == ExitCode.TIMEOUT) {
+                throw new VmboxException(ExitCode.TIMEOUT, "cloud-init did not finish within " + timeout.toSeconds() + " s",
+                        "see /var/log/cloud-init-output.log in the guest (vmbox ssh NAME -- sudo tail -50 "
+                                + "/var/log/cloud-init-output.log)", e);
+            }
+            throw e;
+        }
+        if (r.exitStatus() == 0) {
+            return;
+        }
+        String detail = r.stdout().strip().replace('\n', ' ');
+        if (r.exitStatus() == 2) {
+            step.detail("cloud-init finished with recoverable errors: " + detail);
+            return;
+        }
+        throw new VmboxException(ExitCode.FAILED, "cloud-init failed in the guest (exit " + r.exitStatus() + "): "
+                + truncate(detail, 300), "see /var/log/cloud-init.log and /var/log/cloud-init-output.log in the guest");
+    }
+
+    static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.vmbox.app.instance;
+
+import dev.vmbox.store.FileNames;
+import java.nio.file.Path;
+
+/** Where one instance's files live inside its folder in VMBOX_HOME. */
+public record InstanceFiles(Path dir) {
+    public Path sshDir() {
+        return dir.resolve(FileNames.SSH_DIR);
+    }
+
+    public Path clientKey() {
+        return sshDir().resolve(FileNames.CLIENT_KEY);
+    }
+
+    public Path knownHosts() {
+        return sshDir().resolve(FileNames.KNOWN_HOSTS);
+    }
+
+    public Path seedDir() {
+        return dir.resolve(FileNames.CLOUD_INIT_DIR);
+    }
+
+    public Path logsDir() {
+        return dir.resolve(FileNames.LOGS_DIR);
+    }
+
+    public Path createLog() {
+        return logsDir().resolve(FileNames.CREATE_LOG);
+    }
+
+    public Path tunnelDir() {
+        return dir.resolve(FileNames.TUNNEL_DIR);
+    }
+}

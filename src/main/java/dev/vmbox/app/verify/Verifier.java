@@ -1,0 +1,118 @@
+package dev.vmbox.app.verify;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.instance.InstanceSettings;
+import dev.vmbox.app.tunnel.TunnelStatus;
+import dev.vmbox.app.verify.Promise.Result;
+import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.ssh.SshSession;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Proves an instance's promises: guest probes run over SSH as root (one script, see
+ * {@code guest-probes.sh}), host probes read the tunnel's state and the host's own socket table.
+ */
+public final class Verifier {
+    private static final Pattern LINE = Pattern.compile("^PROBE (\\S+) (PASS|FAIL) (.*)$");
+
+    private Verifier() {
+    }
+
+    /** Runs the guest probes in {@code session}. */
+    public static List<Promise> guest(SshSession session, InstanceSettings s) {
+        RuntimeKind runtime = RuntimeKind.parse(s.string(InstanceSettings.RUNTIME));
+        String script;
+        try (InputStream in = Verifier.class.getResourceAsStream("/dev/vmbox/verify/guest-probes.sh")) {
+            if (in == null) {
+                throw new VmboxException(ExitCode.INTERNAL, "guest-probes.sh is missing from the jar", null);
+            }
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.INTERNAL, "cannot read guest-probes.sh", null, e);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = session.exec("sudo -n sh -s -- " + SshSession.shellQuote(s.string(InstanceSettings.EGRESS)) + " "
+                        + SshSession.shellQuote(runtime.systemUser()) + " " + s.integer(InstanceSettings.RUNTIME_PORT),
+                new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err, Duration.ofSeconds(90));
+        List<Promise> list = parse(out.toString(StandardCharsets.UTF_8));
+        if (list.isEmpty()) {
+            throw new VmboxException(ExitCode.FAILED, "the guest probes printed nothing (exit " + rc + "): "
+                    + err.toString(StandardCharsets.UTF_8).strip(), "check that the admin user still has sudo in the guest");
+        }
+        return list;
+    }
+
+    static List<Promise> parse(String output) {
+        List<Promise> list = new ArrayList<>();
+        for (String line : output.split("\\R")) {
+            Matcher m = LINE.matcher(line.strip());
+            if (m.matches()) {
+                list.add(new Promise(m.group(1), "guest", Result.valueOf(m.group(2)), m.group(3)));
+            }
+        }
+        return list;
+    }
+
+    /** The host side of the tunnel: the agent's endpoint must be loopback (or a private Unix socket). */
+    public static Promise tunnel(TunnelStatus status, boolean exposedOnPurpose) {
+        if (!status.running()) {
+            return new Promise("tunnel-loopback", "host", Result.FAIL, "the tunnel agent is not running (vmbox tunnel start)");
+        }
+        String ep = status.endpoint() == null ? "" : status.endpoint();
+        boolean loopback = ep.startsWith("unix:") || ep.startsWith("127.") || ep.startsWith("[::1]") || ep.startsWith("localhost");
+        if (loopback) {
+            return new Promise("tunnel-loopback", "host", Result.PASS, "the API is published on " + ep + " only"
+                    + (status.reachable() ? " (answering)" : " (not answering right now)"));
+        }
+        return new Promise("tunnel-loopback", "host", exposedOnPurpose ? Result.INFO : Result.FAIL,
+                "the API is published on " + ep + (exposedOnPurpose ? " because you asked for --expose" : ""));
+    }
+
+    /**
+     * Linux only: no socket listens on {@code port} beyond loopback, read from the kernel's own tables
+     * ({@code /proc/net/tcp}, {@code tcp6}) under {@code procRoot}. Empty when they cannot be read.
+     */
+    public static List<String> nonLoopbackListeners(Path procRoot, int port) {
+        List<String> bad = new ArrayList<>();
+        for (String table : List.of("net/tcp", "net/tcp6")) {
+            Path p = procRoot.resolve(table);
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(p);
+            } catch (IOException | RuntimeException e) {
+                continue;
+            }
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 4 || !"0A".equals(f[3])) {
+                    continue; // not LISTEN
+                }
+                String[] local = f[1].split(":");
+                if (local.length != 2 || Integer.parseInt(local[1], 16) != port) {
+                    continue;
+                }
+                String hex = local[0].toUpperCase(Locale.ROOT);
+                boolean loop = hex.length() == 8 ? hex.endsWith("7F") // 127.x.x.x, little-endian
+                        : hex.equals("00000000000000000000000001000000") || hex.matches("0000000000000000FFFF0000..0000" + "7F");
+                if (!loop) {
+                    bad.add(table.substring(4) + " " + hex + ":" + port);
+                }
+            }
+        }
+        return bad;
+    }
+}
