@@ -34,6 +34,15 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             DoctorCommand.class,
             ListCommand.class,
+            InstanceCommands.Status.class,
+            InstanceCommands.Start.class,
+            InstanceCommands.Stop.class,
+            InstanceCommands.Delete.class,
+            InstanceCommands.Verify.class,
+            InstanceCommands.Logs.class,
+            InstanceCommands.Ssh.class,
+            InstanceCommands.Exec.class,
+            InstanceCommands.Tunnel.class,
             ConfigCommand.class,
             AutoComplete.GenerateCompletion.class,
         })
@@ -48,6 +57,7 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
     private VmboxHome home;
     private InstanceStore store;
     private VmboxConfig config;
+    private ProviderRegistry providers;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -123,6 +133,34 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
             config = VmboxConfig.load(home().configFile(), environment.env());
         }
         return config;
+    }
+
+    dev.vmbox.app.instance.GuestAccess guests() {
+        return new dev.vmbox.app.instance.GuestAccess(new dev.vmbox.ssh.SshClient(log()));
+    }
+
+    dev.vmbox.app.progress.Progress progress() {
+        return new TerminalProgress(err, environment.terminal());
+    }
+
+    ProviderRegistry providers() {
+        if (providers == null) {
+            providers = new ProviderRegistry(this);
+        }
+        return providers;
+    }
+
+    dev.vmbox.app.instance.Instances instances() {
+        return new dev.vmbox.app.instance.Instances(store(), providers(), guests(),
+                new dev.vmbox.app.tunnel.TunnelControl(executables()), new dev.vmbox.app.create.HttpHealthCheck(),
+                agentCommandPrefix(), log(), environment.systemRoot());
+    }
+
+    /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */
+    static java.util.List<String> agentCommandPrefix() {
+        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return java.util.List.of(javaBin, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "tunnel", "run");
     }
 
     /** Ends a progress line in progress before an error is printed. */

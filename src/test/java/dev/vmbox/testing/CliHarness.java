@@ -33,7 +33,7 @@ public final class CliHarness {
     public Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CliEnvironment e = new CliEnvironment(Map.copyOf(env), systemRoot, "Linux", Clock.systemUTC());
+        CliEnvironment e = new CliEnvironment(Map.copyOf(env), systemRoot, "Linux", Clock.systemUTC(), false);
         int code = Vmbox.run(e, new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, out.toString(), err.toString());
     }

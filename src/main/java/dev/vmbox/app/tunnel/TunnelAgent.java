@@ -39,7 +39,7 @@ public final class TunnelAgent {
     static final String PID_FILE = "tunnel.pid";
     static final String LOG_FILE = "tunnel.log";
     static final String KNOWN_HOSTS = "tunnel.known_hosts";
-    static final String SETTINGS_FILE = "tunnel.settings.json";
+    public static final String SETTINGS_FILE = "tunnel.settings.json";
 
     private final TunnelSettings settings;
     private final Path stateDir;
