@@ -47,7 +47,7 @@ class CliTest {
         Result r = cli.run("lst");
         assertEquals(2, r.exitCode(), r.toString());
         assertTrue(r.err().contains("vmbox: "), r.toString());
-        assertTrue(r.err().contains("list"), "suggests the right command: " + r);
+        assertTrue(r.err().contains("Did you mean: vmbox ls"), "suggests the right command: " + r);
         assertEquals(2, cli.run("list", "--no-such-flag").exitCode());
     }
 
