@@ -145,13 +145,29 @@ public final class Downloader {
      * at most {@code maxBytes}; any status is returned to the caller to interpret.
      */
     public SmallResponse get(URI uri, Map<String, String> headers, long maxBytes) {
+        return getBounded(uri, headers, maxBytes, false);
+    }
+
+    /**
+     * GETs the first {@code maxBytes} of a file with a Range request (a server that ignores the range is
+     * read only that far), e.g. to read a model's header before downloading it.
+     */
+    public SmallResponse getPrefix(URI uri, Map<String, String> headers, long maxBytes) {
+        Map<String, String> h = new java.util.HashMap<>(headers);
+        h.put("Range", "bytes=0-" + (maxBytes - 1));
+        return getBounded(uri, h, maxBytes, true);
+    }
+
+    private SmallResponse getBounded(URI uri, Map<String, String> headers, long maxBytes, boolean truncate) {
         UrlPolicy.require(uri, UrlPolicy.safe(uri));
         for (int attempt = 1; ; attempt++) {
             try {
                 Opened opened = open(uri, headers, -1);
                 try (InputStream in = opened.response.body()) {
                     byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                    if (body.length > maxBytes) {
+                    if (truncate && body.length > maxBytes) {
+                        body = java.util.Arrays.copyOf(body, (int) maxBytes);
+                    } else if (body.length > maxBytes) {
                         throw VmboxException.failed("the answer from " + UrlPolicy.safe(opened.uri) + " is larger than "
                                 + maxBytes + " bytes", "this is not the document vmbox expected; check the URL", null);
                     }

@@ -141,6 +141,16 @@ public final class HuggingFaceFiles {
         return downloader.fetch(req, cache, listener);
     }
 
+    /** The first {@code maxBytes} of the resolved file (to read a GGUF header before downloading it). */
+    public byte[] prefix(Resolved resolved, long maxBytes) {
+        Downloader.SmallResponse r = downloader.getPrefix(resolved.url(), headers(), maxBytes);
+        if (r.status() != 200 && r.status() != 206) {
+            throw VmboxException.failed("Hugging Face answered HTTP " + r.status() + " for " + resolved.ref().canonical(),
+                    "check access to the repository (HF_TOKEN for gated models) and try again", null);
+        }
+        return r.body();
+    }
+
     private Map<String, String> headers() {
         Map<String, String> h = new HashMap<>();
         token.filter(t -> !t.isBlank()).ifPresent(t -> h.put("Authorization", "Bearer " + t));

@@ -124,6 +124,16 @@ public final class OllamaRegistry {
         return new StagedOllamaModel(models, manifestFile, blobs, modelBlob, manifest);
     }
 
+    /** The first {@code maxBytes} of a blob (to read a GGUF header before downloading the weights). */
+    public byte[] prefix(ModelRef.Ollama ref, OllamaManifest.Layer layer, long maxBytes) {
+        Downloader.SmallResponse r = downloader.getPrefix(blobUri(ref, layer), Map.of(), maxBytes);
+        if (r.status() != 200 && r.status() != 206) {
+            throw VmboxException.failed("the Ollama registry answered HTTP " + r.status() + " for a blob of "
+                    + ref.canonical(), "try again later", null);
+        }
+        return r.body();
+    }
+
     private static void place(Path cached, Path target) throws IOException {
         if (Files.isRegularFile(target) && Files.size(target) == Files.size(cached)) {
             if (Files.isSameFile(cached, target) || Sha256.of(target).equals(cached.getFileName().toString())) {
