@@ -263,7 +263,8 @@ public final class GgufReader {
                     + limits.maxArrayLength());
         }
         in.requireRoom(length, type.minSize(), field + " length", lengthAt);
-        int keep = (int) Math.min(length, limits.retainedArrayElements());
+        int keep = (int) Math.min(Math.min(length, limits.retainedArrayElements()), in.retainLeft);
+        in.retainLeft -= keep;
         List<Object> head = new ArrayList<>(keep);
         for (long i = 0; i < length; i++) {
             if (i < keep) {
@@ -296,6 +297,7 @@ public final class GgufReader {
         final ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         long bufStart = 0;
         long pos = 0;
+        long retainLeft = limits.retainedTotal();
 
         Input(Path file, FileChannel ch, long fileSize, long budget) {
             this.file = file;
