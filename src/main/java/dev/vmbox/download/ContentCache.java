@@ -71,13 +71,18 @@ public final class ContentCache {
      */
     public Path importVerified(Path file, String expectedSha256, String what) {
         String want = Sha256.parse(expectedSha256, what);
-        Optional<Path> hit = find(want);
-        if (hit.isPresent()) {
-            return hit.get();
-        }
         if (!Files.isRegularFile(file)) {
             throw dev.vmbox.VmboxException.badInput(what + " " + file + " is not a readable file",
                     "check the path");
+        }
+        Optional<Path> hit = find(want);
+        if (hit.isPresent()) {
+            // the cache holds that digest already; the given file must still be that file
+            String got = Sha256.of(file);
+            if (!got.equals(want)) {
+                throw mismatch(what, file, got, want);
+            }
+            return hit.get();
         }
         try {
             Path partial = partialFor(want);
@@ -86,15 +91,19 @@ public final class ContentCache {
             String got = Sha256.of(partial);
             if (!got.equals(want)) {
                 Files.deleteIfExists(partial);
-                throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.SECURITY,
-                        what + " " + file + " has sha256 " + got + " but " + want + " was expected",
-                        "the file is not the one you meant, or it was altered; get it again from its source");
+                throw mismatch(what, file, got, want);
             }
             return commit(partial, want);
         } catch (IOException e) {
             throw dev.vmbox.VmboxException.failed("cannot copy " + file + " into the cache " + root + ": "
                     + e.getMessage(), "check the free disk space and permissions of " + root, e);
         }
+    }
+
+    private static dev.vmbox.VmboxException mismatch(String what, Path file, String got, String want) {
+        return new dev.vmbox.VmboxException(dev.vmbox.ExitCode.SECURITY,
+                what + " " + file + " has sha256 " + got + " but " + want + " was expected",
+                "the file is not the one you meant, or it was altered; get it again from its source");
     }
 
     Path ensureDirs(Path dir) throws IOException {

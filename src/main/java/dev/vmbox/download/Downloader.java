@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ProxySelector;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -120,20 +122,41 @@ public final class Downloader {
                     "check the permissions of " + cache.root(), e);
         }
         RetryableFailure last = null;
-        for (int attempt = 1; attempt <= Math.max(1, options.maxAttempts()); attempt++) {
-            try {
-                attempt(request, partial, listener);
-                long size = sizeOf(partial);
-                Path done = cache.commit(partial, request.sha256());
-                listener.progress(new DownloadProgress(request.displayName(), size, size, 0, Duration.ZERO, true));
-                return done;
-            } catch (RetryableFailure e) {
-                last = e;
-                log.debug("download: attempt " + attempt + " of " + request.displayName() + " failed: " + e.getMessage());
+        int allowed = Math.max(1, options.maxAttempts());
+        boolean extraGiven = false;
+        try (FileChannel lockChannel = FileChannel.open(partial.resolveSibling(partial.getFileName() + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = lockChannel.tryLock()) {
+            if (lock == null) {
+                throw VmboxException.failed("another vmbox process is downloading " + request.displayName() + " right now",
+                        "wait for it to finish, then run the command again (the file will come from the cache)", null);
             }
+            for (int attempt = 1; attempt <= allowed; attempt++) {
+                try {
+                    attempt(request, partial, listener);
+                    long size = sizeOf(partial);
+                    Path done = cache.commit(partial, request.sha256());
+                    listener.progress(new DownloadProgress(request.displayName(), size, size, 0, Duration.ZERO, true));
+                    return done;
+                } catch (RetryableFailure e) {
+                    last = e;
+                    log.debug("download: attempt " + attempt + " of " + request.displayName() + " failed: " + e.getMessage());
+                    if (e.exitCode == ExitCode.SECURITY && !extraGiven) {
+                        // a bad resumed file: one more attempt from zero, whatever the attempt budget
+                        extraGiven = true;
+                        allowed++;
+                    }
+                }
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            throw VmboxException.failed("another download of " + request.displayName() + " is running in this process",
+                    "wait for it to finish", e);
+        } catch (IOException e) {
+            throw VmboxException.failed("cannot lock the download of " + request.displayName() + " in " + cache.root() + ": "
+                    + e.getMessage(), "check the permissions of " + cache.root(), e);
         }
         throw new VmboxException(last.exitCode, "downloading " + request.displayName() + " from "
-                + UrlPolicy.safe(request.uri()) + " failed after " + options.maxAttempts() + " attempts: " + last.getMessage(),
+                + UrlPolicy.safe(request.uri()) + " failed after " + allowed + " attempts: " + last.getMessage(),
                 last.exitCode == ExitCode.TIMEOUT
                         ? "the server stopped sending data; check the network and run the command again (it resumes)"
                         : "check the network and run the command again (the download resumes where it stopped)",
@@ -145,13 +168,29 @@ public final class Downloader {
      * at most {@code maxBytes}; any status is returned to the caller to interpret.
      */
     public SmallResponse get(URI uri, Map<String, String> headers, long maxBytes) {
+        return getBounded(uri, headers, maxBytes, false);
+    }
+
+    /**
+     * GETs the first {@code maxBytes} of a file with a Range request (a server that ignores the range is
+     * read only that far), e.g. to read a model's header before downloading it.
+     */
+    public SmallResponse getPrefix(URI uri, Map<String, String> headers, long maxBytes) {
+        Map<String, String> h = new java.util.HashMap<>(headers);
+        h.put("Range", "bytes=0-" + (maxBytes - 1));
+        return getBounded(uri, h, maxBytes, true);
+    }
+
+    private SmallResponse getBounded(URI uri, Map<String, String> headers, long maxBytes, boolean truncate) {
         UrlPolicy.require(uri, UrlPolicy.safe(uri));
         for (int attempt = 1; ; attempt++) {
             try {
                 Opened opened = open(uri, headers, -1);
                 try (InputStream in = opened.response.body()) {
                     byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                    if (body.length > maxBytes) {
+                    if (truncate && body.length > maxBytes) {
+                        body = java.util.Arrays.copyOf(body, (int) maxBytes);
+                    } else if (body.length > maxBytes) {
                         throw VmboxException.failed("the answer from " + UrlPolicy.safe(opened.uri) + " is larger than "
                                 + maxBytes + " bytes", "this is not the document vmbox expected; check the URL", null);
                     }
@@ -187,7 +226,7 @@ public final class Downloader {
         MessageDigest digest = Sha256.newDigest();
         if (expected >= 0 && have == expected) {
             hashInto(partial, digest);
-            verify(request, partial, digest);
+            verifyResumed(request, partial, digest);
             return;
         }
         Opened opened;
@@ -245,7 +284,11 @@ public final class Downloader {
         if (total >= 0 && now < total) {
             throw new RetryableFailure(ExitCode.FAILED, "the transfer stopped after " + now + " of " + total + " bytes", null);
         }
-        verify(request, partial, digest);
+        if (append) {
+            verifyResumed(request, partial, digest);
+        } else {
+            verify(request, partial, digest);
+        }
     }
 
     private void copyBody(DownloadRequest request, InputStream body, Path partial, boolean append, MessageDigest digest,
@@ -323,6 +366,18 @@ public final class Downloader {
         double seconds = Math.max(1e-3, (now - began) / 1e9);
         return new DownloadProgress(request.displayName(), bytes, total, (bytes - start) / seconds,
                 Duration.ofNanos(now - began), false);
+    }
+
+    /**
+     * A file assembled from an earlier partial download may be wrong because the partial was (the server
+     * changed the file, or the disk lost data): start again from zero once before calling it tampering.
+     */
+    private static void verifyResumed(DownloadRequest request, Path partial, MessageDigest digest) throws RetryableFailure {
+        String got = Sha256.hex(digest.digest());
+        if (!got.equals(request.sha256())) {
+            deleteQuietly(partial);
+            throw new RetryableFailure(ExitCode.SECURITY, "the resumed file did not match its checksum; starting again", null);
+        }
     }
 
     private static void verify(DownloadRequest request, Path partial, MessageDigest digest) {

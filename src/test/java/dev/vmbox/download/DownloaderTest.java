@@ -348,6 +348,42 @@ class DownloaderTest {
     }
 
     @Test
+    void aCorruptPartialIsDiscardedAndTheFileFetchedAgain() throws IOException {
+        serveFile("/f");
+        Files.createDirectories(cache.partialFor(sha).getParent());
+        Files.write(cache.partialFor(sha), new byte[data.length / 3]); // zeros: not the file's first bytes
+        Path p = downloader(1, Duration.ofSeconds(5)).fetch(DownloadRequest.of(url("/f"), sha), cache,
+                DownloadListener.NONE);
+        assertArrayEquals(data, readAll(p));
+        assertEquals(List.of("bytes=" + data.length / 3 + "-", "null"), ranges, "resumed, then started again");
+    }
+
+    @Test
+    void aDownloadAlreadyRunningIsNotJoined() throws IOException {
+        serveFile("/f");
+        Path lockFile = cache.partialFor(sha).resolveSibling(cache.partialFor(sha).getFileName() + ".lock");
+        Files.createDirectories(lockFile.getParent());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = ch.lock()) {
+            VmboxException e = assertThrows(VmboxException.class, () -> downloader(1, Duration.ofSeconds(5))
+                    .fetch(DownloadRequest.of(url("/f"), sha), cache, DownloadListener.NONE));
+            assertEquals(ExitCode.FAILED, e.exitCode());
+            assertTrue(e.getMessage().contains("another download"), e.getMessage());
+        }
+        assertEquals(0, requests.get());
+    }
+
+    @Test
+    void progressLine() {
+        DownloadProgress p = new DownloadProgress("llama3.1:8b model", 3L << 30, 12L << 30, 45.5 * (1 << 20),
+                Duration.ofSeconds(60), false);
+        assertEquals("llama3.1:8b model  3.0 GiB / 12.0 GiB  25%  45.5 MiB/s", p.describe());
+        assertEquals(0.25, p.fraction());
+        assertEquals(-1, new DownloadProgress("x", 5, -1, 0, Duration.ZERO, false).fraction());
+    }
+
+    @Test
     void urlPolicy() {
         assertTrue(UrlPolicy.allowed(URI.create("https://huggingface.co/x")));
         assertTrue(UrlPolicy.allowed(URI.create("http://127.0.0.1:8080/x")));

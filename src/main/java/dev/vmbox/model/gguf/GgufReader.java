@@ -59,8 +59,32 @@ public final class GgufReader {
         }
     }
 
+    /**
+     * Reads the header from the first bytes of a remote file (fetched with an HTTP range request), so a
+     * model can be sized before it is downloaded.
+     *
+     * @param prefix   a file holding the first bytes of the model
+     * @param fullSize the size of the whole model file
+     * @param name     what to call the model in errors
+     */
+    public GgufFile readPrefix(Path prefix, long fullSize, String name) {
+        try (FileChannel ch = FileChannel.open(prefix, StandardOpenOption.READ)) {
+            if (ch.size() > fullSize) {
+                throw VmboxException.badInput(name + " is larger than its declared size", "the source is inconsistent");
+            }
+            return parse(Path.of(name), ch, fullSize);
+        } catch (IOException e) {
+            throw VmboxException.badInput("cannot read the fetched header of " + name + ": " + e.getMessage(),
+                    "try again");
+        }
+    }
+
     private GgufFile parse(Path file, FileChannel ch) throws IOException {
-        Input in = new Input(file, ch, ch.size(), limits.maxHeaderBytes());
+        return parse(file, ch, ch.size());
+    }
+
+    private GgufFile parse(Path file, FileChannel ch, long fileSize) throws IOException {
+        Input in = new Input(file, ch, fileSize, limits.maxHeaderBytes());
         long magic = in.u32("magic");
         if (magic != MAGIC) {
             throw in.error("magic", 0, "not a GGUF file (the first 4 bytes are not \"GGUF\")");
@@ -239,7 +263,8 @@ public final class GgufReader {
                     + limits.maxArrayLength());
         }
         in.requireRoom(length, type.minSize(), field + " length", lengthAt);
-        int keep = (int) Math.min(length, limits.retainedArrayElements());
+        int keep = (int) Math.min(Math.min(length, limits.retainedArrayElements()), in.retainLeft);
+        in.retainLeft -= keep;
         List<Object> head = new ArrayList<>(keep);
         for (long i = 0; i < length; i++) {
             if (i < keep) {
@@ -268,15 +293,24 @@ public final class GgufReader {
         final FileChannel ch;
         final long fileSize;
         final long budget;
+        final long readable;
         final ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         long bufStart = 0;
         long pos = 0;
+        long retainLeft = limits.retainedTotal();
 
         Input(Path file, FileChannel ch, long fileSize, long budget) {
             this.file = file;
             this.ch = ch;
             this.fileSize = fileSize;
             this.budget = budget;
+            long r;
+            try {
+                r = ch.size();
+            } catch (IOException e) {
+                r = fileSize;
+            }
+            this.readable = r;
             buf.limit(0);
         }
 
@@ -302,6 +336,9 @@ public final class GgufReader {
             }
             if (pos + n > budget) {
                 throw error(field, pos, "the header is larger than the limit of " + budget + " bytes");
+            }
+            if (pos + n > readable) {
+                throw error(field, pos, "the header extends beyond the first " + readable + " bytes fetched");
             }
         }
 

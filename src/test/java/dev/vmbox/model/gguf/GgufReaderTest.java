@@ -220,10 +220,49 @@ class GgufReaderTest {
     }
 
     @Test
+    void nestedArraysCannotMultiplyWhatIsKeptInMemory() throws IOException {
+        // 40 keys, each an array of 64 arrays of 64 arrays of 64 bytes: 10 M elements in ~11 MB of file
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(raw(HEAD, 3, 0L, 40L));
+        byte[] inner = raw(0, 64L, new byte[64]);
+        java.io.ByteArrayOutputStream mid = new java.io.ByteArrayOutputStream();
+        mid.writeBytes(raw(9, 64L));
+        for (int i = 0; i < 64; i++) {
+            mid.writeBytes(inner);
+        }
+        byte[] midBytes = mid.toByteArray();
+        for (int k = 0; k < 40; k++) {
+            out.writeBytes(raw("k" + k, 9, 9, 64L));
+            for (int i = 0; i < 64; i++) {
+                out.writeBytes(midBytes);
+            }
+        }
+        Path f = Files.write(tmp.resolve("wide.gguf"), out.toByteArray());
+        GgufFile g = GgufReader.read(f);
+        long kept = 0;
+        for (Object v : g.metadata().values()) {
+            kept += count(v);
+        }
+        assertTrue(kept <= GgufLimits.defaults().retainedTotal() + 40 * 64 * 2, "kept " + kept);
+        assertEquals(64, g.array("k39").orElseThrow().length(), "still read to the end");
+    }
+
+    private static long count(Object v) {
+        if (v instanceof GgufArray a) {
+            long n = a.head().size();
+            for (Object e : a.head()) {
+                n += count(e);
+            }
+            return n;
+        }
+        return 0;
+    }
+
+    @Test
     void headerLargerThanTheBudgetIsRefused() throws IOException {
         List<Object> strs = new ArrayList<>(Collections.nCopies(1000, "0123456789"));
         byte[] h = new GgufWriter().kv("big", GgufValueType.ARRAY, new GgufWriter.Arr(GgufValueType.STRING, strs)).header();
-        GgufLimits small = new GgufLimits(4096, 1 << 20, 1 << 20, 100, 100, 4, 8);
+        GgufLimits small = new GgufLimits(4096, 1 << 20, 1 << 20, 100, 100, 4, 8, 1000);
         contains(bad(h, small), "header limit");
     }
 

@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Writes GGUF files for tests, following ggml/docs/gguf.md; tensor data is left sparse (zeros). */
-final class GgufWriter {
+public final class GgufWriter {
     /** An array value for {@link #kv}: element type plus elements (nested arrays are Arr too). */
-    record Arr(GgufValueType type, List<?> values) {
+    public record Arr(GgufValueType type, List<?> values) {
     }
 
     private final ByteArrayOutputStream kvs = new ByteArrayOutputStream();
@@ -25,12 +25,12 @@ final class GgufWriter {
     private int version = 3;
     private long alignment = 32;
 
-    GgufWriter version(int v) {
+    public GgufWriter version(int v) {
         version = v;
         return this;
     }
 
-    GgufWriter kv(String key, GgufValueType type, Object value) {
+    public GgufWriter kv(String key, GgufValueType type, Object value) {
         str(kvs, key);
         u32(kvs, type.id());
         value(kvs, type, value);
@@ -41,7 +41,7 @@ final class GgufWriter {
         return this;
     }
 
-    GgufWriter tensor(String name, GgmlType type, long... dims) {
+    public GgufWriter tensor(String name, GgmlType type, long... dims) {
         str(infos, name);
         u32(infos, dims.length);
         long n = 1;
@@ -58,7 +58,7 @@ final class GgufWriter {
     }
 
     /** Header, metadata and tensor infos, unpadded. */
-    byte[] header() {
+    public byte[] header() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes("GGUF".getBytes(StandardCharsets.US_ASCII));
         u32(out, version);
@@ -70,7 +70,7 @@ final class GgufWriter {
     }
 
     /** Writes the whole file: header, padding, then a sparse data section of the right size. */
-    Path write(Path file) throws IOException {
+    public Path write(Path file) throws IOException {
         byte[] h = header();
         Files.write(file, h);
         long dataStart = (h.length + alignment - 1) / alignment * alignment;
@@ -80,7 +80,7 @@ final class GgufWriter {
         return file;
     }
 
-    static void value(ByteArrayOutputStream out, GgufValueType type, Object v) {
+    public static void value(ByteArrayOutputStream out, GgufValueType type, Object v) {
         switch (type) {
             case UINT8, INT8 -> out.write(((Number) v).intValue());
             case BOOL -> out.write(((Boolean) v) ? 1 : 0);
@@ -101,27 +101,27 @@ final class GgufWriter {
         }
     }
 
-    static void str(ByteArrayOutputStream out, String s) {
+    public static void str(ByteArrayOutputStream out, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         u64(out, b.length);
         out.writeBytes(b);
     }
 
-    static void u32(ByteArrayOutputStream out, long v) {
+    public static void u32(ByteArrayOutputStream out, long v) {
         le(out, 4, v);
     }
 
-    static void u64(ByteArrayOutputStream out, long v) {
+    public static void u64(ByteArrayOutputStream out, long v) {
         le(out, 8, v);
     }
 
-    static void le(ByteArrayOutputStream out, int n, long v) {
+    public static void le(ByteArrayOutputStream out, int n, long v) {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v);
         out.write(b.array(), 0, n);
     }
 
     /** Bytes from a list of little-endian pieces: Integer = u32, Long = u64, String = gguf string, byte[] raw. */
-    static byte[] raw(Object... pieces) {
+    public static byte[] raw(Object... pieces) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Object p : pieces) {
             if (p instanceof Integer i) {
@@ -137,7 +137,7 @@ final class GgufWriter {
         return out.toByteArray();
     }
 
-    static List<Object> list(Object... xs) {
+    public static List<Object> list(Object... xs) {
         return new ArrayList<>(List.of(xs));
     }
 }
