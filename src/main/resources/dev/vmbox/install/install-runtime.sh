@@ -1,35 +1,64 @@
 #!/bin/sh
-# vmbox guest installer, run as root (sudo) over SSH after the runtime bundle and the model were
-# uploaded into the staging folder and their sha256 checked. Installs both read-only for the runtime
-# user, then (re)starts the sandboxed runtime unit. It never touches the network.
-#   install-runtime.sh STAGE RUNTIME_DIR MODEL_STORE
-# STAGE holds runtime.tar.gz (the runtime's release archive) and model/ (files laid out as the
-# model store expects them). Everything lands owned by root, directories 0755, files 0644
-# (executables 0755): the runtime user can read and run, never write.
+# vmbox guest installer, run as root (sudo) over SSH after the runtime archive and the model were
+# uploaded into the staging folder and their sha256 checked there. Installs both read-only for the
+# runtime user, then (re)starts the sandboxed runtime unit. It never touches the network.
+#   install-runtime.sh STAGE ARCHIVE_TYPE RUNTIME_DIR BINARY MODEL_STORE
+# STAGE holds runtime.archive (tar.gz, tar.zst, or "bundle": a vLLM wheelhouse .tar.gz) and model/
+# (files laid out as the model store expects them). BINARY is the runtime's main program, relative to
+# RUNTIME_DIR (bin/ollama, llama-server, venv/bin/vllm). Everything lands owned by root, folders 0755,
+# files 0644 or 0755: the runtime user can read and run, never write.
 set -eu
 stage=$1
-runtime_dir=$2
-model_store=$3
+archive=$2
+runtime_dir=$3
+binary=$4
+model_store=$5
 umask 022
 
 case "$runtime_dir" in /opt/vmbox/runtime/*) ;; *) echo "refusing runtime dir $runtime_dir" >&2; exit 2 ;; esac
 case "$model_store" in /var/lib/vmbox/models*) ;; *) echo "refusing model store $model_store" >&2; exit 2 ;; esac
-[ -f "$stage/runtime.tar.gz" ] || { echo "no runtime bundle in $stage" >&2; exit 2; }
+case "$binary" in /*|*..*) echo "refusing binary path $binary" >&2; exit 2 ;; esac
+[ -f "$stage/runtime.archive" ] || { echo "no runtime archive in $stage" >&2; exit 2; }
 
 systemctl stop vmbox-runtime.service 2>/dev/null || true
 
-# The runtime: unpack into a fresh folder (no owners from the archive, no absolute or .. paths:
-# GNU tar refuses both by default), then swap it in.
 new="$runtime_dir.new.$$"
 rm -rf "$new"
 mkdir -p "$new"
-tar -xzf "$stage/runtime.tar.gz" -C "$new" --no-same-owner --no-same-permissions --no-overwrite-dir
+# GNU tar refuses absolute names and '..' members by default; owners in the archive are ignored.
+case "$archive" in
+  tar.gz) tar -xzf "$stage/runtime.archive" -C "$new" --no-same-owner ;;
+  tar.zst)
+    command -v zstd >/dev/null 2>&1 || { echo "the guest has no zstd to unpack the runtime (.tar.zst)" >&2; exit 3; }
+    tar --zstd -xf "$stage/runtime.archive" -C "$new" --no-same-owner ;;
+  bundle)
+    # A wheelhouse made with `pip download`: install offline into a venv, nothing from the network.
+    mkdir -p "$new/wheels"
+    tar -xzf "$stage/runtime.archive" -C "$new/wheels" --no-same-owner
+    python3 -m venv "$new/venv"
+    wheels=$(find "$new/wheels" -name '*.whl' -exec dirname {} \; | sort -u | head -n 1)
+    "$new/venv/bin/pip" install --no-index --find-links "$wheels" vllm >/dev/null
+    rm -rf "$new/wheels" ;;
+  *) echo "unknown runtime archive type $archive" >&2; exit 2 ;;
+esac
+
+# Release archives differ in their top folder (bin/ollama at the root, llama-bNNNN/llama-server ...):
+# if the binary is not where the unit expects it, take the folder that holds it as the root.
+if [ ! -f "$new/$binary" ]; then
+  found=$(find "$new" -type f -path "*/$binary" | head -n 1)
+  [ -n "$found" ] || { echo "the runtime archive has no $binary" >&2; exit 3; }
+  top=${found%/"$binary"}
+  moved="$runtime_dir.top.$$"
+  mv "$top" "$moved"
+  rm -rf "$new"
+  mv "$moved" "$new"
+fi
 chown -R root:root "$new"
 chmod -R u+rwX,go+rX,go-w "$new"
+chmod 0755 "$new/$binary"
 rm -rf "$runtime_dir"
 mv "$new" "$runtime_dir"
 
-# The model: copy into the store, read-only for everyone but root.
 if [ -d "$stage/model" ]; then
   mkdir -p "$model_store"
   cp -R "$stage/model/." "$model_store/"
@@ -42,14 +71,13 @@ rm -rf "$stage"
 systemctl daemon-reload
 systemctl enable vmbox-runtime.service >/dev/null 2>&1
 systemctl restart vmbox-runtime.service
-# Give the unit a moment and fail loudly when it does not stay up.
 i=0
-while [ $i -lt 30 ]; do
-  if systemctl is-active --quiet vmbox-runtime.service; then exit 0; fi
+while [ $i -lt 20 ]; do
   if systemctl is-failed --quiet vmbox-runtime.service; then break; fi
+  if [ $i -ge 3 ] && systemctl is-active --quiet vmbox-runtime.service; then exit 0; fi
   i=$((i + 1)); sleep 1
 done
 echo "vmbox-runtime.service is not running:" >&2
-systemctl status --no-pager vmbox-runtime.service 2>&1 | tail -n 15 >&2 || true
-journalctl -u vmbox-runtime.service --no-pager -n 20 2>&1 >&2 || true
+systemctl status --no-pager vmbox-runtime.service 2>&1 | tail -n 12 >&2 || true
+journalctl -u vmbox-runtime.service --no-pager -n 15 2>&1 | tail -n 15 >&2 || true
 exit 1

@@ -281,7 +281,7 @@ public final class CreateFlow {
                 Duration.ofSeconds(30));
         long total = payload.totalBytes();
         long[] sent = {0};
-        upload(session, payload.runtimeBundle(), STAGE + "/runtime.tar.gz", step, total, sent, deadline);
+        upload(session, payload.runtimeBundle(), STAGE + "/runtime.archive", step, total, sent, deadline);
         for (Payload.ModelFile f : payload.modelFiles()) {
             String remote = STAGE + "/model/" + f.guestPath();
             int slash = remote.lastIndexOf('/');
@@ -293,8 +293,10 @@ public final class CreateFlow {
         String modelStore = modelStore(req);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int rc = session.exec("sudo -n sh -s -- " + STAGE + " " + SshSession.shellQuote(req.runtime().installDirectory())
-                        + " " + SshSession.shellQuote(modelStore),
+        String dir = req.runtime().installDirectory();
+        String binary = req.runtime().binaryPath().substring(dir.length() + 1);
+        int rc = session.exec("sudo -n sh -s -- " + STAGE + " " + SshSession.shellQuote(payload.runtimeArchive()) + " "
+                        + SshSession.shellQuote(dir) + " " + SshSession.shellQuote(binary) + " " + SshSession.shellQuote(modelStore),
                 new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err,
                 min(Duration.ofMinutes(10), remaining(deadline)));
         if (rc != 0) {

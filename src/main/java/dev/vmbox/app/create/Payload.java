@@ -9,11 +9,12 @@ import java.util.List;
  *
  * @param runtimeBundle  the runtime's release archive (.tar.gz laid out as the runtime's folder)
  * @param runtimeVersion its version, for the record ("0.12.3", or "local bundle")
+ * @param runtimeArchive how to unpack it: tar.gz, tar.zst, or bundle (a vLLM wheelhouse .tar.gz)
  * @param modelFiles     the model's files and where they go under the guest's model store
  * @param modelName      the name the runtime serves the model under (e.g. "qwen2.5:0.5b")
  * @param notes          lines for the user (e.g. "runtime bundle supplied offline, sha256 ...")
  */
-public record Payload(Path runtimeBundle, String runtimeVersion, List<ModelFile> modelFiles, String modelName,
+public record Payload(Path runtimeBundle, String runtimeVersion, String runtimeArchive, List<ModelFile> modelFiles, String modelName,
                       List<String> notes) {
     public Payload {
         modelFiles = List.copyOf(modelFiles);
