@@ -21,7 +21,7 @@ public final class Quantization {
             Map.entry(23, "IQ3_XXS"), Map.entry(24, "IQ1_S"), Map.entry(25, "IQ4_NL"), Map.entry(26, "IQ3_S"),
             Map.entry(27, "IQ3_M"), Map.entry(28, "IQ2_S"), Map.entry(29, "IQ2_M"), Map.entry(30, "IQ4_XS"),
             Map.entry(31, "IQ1_M"), Map.entry(32, "BF16"), Map.entry(36, "TQ1_0"), Map.entry(37, "TQ2_0"),
-            Map.entry(38, "MXFP4_MOE"));
+            Map.entry(38, "MXFP4_MOE"), Map.entry(39, "NVFP4"), Map.entry(40, "Q1_0"));
 
     /** Effective bits per parameter of a whole file (8.03 B-parameter Llama-3-8B sizes from llama.cpp). */
     private static final Map<String, Double> BPW = Map.ofEntries(

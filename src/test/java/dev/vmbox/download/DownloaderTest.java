@@ -366,6 +366,7 @@ class DownloaderTest {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
                 java.nio.channels.FileLock held = ch.lock()) {
+            assertTrue(held.isValid());
             VmboxException e = assertThrows(VmboxException.class, () -> downloader(1, Duration.ofSeconds(5))
                     .fetch(DownloadRequest.of(url("/f"), sha), cache, DownloadListener.NONE));
             assertEquals(ExitCode.FAILED, e.exitCode());
