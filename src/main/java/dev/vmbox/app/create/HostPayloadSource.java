@@ -2,18 +2,12 @@ package dev.vmbox.app.create;
 
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.progress.Progress;
-import dev.vmbox.download.ContentCache;
 import dev.vmbox.download.DownloadListener;
-import dev.vmbox.download.Sha256;
 import dev.vmbox.model.ModelFormat;
 import dev.vmbox.model.ModelFormats;
-import dev.vmbox.model.ModelInfo;
 import dev.vmbox.model.ModelRef;
-import dev.vmbox.model.fetch.HuggingFaceFiles;
-import dev.vmbox.model.fetch.ModelInspector;
-import dev.vmbox.model.fetch.OllamaManifest;
-import dev.vmbox.model.fetch.OllamaRegistry;
-import dev.vmbox.model.fetch.StagedOllamaModel;
+import dev.vmbox.model.fetch.FetchedModel;
+import dev.vmbox.model.fetch.ModelFetcher;
 import dev.vmbox.runtime.FetchedRuntime;
 import dev.vmbox.runtime.RuntimeFetcher;
 import dev.vmbox.runtime.RuntimeKind;
@@ -32,23 +26,18 @@ import java.util.stream.Stream;
  */
 public final class HostPayloadSource implements PayloadSource {
     /** What the user supplied for an air-gapped host, and the checksums vouching for it. */
-    public record Options(ModelRef model, Optional<Path> runtimeBundle, Optional<String> runtimeSha256,
-                          Optional<String> modelSha256, String platform) {
+    public record Options(ModelRef model, Optional<Path> modelFile, Optional<String> modelSha256,
+                          Optional<Path> runtimeBundle, Optional<String> runtimeSha256, String platform) {
     }
 
     private final RuntimeFetcher runtimes;
-    private final Optional<OllamaRegistry> registry;
-    private final Optional<HuggingFaceFiles> hub;
-    private final ContentCache cache;
+    private final ModelFetcher models;
     private final Path stagingRoot;
     private final Options options;
 
-    public HostPayloadSource(RuntimeFetcher runtimes, Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub,
-                             ContentCache cache, Path stagingRoot, Options options) {
+    public HostPayloadSource(RuntimeFetcher runtimes, ModelFetcher models, Path stagingRoot, Options options) {
         this.runtimes = runtimes;
-        this.registry = registry;
-        this.hub = hub;
-        this.cache = cache;
+        this.models = models;
         this.stagingRoot = stagingRoot;
         this.options = options;
     }
@@ -76,32 +65,22 @@ public final class HostPayloadSource implements PayloadSource {
         List<Payload.ModelFile> files = new ArrayList<>();
         String modelName;
         ModelRef ref = options.model();
-        if (ref instanceof ModelRef.Ollama o && kind == RuntimeKind.OLLAMA) {
-            OllamaRegistry reg = registry.orElseThrow(() -> VmboxException.badInput(o.canonical()
-                    + " must be downloaded from the Ollama registry, which is not reachable here",
-                    "pass the model's GGUF file with --model-file (air-gapped hosts)"));
-            OllamaManifest manifest = reg.manifest(o, Optional.empty());
-            StagedOllamaModel staged = reg.stage(o, manifest, staging, cache, listener);
-            files.addAll(tree(staged.modelsDir()));
-            modelName = o.canonical();
-        } else if (ref instanceof ModelRef.Ollama o) {
+        if (ref instanceof ModelRef.Ollama o && kind != RuntimeKind.OLLAMA && options.modelFile().isEmpty()) {
             throw VmboxException.badInput(o.canonical() + " is an Ollama library name; " + kind.cliName()
                     + " needs a model file", "use --model hf:ORG/REPO/FILE.gguf or --model-file FILE");
+        }
+        FetchedModel fm = models.fetch(ref, options.modelFile(), options.modelSha256(), listener);
+        if (fm.ollamaLayout().isPresent() && kind == RuntimeKind.OLLAMA) {
+            files.addAll(tree(fm.ollamaLayout().get().modelsDir()));
+            modelName = ref.canonical();
         } else {
-            Path file = localFile(ref, listener);
+            Path file = fm.modelFile();
             ModelFormat format = ModelFormats.detect(file);
-            String sha = options.modelSha256().map(s -> Sha256.parse(s, "--model-sha256")).orElse(null);
-            String actual = Sha256.of(file);
-            if (sha != null && !sha.equals(actual)) {
-                throw new VmboxException(dev.vmbox.ExitCode.SECURITY, "model file " + file + " has sha256 " + actual
-                        + ", not the " + sha + " given with --model-sha256", "check you have the right file");
-            }
-            ModelInfo info = ModelInspector.inspectFile(file);
             switch (kind) {
                 case OLLAMA -> {
                     requireGguf(format, file, kind);
                     modelName = OllamaLocalModel.nameFor(file);
-                    files.addAll(OllamaLocalModel.layout(file, actual, info, modelName, staging));
+                    files.addAll(OllamaLocalModel.layout(file, fm.sha256(), fm.info(), modelName, staging));
                 }
                 case LLAMA_CPP -> {
                     requireGguf(format, file, kind);
@@ -111,26 +90,17 @@ public final class HostPayloadSource implements PayloadSource {
                 default -> {
                     if (format != ModelFormat.SAFETENSORS) {
                         throw VmboxException.badInput("vLLM serves safetensors models; " + file + " is " + format,
-                                "pass a safetensors model folder's file, or use --runtime ollama for GGUF");
+                                "pass a safetensors model, or use --runtime ollama for GGUF");
                     }
                     modelName = file.getFileName().toString();
                     files.add(new Payload.ModelFile(file, "model/" + file.getFileName()));
                 }
             }
-            notes.add("model " + file.getFileName() + " sha256 " + actual + (sha != null ? " (checked against --model-sha256)" : ""));
         }
+        notes.add("model " + fm.modelFile().getFileName() + " sha256 " + fm.sha256() + " (verified against: "
+                + fm.verifiedAgainst() + ")");
         return new Payload(rt.file(), rt.version() + " (" + rt.verifiedAgainst() + ")", rt.archive(), files, modelName,
                 notes);
-    }
-
-    private Path localFile(ModelRef ref, DownloadListener listener) {
-        if (ref instanceof ModelRef.LocalFile f) {
-            return f.path();
-        }
-        ModelRef.HuggingFace h = (ModelRef.HuggingFace) ref;
-        HuggingFaceFiles hf = hub.orElseThrow(() -> VmboxException.badInput("cannot reach Hugging Face to fetch "
-                + h.canonical(), "download the file elsewhere and pass it with --model-file"));
-        return hf.download(hf.resolve(h, options.modelSha256()), cache, listener);
     }
 
     private static void requireGguf(ModelFormat format, Path file, RuntimeKind kind) {
