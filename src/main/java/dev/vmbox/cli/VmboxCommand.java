@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             DoctorCommand.class,
             ListCommand.class,
+            PlanCommand.class,
             InstanceCommands.Status.class,
             InstanceCommands.Start.class,
             InstanceCommands.Stop.class,
@@ -154,6 +155,39 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
         return new dev.vmbox.app.instance.Instances(store(), providers(), guests(),
                 new dev.vmbox.app.tunnel.TunnelControl(executables()), new dev.vmbox.app.create.HttpHealthCheck(),
                 agentCommandPrefix(), log(), environment.systemRoot());
+    }
+
+    dev.vmbox.download.ContentCache downloadCache() {
+        return new dev.vmbox.download.ContentCache(home().cacheDir(dev.vmbox.store.FileNames.DOWNLOADS_DIR));
+    }
+
+    dev.vmbox.download.Downloader downloader() {
+        return dev.vmbox.download.Downloader.create(log());
+    }
+
+    /** Network clients for the Ollama registry and Hugging Face, unless VMBOX_OFFLINE=1. */
+    boolean offline() {
+        return "1".equals(environment.env().get("VMBOX_OFFLINE"));
+    }
+
+    java.util.Optional<dev.vmbox.model.fetch.OllamaRegistry> registry() {
+        return offline() ? java.util.Optional.empty()
+                : java.util.Optional.of(new dev.vmbox.model.fetch.OllamaRegistry(downloader()));
+    }
+
+    java.util.Optional<dev.vmbox.model.fetch.HuggingFaceFiles> hub() {
+        return offline() ? java.util.Optional.empty() : java.util.Optional.of(new dev.vmbox.model.fetch.HuggingFaceFiles(
+                dev.vmbox.model.fetch.HuggingFaceFiles.DEFAULT_BASE, downloader(),
+                java.util.Optional.ofNullable(environment.env().get("HF_TOKEN"))));
+    }
+
+    dev.vmbox.app.plan.Planner planner() {
+        java.nio.file.Path tmp = home().cacheDir("tmp");
+        dev.vmbox.model.fetch.ModelInspector inspector = new dev.vmbox.model.fetch.ModelInspector(
+                dev.vmbox.model.ModelCatalog.builtIn(), registry(), hub(), tmp,
+                dev.vmbox.model.fetch.ModelInspector.DEFAULT_HEADER_BYTES);
+        return new dev.vmbox.app.plan.Planner(inspector, new dev.vmbox.host.PciScanner(environment.systemRoot()),
+                new dev.vmbox.host.GpuMemory(environment.systemRoot(), runner()), home().root());
     }
 
     /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */

@@ -1,0 +1,76 @@
+package dev.vmbox.cli;
+
+import dev.vmbox.app.plan.PlanRequest;
+import dev.vmbox.model.KvCacheType;
+import dev.vmbox.model.ModelRef;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.GpuRequest;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+import picocli.CommandLine.Option;
+
+/** The options that decide what is served and how big the VM is; shared by {@code plan} and {@code create}. */
+final class ModelOptions {
+    @Option(names = {"-m", "--model"}, paramLabel = "REF",
+            description = "Ollama name (llama3.1:8b), a local .gguf/.safetensors file, or hf:ORG/REPO/FILE.gguf "
+                    + "(default: the `model` setting, qwen2.5:0.5b).")
+    String model;
+
+    @Option(names = "--model-file", paramLabel = "FILE",
+            description = "The model's file on this host (air-gapped hosts): used instead of downloading it.")
+    Path modelFile;
+
+    @Option(names = "--model-sha256", paramLabel = "HEX", description = "The sha256 the model file must have.")
+    String modelSha256;
+
+    @Option(names = {"-r", "--runtime"}, paramLabel = "NAME",
+            description = "ollama (default), llama.cpp or vllm (GPU only).")
+    String runtime;
+
+    @Option(names = "--context", paramLabel = "TOKENS", defaultValue = "0",
+            description = "Tokens of context to size the KV cache for (default 8192, at most the model's own).")
+    int context;
+
+    @Option(names = "--kv-cache", paramLabel = "TYPE", defaultValue = "f16", description = "KV cache type: f16, q8_0 or q4_0.")
+    String kvCache;
+
+    @Option(names = "--gpu", paramLabel = "auto|none|PCI", defaultValue = "none",
+            description = "Pass a GPU through: auto (the best one that fits), none (default), or a PCI address.")
+    String gpu;
+
+    @Option(names = "--gpu-memory", paramLabel = "SIZE", description = "The GPU's memory, when the host cannot read it (e.g. 24GiB).")
+    String gpuMemory;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "vCPUs instead of the planned number.")
+    Integer cpus;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "VM memory instead of the planned size (e.g. 8GiB).")
+    String memory;
+
+    @Option(names = "--disk", paramLabel = "SIZE", description = "VM disk instead of the planned size (e.g. 40GiB).")
+    String disk;
+
+    String modelText(VmboxCommand root) {
+        if (model != null) {
+            return model;
+        }
+        if (modelFile != null) {
+            return modelFile.toString();
+        }
+        return root.config().get("model");
+    }
+
+    RuntimeKind runtime(VmboxCommand root) {
+        return RuntimeKind.parse(runtime != null ? runtime : root.config().get("runtime"));
+    }
+
+    PlanRequest planRequest(VmboxCommand root) {
+        ModelRef ref = ModelRef.parse(modelText(root));
+        return new PlanRequest(ref, Optional.ofNullable(modelFile).map(p -> p.toAbsolutePath().normalize()),
+                Optional.ofNullable(modelSha256), runtime(root), context, KvCacheType.parse(kvCache), GpuRequest.parse(gpu),
+                gpuMemory == null ? OptionalLong.empty() : OptionalLong.of(ByteSize.parse(gpuMemory).bytes()), cpus,
+                memory == null ? null : ByteSize.parse(memory).bytes(), disk == null ? null : ByteSize.parse(disk).bytes());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.vmbox.cli;
+
+import dev.vmbox.model.sizing.Plan;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Size a VM for a model and show the reasoning: weights, KV cache for the context, runtime and OS "
+                + "overhead, GPU fit and layers offloaded, checked against this host. Makes nothing.")
+final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--json", description = "Print the plan as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        Plan plan = root.planner().plan(model.planRequest(root));
+        if (json) {
+            JsonOutput.print(root.out(), plan);
+        } else {
+            print(root.out(), plan);
+        }
+        return 0;
+    }
+
+    static void print(PrintWriter out, Plan p) {
+        out.printf(Locale.ROOT, "Model:    %s (%s, %.2fB parameters, %s)%n", p.model(), p.architecture(),
+                p.parameterCount() / 1e9, p.quantization());
+        out.printf(Locale.ROOT, "Runtime:  %s, context %d tokens, KV cache %s%n", p.runtime(), p.contextLength(), p.kvCacheType());
+        out.printf(Locale.ROOT, "VM:       %d vCPU, %s memory, %s disk%n", p.cpus(), TerminalProgress.mib(p.memoryBytes()),
+                TerminalProgress.mib(p.diskBytes()));
+        out.printf(Locale.ROOT, "Runtime:  MemoryMax %s%n", TerminalProgress.mib(p.runtimeMemoryMaxBytes()));
+        if (p.gpu() != null) {
+            out.printf(Locale.ROOT, "GPU:      %s (%s), %d of %d layers, %s of %s VRAM%n", p.gpu().name(), p.gpu().pciAddress(),
+                    p.gpu().layersOffloaded(), p.gpu().totalLayers(), TerminalProgress.mib(p.gpu().vramNeededBytes()),
+                    TerminalProgress.mib(p.gpu().vramBytes()));
+        } else {
+            out.println("GPU:      none (CPU inference)");
+        }
+        out.println("Reasoning:");
+        p.reasoning().forEach(line -> out.println("  - " + line));
+        out.flush();
+    }
+}

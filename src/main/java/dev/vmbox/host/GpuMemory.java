@@ -1,0 +1,52 @@
+package dev.vmbox.host;
+
+import dev.vmbox.VmboxException;
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.OptionalLong;
+
+/**
+ * How much memory a GPU has, where the host can tell: AMD's driver shows it in sysfs
+ * ({@code mem_info_vram_total}); NVIDIA's through {@code nvidia-smi} while the nvidia driver holds the card.
+ * A card already bound to vfio-pci shows nothing: then the user says it with {@code --gpu-memory}.
+ */
+public final class GpuMemory {
+    private final Path root;
+    private final CommandRunner runner;
+
+    public GpuMemory(Path root, CommandRunner runner) {
+        this.root = root;
+        this.runner = runner;
+    }
+
+    public OptionalLong of(PciDevice gpu) {
+        Path amd = root.resolve("sys/bus/pci/devices").resolve(gpu.address()).resolve("mem_info_vram_total");
+        try {
+            if (Files.isRegularFile(amd)) {
+                return OptionalLong.of(Long.parseLong(Files.readString(amd).trim()));
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        if ("nvidia".equals(gpu.driver())) {
+            try {
+                String out = runner.run(Command.of(Duration.ofSeconds(15), "nvidia-smi",
+                        "--query-gpu=pci.bus_id,memory.total", "--format=csv,noheader,nounits")).stdout();
+                for (String line : out.split("\\R")) {
+                    String[] f = line.split(",");
+                    if (f.length == 2 && f[0].trim().toLowerCase(Locale.ROOT).endsWith(gpu.address().substring(5))) {
+                        return OptionalLong.of(Long.parseLong(f[1].trim()) * 1024 * 1024);
+                    }
+                }
+            } catch (VmboxException | NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.empty();
+    }
+}
