@@ -15,7 +15,7 @@ if [ ! -s "$cfg" ]; then
 fi
 for module in write_files set_hostname update_hostname update_etc_hosts users_groups ssh set_passwords \
     runcmd package_update_upgrade_install write_files_deferred; do
-  cloud-init single --name "$module" --frequency always --file "$cfg"
+  cloud-init --file "$cfg" single --name "$module" --frequency always
 done
 # cloud-init's runcmd module only writes the script; run it now (the scripts_user module would also
 # run scripts that are not vmbox's).

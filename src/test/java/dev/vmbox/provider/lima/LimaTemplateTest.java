@@ -107,7 +107,7 @@ class LimaTemplateTest {
         assertEquals("600", prov.get(0).get("permissions").asText());
         assertEquals(SeedFixture.userData(), prov.get(0).get("content").asText());
         assertEquals("system", prov.get(1).get("mode").asText());
-        assertTrue(prov.get(1).get("script").asText().contains("cloud-init single --name \"$module\""));
+        assertTrue(prov.get(1).get("script").asText().contains("cloud-init --file \"$cfg\" single --name \"$module\""));
         assertEquals("readiness", n.get("probes").get(0).get("mode").asText());
         assertTrue(n.get("probes").get(0).get("script").asText().contains(LimaTemplate.GUEST_MARKER));
 
