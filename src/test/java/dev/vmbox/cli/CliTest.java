@@ -100,7 +100,7 @@ class CliTest {
         assertEquals(0, doc.get("usableProviders").size());
         assertTrue(doc.get("checks").size() > 5);
 
-        bin.script("limactl", "case \"$1\" in --version) echo 'limactl version 1.0.3';; list) exit 0;; esac");
+        bin.script("limactl", "case \"$1\" in --version) echo 'limactl version 2.2.0';; list) exit 0;; esac");
         Result ok = cli.run("doctor");
         assertEquals(0, ok.exitCode(), ok.toString());
         assertTrue(ok.out().contains("Usable providers: lima"), ok.out());
@@ -135,7 +135,7 @@ class CliTest {
     @Test
     void debugShowsExternalCommands() throws Exception {
         FakeBin bin = new FakeBin(tmp.resolve("bin"))
-                .script("limactl", "case \"$1\" in --version) echo 'limactl version 1.0.3';; list) exit 0;; esac");
+                .script("limactl", "case \"$1\" in --version) echo 'limactl version 2.2.0';; list) exit 0;; esac");
         cli.env("PATH", bin.path()).systemRoot(new SysfsFixture(tmp.resolve("root")).root());
         Result r = cli.run("doctor", "--debug");
         assertTrue(r.err().contains("debug") && r.err().contains("run: limactl --version"), r.toString());

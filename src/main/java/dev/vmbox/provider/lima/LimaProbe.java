@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 /** Is Lima installed and working? {@code limactl --version}, then {@code limactl list --format json}. */
 public final class LimaProbe implements ProviderProbe {
     private static final Pattern VERSION = Pattern.compile("limactl version (\\S+)");
+    private static final Pattern MAJOR = Pattern.compile("^v?(\\d+)\\.");
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     private final CommandRunner runner;
@@ -45,12 +46,31 @@ public final class LimaProbe implements ProviderProbe {
             return new Availability(id(), true, false, bin.get().toString(), null,
                     "limactl does not run: " + e.getMessage(), "reinstall Lima (brew reinstall lima)");
         }
+        if (!recentEnough(version)) {
+            return new Availability(id(), true, false, bin.get().toString(), version,
+                    "Lima " + version + " is too old: vmbox needs " + LimaTemplate.MINIMUM_LIMA_VERSION
+                            + " or newer (plain mode that keeps no port forward but SSH)",
+                    "upgrade Lima: brew upgrade lima (macOS), or see https://lima-vm.io/docs/installation/");
+        }
         try {
-            runner.run(Command.of(TIMEOUT, "limactl", "list", "--format", "json"));
+            runner.run(Command.of(TIMEOUT, "limactl", "list", "--tty=false", "--format", "json"));
         } catch (VmboxException e) {
             return new Availability(id(), true, false, bin.get().toString(), version,
                     "limactl list fails: " + e.getMessage(), "check LIMA_HOME and run `limactl list` by hand");
         }
         return new Availability(id(), true, true, bin.get().toString(), version, "limactl " + version + " works", null);
+    }
+
+    /** True for 2.0.0 and later, and for versions that are not numbers (development builds). */
+    static boolean recentEnough(String version) {
+        Matcher m = MAJOR.matcher(version == null ? "" : version);
+        if (!m.find()) {
+            return true;
+        }
+        try {
+            return Integer.parseInt(m.group(1)) >= 2;
+        } catch (NumberFormatException e) {
+            return true;
+        }
     }
 }

@@ -109,11 +109,11 @@ class DoctorTest {
     @Test
     void providersThatAnswerAreUsableAndADownDaemonIsAProblem() throws Exception {
         FakeBin bin = new FakeBin(tmp.resolve("bin"))
-                .script("limactl", "case \"$1\" in --version) echo 'limactl version 1.0.3';; list) exit 0;; esac")
+                .script("limactl", "case \"$1\" in --version) echo 'limactl version 2.2.0';; list) exit 0;; esac")
                 .script("multipass", "echo '{\"multipass\":\"1.16.3\"}'");
         DoctorReport r = run(new SysfsFixture(tmp.resolve("root")), bin);
         assertEquals(Status.OK, find(r, "lima").status());
-        assertEquals("1.0.3", r.providers().get(0).version());
+        assertEquals("2.2.0", r.providers().get(0).version());
         Check mp = find(r, "multipass");
         assertEquals(Status.PROBLEM, mp.status());
         assertTrue(mp.detail().contains("multipassd is not answering"), mp.detail());

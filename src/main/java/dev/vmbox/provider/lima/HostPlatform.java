@@ -1,0 +1,33 @@
+package dev.vmbox.provider.lima;
+
+import java.util.Locale;
+
+/**
+ * The host's operating system and CPU architecture, as Java reports them ({@code os.name},
+ * {@code os.arch}). Lima's machine type depends on both: {@code vz} on macOS, {@code qemu} elsewhere,
+ * {@code krunkit} (GPU) only on Apple Silicon.
+ */
+public record HostPlatform(String os, String arch) {
+    public HostPlatform {
+        os = os == null ? "" : os;
+        arch = arch == null ? "" : arch;
+    }
+
+    public static HostPlatform current() {
+        return new HostPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
+    }
+
+    public boolean macOs() {
+        String o = os.toLowerCase(Locale.ROOT);
+        return o.startsWith("mac") || o.startsWith("darwin");
+    }
+
+    public boolean arm64() {
+        String a = arch.toLowerCase(Locale.ROOT);
+        return a.equals("aarch64") || a.equals("arm64");
+    }
+
+    public boolean appleSilicon() {
+        return macOs() && arm64();
+    }
+}

@@ -1,0 +1,305 @@
+package dev.vmbox.provider.multipass;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandFailedException;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.Capabilities;
+import dev.vmbox.provider.Deadline;
+import dev.vmbox.provider.Provider;
+import dev.vmbox.provider.SshEndpoint;
+import dev.vmbox.provider.StopMode;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.provider.VmStatus;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.VmSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * vmbox on Multipass, through the {@code multipass} client. The user-data goes to {@code launch} on
+ * stdin ({@code --cloud-init -}): the snap-confined client cannot read files in hidden folders such as
+ * ~/.vmbox, and the file holds the guest's host key. SSH goes to the instance's IPv4 address with
+ * vmbox's own key (Multipass adds its daemon's key too; vmbox never uses it). No host folder is ever
+ * mounted. Multipass has no GPU passthrough and no hypervisor-level egress seal: egress is sealed by
+ * nftables inside the guest only.
+ */
+public final class MultipassProvider implements Provider {
+    static final String PREFIX = "vmbox-";
+    static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DELETE_TIMEOUT = Duration.ofMinutes(3);
+    /** Multipass's own wait ends this much before ours, so its message (exit code 5) wins. */
+    static final Duration MARGIN = Duration.ofSeconds(15);
+    private static final Map<String, String> IMAGES = new LinkedHashMap<>();
+
+    static {
+        IMAGES.put(VmSpec.DEFAULT_IMAGE, "24.04");
+        IMAGES.put("ubuntu-24.04", "24.04");
+        IMAGES.put("ubuntu-22.04", "22.04");
+    }
+
+    private final CommandRunner runner;
+    private final EventLog log;
+    private final MultipassProbe probe;
+    private final int guestSshPort;
+
+    public MultipassProvider(CommandRunner runner, Executables executables, EventLog log) {
+        this(runner, executables, log, 22);
+    }
+
+    /** {@code guestSshPort}: where the guest's sshd listens (22 in every Multipass image). */
+    public MultipassProvider(CommandRunner runner, Executables executables, EventLog log, int guestSshPort) {
+        if (guestSshPort < 1 || guestSshPort > 65535) {
+            throw new IllegalArgumentException("port out of range: " + guestSshPort);
+        }
+        this.runner = runner;
+        this.log = log;
+        this.probe = new MultipassProbe(runner, executables);
+        this.guestSshPort = guestSshPort;
+    }
+
+    @Override
+    public String id() {
+        return "multipass";
+    }
+
+    @Override
+    public Availability probe() {
+        return probe.probe();
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(false, false, false, false, false);
+    }
+
+    @Override
+    public void validate(VmSpec spec) {
+        mpName(spec.name());
+        image(spec.image());
+        if (spec.gpu().wanted()) {
+            throw VmboxException.badInput("Multipass cannot give a VM a GPU (it has no GPU or PCI passthrough)",
+                    "use --gpu none, or --provider libvirt (Linux, VFIO) or --provider lima (Apple Silicon, krunkit)");
+        }
+    }
+
+    @Override
+    public void create(VmSpec spec, Path seedDir, Duration timeout) {
+        validate(spec);
+        String mpName = mpName(spec.name());
+        Deadline deadline = Deadline.in(timeout);
+        byte[] userData = readUserData(seedDir);
+        if (find(mpName).isPresent()) {
+            throw VmboxException.badInput("a Multipass instance '" + mpName + "' already exists",
+                    "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `multipass delete --purge "
+                            + mpName + "` if vmbox does not know it)");
+        }
+        log.debug("multipass: " + spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass");
+        Duration left = deadline.remaining("multipass launch");
+        List<String> argv = List.of("multipass", "launch",
+                "--name", mpName,
+                "--cpus", Integer.toString(spec.cpus()),
+                "--memory", size(spec.memory()),
+                "--disk", size(spec.disk()),
+                "--cloud-init", "-",
+                "--timeout", Long.toString(Math.max(1, ownWait(left).toSeconds())),
+                image(spec.image()));
+        try {
+            runner.run(Command.of(left, argv).withStdin(userData));
+        } catch (VmboxException e) {
+            VmboxException classified = MultipassErrors.classify(e, "launch", spec.name(), mpName);
+            if (classified.exitCode() == ExitCode.BAD_INPUT || classified.exitCode() == ExitCode.UNAVAILABLE) {
+                throw classified;
+            }
+            throw rollback(mpName, classified);
+        }
+    }
+
+    /**
+     * After a failed launch the daemon may still be initialising the VM in the background (Multipass's
+     * timeout does not stop it): purge it so nothing is left behind.
+     */
+    private VmboxException rollback(String mpName, VmboxException cause) {
+        try {
+            if (find(mpName).isPresent()) {
+                runner.run(Command.of(DELETE_TIMEOUT, "multipass", "delete", "--purge", mpName));
+            }
+            return cause;
+        } catch (VmboxException e) {
+            return new VmboxException(cause.exitCode(), cause.getMessage()
+                    + "; the half-made instance could not be removed (" + e.getMessage() + ")",
+                    "remove it with `multipass delete --purge " + mpName + "`", cause);
+        }
+    }
+
+    @Override
+    public void start(String name, Duration timeout) {
+        String mpName = mpName(name);
+        MultipassInstance inst = require(name, mpName);
+        if (MultipassOutput.state(inst.state()) == VmState.RUNNING) {
+            return;
+        }
+        try {
+            runner.run(Command.of(timeout, "multipass", "start", "--timeout",
+                    Long.toString(Math.max(1, ownWait(timeout).toSeconds())), mpName));
+        } catch (VmboxException e) {
+            throw MultipassErrors.classify(e, "start", name, mpName);
+        }
+    }
+
+    @Override
+    public void stop(String name, StopMode mode, Duration timeout) {
+        String mpName = mpName(name);
+        MultipassInstance inst = require(name, mpName);
+        if (MultipassOutput.state(inst.state()) == VmState.STOPPED) {
+            return;
+        }
+        List<String> argv = new ArrayList<>(List.of("multipass", "stop"));
+        if (mode == StopMode.FORCE) {
+            argv.add("--force");
+        }
+        argv.add(mpName);
+        try {
+            runner.run(Command.of(timeout, argv));
+        } catch (VmboxException e) {
+            throw MultipassErrors.classify(e, "stop", name, mpName);
+        }
+    }
+
+    @Override
+    public void delete(String name, Duration timeout) {
+        String mpName = mpName(name);
+        try {
+            runner.run(Command.of(timeout, "multipass", "delete", "--purge", mpName));
+        } catch (VmboxException e) {
+            VmboxException c = MultipassErrors.classify(e, "delete", name, mpName);
+            if (c.exitCode() != ExitCode.NOT_FOUND) {
+                throw c;
+            }
+        }
+    }
+
+    @Override
+    public VmStatus inspect(String name) {
+        String mpName = mpName(name);
+        return find(mpName).map(i -> status(name, i)).orElse(VmStatus.notCreated(name, id()));
+    }
+
+    @Override
+    public List<VmStatus> list() {
+        String out;
+        try {
+            out = runner.run(Command.of(QUERY_TIMEOUT, "multipass", "list", "--format", "json")).stdout();
+        } catch (VmboxException e) {
+            throw MultipassErrors.classify(e, "list", "(all)", "(all)");
+        }
+        if (runner.dryRun()) {
+            return List.of();
+        }
+        List<VmStatus> result = new ArrayList<>();
+        for (MultipassInstance i : MultipassOutput.parseList(out)) {
+            if (i.name().startsWith(PREFIX) && i.name().length() > PREFIX.length()) {
+                result.add(status(i.name().substring(PREFIX.length()), i));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public Optional<SshEndpoint> sshEndpoint(String name) {
+        return find(mpName(name))
+                .filter(i -> MultipassOutput.state(i.state()) == VmState.RUNNING && !i.ipv4().isEmpty())
+                .map(i -> new SshEndpoint(i.ipv4().get(0), guestSshPort));
+    }
+
+    private VmStatus status(String name, MultipassInstance i) {
+        VmState state = MultipassOutput.state(i.state());
+        List<String> messages = new ArrayList<>();
+        for (String m : i.mounts()) {
+            messages.add("host folder mounted: " + m + " (vmbox never mounts host folders; remove it with "
+                    + "`multipass umount " + PREFIX + name + "`)");
+        }
+        if ("Deleted".equals(i.state())) {
+            messages.add("deleted but not purged: `vmbox delete " + name + "` purges it");
+        } else if (state == VmState.BROKEN) {
+            messages.add("Multipass reports state '" + i.state() + "'");
+        }
+        return new VmStatus(name, id(), state, messages);
+    }
+
+    private MultipassInstance require(String name, String mpName) {
+        return find(mpName).orElseThrow(() -> VmboxException.notFound("Multipass has no instance for '" + name + "' ("
+                + mpName + ")", "`vmbox list` shows your instances; `vmbox create " + name + "` makes it"));
+    }
+
+    /** {@code multipass info}; empty when Multipass says the instance does not exist. */
+    private Optional<MultipassInstance> find(String mpName) {
+        String out;
+        try {
+            out = runner.run(Command.of(QUERY_TIMEOUT, "multipass", "info", "--format", "json", mpName)).stdout();
+        } catch (CommandFailedException e) {
+            VmboxException c = MultipassErrors.classify(e, "info", mpName, mpName);
+            if (c.exitCode() == ExitCode.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw c;
+        } catch (VmboxException e) {
+            throw MultipassErrors.classify(e, "info", mpName, mpName);
+        }
+        if (runner.dryRun()) {
+            return Optional.empty();
+        }
+        return MultipassOutput.parseInfo(out, mpName);
+    }
+
+    static String mpName(String name) {
+        if (name == null || name.isEmpty() || name.endsWith("-") || name.contains("--")) {
+            throw VmboxException.badInput("'" + name + "' cannot be a Multipass instance name",
+                    "use letters and digits joined by single hyphens, not ending with a hyphen (e.g. llm, qwen-small)");
+        }
+        return PREFIX + name;
+    }
+
+    static String image(String image) {
+        String alias = IMAGES.get(image);
+        if (alias == null) {
+            throw VmboxException.badInput("Multipass has no image called '" + image + "' for vmbox",
+                    "use one of: " + String.join(", ", IMAGES.keySet()) + " (Multipass runs Ubuntu guests)");
+        }
+        return alias;
+    }
+
+    /** Whole GiB as {@code NG}, else MiB rounded up as {@code NM} (Multipass counts K/M/G in 1024s). */
+    static String size(ByteSize size) {
+        long b = size.bytes();
+        if (b % ByteSize.GIB == 0) {
+            return b / ByteSize.GIB + "G";
+        }
+        return (b + ByteSize.MIB - 1) / ByteSize.MIB + "M";
+    }
+
+    private static Duration ownWait(Duration left) {
+        return left.compareTo(MARGIN.multipliedBy(2)) > 0 ? left.minus(MARGIN) : left;
+    }
+
+    private static byte[] readUserData(Path seedDir) {
+        Path file = seedDir.resolve("user-data");
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.INTERNAL, "cannot read the seed's user-data at " + file + ": " + e.getMessage(),
+                    "this is a bug in vmbox; please report it", e);
+        }
+    }
+}

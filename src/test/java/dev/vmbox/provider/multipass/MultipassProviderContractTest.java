@@ -1,0 +1,216 @@
+package dev.vmbox.provider.multipass;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.exec.ZtExecCommandRunner;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.SeedFixture;
+import dev.vmbox.provider.SshEndpoint;
+import dev.vmbox.provider.StopMode;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.provider.VmStatus;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.VmSpec;
+import dev.vmbox.testing.FakeProviders;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** MultipassProvider against the fake multipass (src/test/resources/fakes/multipass), through real processes. */
+class MultipassProviderContractTest {
+    private static final Duration T = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tmp;
+    FakeProviders fakes;
+    MultipassProvider mp;
+    Path seed;
+    VmSpec spec = VmSpec.of("llm", 2, ByteSize.ofGiB(4), ByteSize.ofGiB(20));
+
+    @BeforeEach
+    void setUp() {
+        fakes = FakeProviders.install(tmp);
+        mp = new MultipassProvider(fakes.runner(), fakes.executables(), EventLog.NONE);
+        seed = SeedFixture.write(tmp);
+    }
+
+    @Test
+    void fullLifecycle() {
+        fakes.multipassFaults(Map.of("ipv4", "127.0.0.9"));
+        assertEquals(VmState.NOT_CREATED, mp.inspect("llm").state());
+        mp.create(spec, seed, T);
+
+        List<String> launch = fakes.multipassCalls().stream().filter(c -> c.get(0).equals("launch")).findFirst().orElseThrow();
+        assertEquals(List.of("launch", "--name", "vmbox-llm", "--cpus", "2", "--memory", "4G", "--disk", "20G",
+                "--cloud-init", "-", "--timeout"), launch.subList(0, 12));
+        assertTrue(Integer.parseInt(launch.get(12)) > 0 && Integer.parseInt(launch.get(12)) <= 20, launch.toString());
+        assertEquals("24.04", launch.get(13));
+        assertEquals(SeedFixture.userData(), fakes.multipassUserDataOf("vmbox-llm"), "user-data on stdin, unchanged");
+        for (List<String> call : fakes.multipassCalls()) {
+            assertFalse(call.contains("--mount") || call.contains("primary"), "never a host mount: " + call);
+            assertFalse(call.stream().anyMatch(a -> a.contains("PRIVATE KEY")), "no secret in argv: " + call);
+        }
+
+        assertEquals(VmState.RUNNING, mp.inspect("llm").state());
+        assertEquals(Optional.of(new SshEndpoint("127.0.0.9", 22)), mp.sshEndpoint("llm"));
+        assertEquals(List.of(new VmStatus("llm", "multipass", VmState.RUNNING, List.of())), mp.list());
+
+        mp.stop("llm", StopMode.GRACEFUL, T);
+        assertEquals(VmState.STOPPED, mp.inspect("llm").state());
+        assertEquals(Optional.empty(), mp.sshEndpoint("llm"));
+        mp.stop("llm", StopMode.GRACEFUL, T);
+        mp.start("llm", T);
+        assertEquals(VmState.RUNNING, mp.inspect("llm").state());
+        mp.stop("llm", StopMode.FORCE, T);
+        assertTrue(fakes.multipassCalls().stream().anyMatch(c -> c.get(0).equals("stop") && c.contains("--force")));
+
+        mp.delete("llm", T);
+        assertTrue(fakes.multipassCalls().stream().anyMatch(c -> c.equals(List.of("delete", "--purge", "vmbox-llm"))));
+        assertEquals(VmState.NOT_CREATED, mp.inspect("llm").state());
+        assertEquals(List.of(), fakes.multipassInstances());
+        mp.delete("llm", T);
+    }
+
+    @Test
+    void theSshPortCanBeSetForGuestsWhoseSshdListensElsewhere() {
+        fakes.multipassFaults(Map.of("ipv4", "127.0.0.1"));
+        MultipassProvider onPort = new MultipassProvider(fakes.runner(), fakes.executables(), EventLog.NONE, 42022);
+        onPort.create(spec, seed, T);
+        assertEquals(Optional.of(new SshEndpoint("127.0.0.1", 42022)), onPort.sshEndpoint("llm"));
+    }
+
+    @Test
+    void listShowsOnlyVmboxInstances() {
+        fakes.runner().run(Command.of(T, "multipass", "launch", "--name", "mine", "--cloud-init", "-",
+                "--timeout", "5", "24.04").withStdin(new byte[0]));
+        mp.create(spec, seed, T);
+        assertEquals(List.of("llm"), mp.list().stream().map(VmStatus::name).toList());
+    }
+
+    @Test
+    void launchTimeoutPurgesTheVmThatKeepsInitialising() {
+        fakes.multipassFaults(Map.of("launch", "timeout"));
+        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("Timed out waiting for instance launch"), e.getMessage());
+        assertTrue(fakes.multipassCalls().stream().anyMatch(c -> c.equals(List.of("delete", "--purge", "vmbox-llm"))));
+        assertEquals(List.of(), fakes.multipassInstances());
+    }
+
+    @Test
+    void aHungClientIsKilledAtTheDeadlineAndTheVmPurged() {
+        fakes.multipassFaults(Map.of("launch", "hang", "hang_seconds", 30));
+        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, Duration.ofSeconds(3)));
+        assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
+        assertEquals(List.of(), fakes.multipassInstances());
+    }
+
+    @Test
+    void aFailedLaunchIsReportedAndPurged() {
+        fakes.multipassFaults(Map.of("launch", "fail"));
+        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        assertEquals(ExitCode.FAILED, e.exitCode());
+        assertTrue(e.getMessage().contains("failed to download image"), e.getMessage());
+        assertFalse(e.getMessage().contains("launch failed: "), "Multipass's prefix is dropped: " + e.getMessage());
+        assertEquals(List.of(), fakes.multipassInstances());
+    }
+
+    @Test
+    void anExistingInstanceIsBadInputAndIsNeverPurged() {
+        mp.create(spec, seed, T);
+        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(VmState.RUNNING, mp.inspect("llm").state());
+    }
+
+    @Test
+    void theDaemonNotRunningIsUnavailableWithAHint() {
+        fakes.multipassFaults(Map.of("daemon_down", true));
+        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertTrue(e.getMessage().contains("multipassd"), e.getMessage());
+        assertTrue(e.hint().contains("snap start multipass"), e.hint());
+        assertEquals(ExitCode.UNAVAILABLE, assertThrows(VmboxException.class, mp::list).exitCode());
+        Availability a = mp.probe();
+        assertTrue(a.installed());
+        assertFalse(a.working());
+    }
+
+    @Test
+    void garbageOutputIsAClearError() {
+        fakes.multipassFaults(Map.of("garbage", List.of("info", "list")));
+        VmboxException e = assertThrows(VmboxException.class, () -> mp.inspect("llm"));
+        assertEquals(ExitCode.FAILED, e.exitCode());
+        assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
+        assertEquals(ExitCode.FAILED, assertThrows(VmboxException.class, mp::list).exitCode());
+        assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        assertEquals(List.of(), fakes.multipassInstances());
+    }
+
+    @Test
+    void aMissingInstanceIsNotFoundForStartAndStopAndAbsentOtherwise() {
+        assertEquals(ExitCode.NOT_FOUND, assertThrows(VmboxException.class, () -> mp.start("nope", T)).exitCode());
+        assertEquals(ExitCode.NOT_FOUND,
+                assertThrows(VmboxException.class, () -> mp.stop("nope", StopMode.GRACEFUL, T)).exitCode());
+        assertEquals(VmState.NOT_CREATED, mp.inspect("nope").state());
+        assertEquals(Optional.empty(), mp.sshEndpoint("nope"));
+        mp.delete("nope", T);
+    }
+
+    @Test
+    void startTimingOutIsTimeout() {
+        mp.create(spec, seed, T);
+        mp.stop("llm", StopMode.GRACEFUL, T);
+        fakes.multipassFaults(Map.of("start", "timeout"));
+        assertEquals(ExitCode.TIMEOUT, assertThrows(VmboxException.class, () -> mp.start("llm", T)).exitCode());
+    }
+
+    @Test
+    void aHostMountIsReportedOnInspect() {
+        fakes.multipassFaults(Map.of("mounts", Map.of("/home/me/secrets", "/mnt/s")));
+        mp.create(spec, seed, T);
+        VmStatus s = mp.inspect("llm");
+        assertTrue(s.messages().get(0).contains("/home/me/secrets -> /mnt/s"), s.toString());
+    }
+
+    @Test
+    void gpuImageAndNameAreCheckedBeforeAnythingRuns() {
+        VmboxException gpu = assertThrows(VmboxException.class, () -> mp.create(spec.withGpu(GpuRequest.AUTO), seed, T));
+        assertEquals(ExitCode.BAD_INPUT, gpu.exitCode());
+        assertTrue(gpu.getMessage().contains("no GPU"), gpu.getMessage());
+        assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class,
+                () -> mp.validate(spec.withImage("debian-12"))).exitCode());
+        assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class,
+                () -> mp.validate(VmSpec.of("a-", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(2)))).exitCode());
+        assertEquals(List.of(), fakes.multipassCalls());
+    }
+
+    @Test
+    void multipassNotInstalledIsUnavailable() {
+        Executables none = new Executables(tmp.resolve("empty").toString());
+        MultipassProvider missing = new MultipassProvider(new ZtExecCommandRunner(EventLog.NONE, none), none, EventLog.NONE);
+        assertEquals(ExitCode.UNAVAILABLE, assertThrows(VmboxException.class, () -> missing.inspect("llm")).exitCode());
+        assertFalse(missing.probe().installed());
+    }
+
+    @Test
+    void sizesAreWrittenInMultipassUnits() {
+        assertEquals("4G", MultipassProvider.size(ByteSize.ofGiB(4)));
+        assertEquals("1536M", MultipassProvider.size(ByteSize.ofMiB(1536)));
+        assertEquals("2049M", MultipassProvider.size(new ByteSize(ByteSize.GIB * 2 + 1)));
+    }
+}
