@@ -64,7 +64,7 @@ public final class ProviderSelector {
 
     private static <P extends ProviderProbe> Choice<P> named(String id, String raw, String source, Map<String, P> providers) {
         if (!KNOWN.contains(id)) {
-            throw VmboxException.badInput("unknown provider '" + Names.printable(raw) + "' (from " + source + ")",
+            throw VmboxException.badInput("unknown provider " + Names.forMessage(raw) + " (from " + source + ")",
                     "use one of: " + String.join(", ", KNOWN) + ", or auto");
         }
         P p = providers.get(id);

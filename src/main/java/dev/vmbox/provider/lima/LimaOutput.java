@@ -38,10 +38,10 @@ public final class LimaOutput {
             try {
                 n = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw unreadable("line " + lineNo + " is not JSON: " + Names.printable(line.strip()));
+                throw unreadable("line " + lineNo + " is not JSON: " + Names.forMessage(line.strip()));
             }
             if (n == null || !n.isObject() || !n.path("name").isTextual() || !n.has("status")) {
-                throw unreadable("line " + lineNo + " is not an instance: " + Names.printable(line.strip()));
+                throw unreadable("line " + lineNo + " is not an instance: " + Names.forMessage(line.strip()));
             }
             List<String> errors = new ArrayList<>();
             n.path("errors").forEach(e -> errors.add(e.isTextual() ? e.asText() : e.toString()));

@@ -34,7 +34,7 @@ public final class MultipassOutput {
             return Optional.empty();
         }
         if (!n.isObject() || !n.path("state").isTextual()) {
-            throw unreadable("info", "the entry for " + Names.printable(name) + " has no state");
+            throw unreadable("info", "the entry for " + Names.forMessage(name) + " has no state");
         }
         long diskTotal = 0;
         Iterator<JsonNode> disks = n.path("disks").elements();
@@ -112,7 +112,7 @@ public final class MultipassOutput {
         try {
             root = JSON.readTree(stdout == null ? "" : stdout);
         } catch (JsonProcessingException e) {
-            throw unreadable(command, "not JSON: " + Names.printable(stdout.strip()));
+            throw unreadable(command, "not JSON: " + Names.forMessage(stdout.strip()));
         }
         if (root == null || !root.isObject()) {
             throw unreadable(command, "empty or not a JSON object");
