@@ -1,12 +1,8 @@
 package dev.vmbox.cli;
 
-import dev.vmbox.store.InstanceRecord;
-import dev.vmbox.store.InstanceStore;
+import dev.vmbox.app.instance.InstanceView;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,19 +25,15 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         VmboxCommand root = (VmboxCommand) spec.root().userObject();
-        List<InstanceStore.Entry> entries = root.store().list();
         PrintWriter out = root.out();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (InstanceStore.Entry e : entries) {
-            rows.add(row(e));
-        }
-        if (json) {
-            JsonOutput.print(out, rows);
+        if (quiet) {
+            root.store().list().forEach(e -> out.println(e.name()));
+            out.flush();
             return 0;
         }
-        if (quiet) {
-            entries.forEach(e -> out.println(e.name()));
-            out.flush();
+        List<InstanceView> rows = root.instances().list();
+        if (json) {
+            JsonOutput.print(out, rows);
             return 0;
         }
         if (rows.isEmpty()) {
@@ -49,36 +41,11 @@ final class ListCommand implements Callable<Integer> {
             root.err().flush();
             return 0;
         }
-        Table t = new Table("NAME", "STATE", "PROVIDER", "RUNTIME", "MODEL", "API", "DETAIL");
-        for (Map<String, Object> r : rows) {
-            t.row(str(r.get("name")), str(r.get("state")), str(r.get("provider")), str(r.get("runtime")),
-                    str(r.get("model")), str(r.get("api")), str(r.get("detail")));
+        Table t = new Table("NAME", "STATE", "PROVIDER", "RUNTIME", "MODEL", "API", "TUNNEL", "DETAIL");
+        for (InstanceView v : rows) {
+            t.row(v.name(), v.state(), v.provider(), v.runtime(), v.model(), v.api(), v.tunnel(), v.detail());
         }
         t.print(out);
         return 0;
-    }
-
-    private static Map<String, Object> row(InstanceStore.Entry e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", e.name());
-        if (!e.readable()) {
-            m.put("state", "BROKEN");
-            m.put("detail", e.error());
-            return m;
-        }
-        InstanceRecord r = e.record();
-        m.put("state", r.phase() == null ? "UNKNOWN" : r.phase().name());
-        m.put("provider", r.provider());
-        m.put("runtime", r.settings().get("runtime"));
-        m.put("model", r.settings().get("model"));
-        Object port = r.settings().get("apiPort");
-        m.put("api", port == null ? null : "127.0.0.1:" + port);
-        m.put("detail", r.failure());
-        m.put("createdAt", r.createdAt() == null ? null : r.createdAt().toString());
-        return m;
-    }
-
-    private static String str(Object o) {
-        return o == null ? null : o.toString();
     }
 }

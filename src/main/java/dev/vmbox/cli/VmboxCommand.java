@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             DoctorCommand.class,
             ListCommand.class,
+            CreateCommand.class,
             PlanCommand.class,
             InstanceCommands.Status.class,
             InstanceCommands.Start.class,

@@ -10,6 +10,7 @@ import dev.vmbox.store.FileNames;
 import dev.vmbox.testing.CliHarness;
 import dev.vmbox.testing.CliHarness.Result;
 import dev.vmbox.testing.FakeBin;
+import dev.vmbox.testing.FakeProviders;
 import dev.vmbox.testing.SysfsFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,10 +64,12 @@ class CliTest {
     }
 
     @Test
-    void listShowsRecordsAndCorruptOnesAsBroken() throws Exception {
+    void listAsksTheProviderAndShowsCorruptRecordsAsBroken() throws Exception {
+        FakeProviders fakes = FakeProviders.install(tmp.resolve("fakes"));
+        cli.env("PATH", fakes.bin() + ":/usr/bin:/bin");
         Path good = home.resolve("llm");
         Files.createDirectories(good);
-        Files.writeString(good.resolve(FileNames.INSTANCE_RECORD), "{\"schema\":1,\"name\":\"llm\",\"provider\":\"libvirt\","
+        Files.writeString(good.resolve(FileNames.INSTANCE_RECORD), "{\"schema\":1,\"name\":\"llm\",\"provider\":\"multipass\","
                 + "\"phase\":\"READY\",\"settings\":{\"runtime\":\"ollama\",\"model\":\"qwen2.5:0.5b\",\"apiPort\":11434}}");
         Path bad = home.resolve("mangled");
         Files.createDirectories(bad);
@@ -75,9 +78,11 @@ class CliTest {
         assertEquals(0, r.exitCode(), r.toString());
         String[] lines = r.out().split("\n");
         assertTrue(lines[0].startsWith("NAME"), r.out());
-        assertTrue(lines[1].startsWith("llm ") && lines[1].contains("127.0.0.1:11434"), r.out());
+        assertTrue(lines[1].startsWith("llm ") && lines[1].contains("http://127.0.0.1:11434"), r.out());
+        assertTrue(lines[1].contains("BROKEN") && lines[1].contains("gone"),
+                "the record says READY but multipass has no such VM: " + r.out());
         assertTrue(lines[2].startsWith("mangled") && lines[2].contains("BROKEN"), r.out());
-        assertEquals(lines[0].indexOf("STATE"), lines[1].indexOf("READY"), "columns aligned:\n" + r.out());
+        assertEquals(lines[0].indexOf("STATE"), lines[1].indexOf("BROKEN"), "columns aligned:\n" + r.out());
         JsonNode j = new ObjectMapper().readTree(cli.run("list", "--json").out());
         assertEquals("llm", j.get(0).get("name").asText());
         assertEquals("BROKEN", j.get(1).get("state").asText());

@@ -372,7 +372,7 @@ public final class CreateFlow {
         s.put(InstanceSettings.DISK, req.spec().disk().toString());
         s.put(InstanceSettings.IMAGE, req.spec().image());
         s.put(InstanceSettings.GPU, req.spec().gpu().toString());
-        return new InstanceRecord(InstanceRecord.SCHEMA, req.name(), req.provider().id(), Map.of(), phase, null,
+        return new InstanceRecord(InstanceRecord.SCHEMA, req.name(), req.provider().id(), req.providerRef(), phase, null,
                 clock.instant(), vmboxVersion, s);
     }
 

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param spec          the VM (name, size, image, egress, GPU request)
  * @param provider      the chosen provider
  * @param providerReason one line: why this provider
+ * @param providerRef   what the record keeps to find the VM again (e.g. the libvirt URI)
  * @param runtime       the model server
  * @param runtimePort   its port on the guest's 127.0.0.1
  * @param apiBind       host address of the tunnel (loopback unless exposed)
@@ -25,7 +26,8 @@ import java.util.Objects;
  * @param keepOnFailure keep what was made when a step fails (recorded as BROKEN)
  * @param timeout       the whole create's deadline
  */
-public record CreateRequest(VmSpec spec, Provider provider, String providerReason, RuntimeKind runtime, int runtimePort,
+public record CreateRequest(VmSpec spec, Provider provider, String providerReason, java.util.Map<String, String> providerRef,
+                            RuntimeKind runtime, int runtimePort,
                             String apiBind, int apiPort, boolean exposed, String modelRef, long runtimeMemoryMax,
                             GpuKind gpuKind, String adminUser, boolean keepOnFailure, Duration timeout) {
     public static final String DEFAULT_ADMIN = "vmbox";
@@ -35,6 +37,7 @@ public record CreateRequest(VmSpec spec, Provider provider, String providerReaso
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(timeout, "timeout");
+        providerRef = providerRef == null ? java.util.Map.of() : java.util.Map.copyOf(providerRef);
         adminUser = adminUser == null ? DEFAULT_ADMIN : adminUser;
         gpuKind = gpuKind == null ? GpuKind.NONE : gpuKind;
     }

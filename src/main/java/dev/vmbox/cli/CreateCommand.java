@@ -1,0 +1,198 @@
+package dev.vmbox.cli;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.create.CreateFlow;
+import dev.vmbox.app.create.CreateRequest;
+import dev.vmbox.app.create.CreateResult;
+import dev.vmbox.app.create.HostPayloadSource;
+import dev.vmbox.app.create.HttpHealthCheck;
+import dev.vmbox.app.plan.PlanRequest;
+import dev.vmbox.app.tunnel.TunnelControl;
+import dev.vmbox.cloudinit.GpuKind;
+import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.DryRunCommandRunner;
+import dev.vmbox.host.PciScanner;
+import dev.vmbox.model.fetch.ModelFetcher;
+import dev.vmbox.model.sizing.Plan;
+import dev.vmbox.provider.Provider;
+import dev.vmbox.provider.ProviderSelector;
+import dev.vmbox.runtime.GuestPlatform;
+import dev.vmbox.runtime.RuntimeCatalog;
+import dev.vmbox.runtime.RuntimeFetcher;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.EgressPolicy;
+import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.Names;
+import dev.vmbox.spec.VmSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = {"Make a VM sized for the model, install the model server in it, seal its egress and tunnel its API "
+                + "to this host's 127.0.0.1.",
+            "",
+            "Steps: check, fetch (runtime and model, verified on the host), keys, seed, provision, ssh (pinned host key), "
+                    + "cloud-init, install, seal, tunnel, health. A failed step undoes what was made."})
+final class CreateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "Instance name: lower-case letters, digits and '-', starting with a letter.")
+    String name;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--runtime-bundle", paramLabel = "FILE",
+            description = "The runtime's release archive on this host (air-gapped hosts), instead of downloading it.")
+    Path runtimeBundle;
+
+    @Option(names = "--runtime-sha256", paramLabel = "HEX", description = "Vouch for a --runtime-bundle that is not the pinned release.")
+    String runtimeSha256;
+
+    @Option(names = {"-p", "--provider"}, paramLabel = "NAME", description = "libvirt, lima or multipass (default: the "
+            + "`provider` setting, auto).")
+    String provider;
+
+    @Option(names = "--connect", paramLabel = "URI", description = "libvirt connection URI, e.g. qemu+ssh://gpu1/system "
+            + "(default: the `libvirt.uri` setting).")
+    String connect;
+
+    @Option(names = "--image", paramLabel = "NAME", description = "Base image (libvirt: vmbox-debian-12, the default, "
+            + "built locally; or debian-12 / ubuntu-24.04, verified downloads).")
+    String image;
+
+    @Option(names = "--egress", paramLabel = "POLICY", description = "sealed (default): the guest never reaches the network; "
+            + "fetch-window; open.")
+    String egress;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Host port of the API (default: the runtime's usual port).")
+    Integer port;
+
+    @Option(names = "--expose", paramLabel = "ADDR", description = "Publish the API on this host address instead of 127.0.0.1. "
+            + "It opens the model server to that network: only with care.")
+    String expose;
+
+    @Option(names = "--keep-on-failure", description = "Keep what was made when a step fails (recorded as BROKEN) to inspect it.")
+    boolean keepOnFailure;
+
+    @Option(names = "--dry-run", description = "Print the plan and the exact provider commands; make nothing.")
+    boolean dryRun;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "The whole create's deadline (default: the "
+            + "`create.timeout` setting, 45m).")
+    String timeout;
+
+    @Option(names = "--json", description = "Print the result as JSON (progress stays on stderr).")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        Names.instanceName(name);
+        PlanRequest pr = model.planRequest(root);
+        RuntimeKind runtime = RuntimeKind.parse(pr.runtime().cliName());
+        EgressPolicy policy = EgressPolicy.parse(egress != null ? egress : root.config().get("egress"));
+        String uri = connect != null ? connect : root.config().get("libvirt.uri");
+        int apiPort = port != null ? port : runtime.defaultPort();
+        if (apiPort < 1 || apiPort > 65535) {
+            throw VmboxException.badInput("invalid --port " + apiPort, "use a port from 1 to 65535");
+        }
+        String bind = expose != null ? expose : root.config().get("tunnel.bind");
+        Duration deadline = Durations.parse(timeout != null ? timeout : root.config().get("create.timeout"), "--timeout");
+
+        Plan plan = root.planner().plan(pr);
+        CommandRunner runner = dryRun ? new DryRunCommandRunner(root.out()) : root.runner();
+        ProviderSelector.Choice<Provider> choice = root.providers().select(provider, runner, uri);
+        GpuRequest gpu = plan.gpu() == null ? GpuRequest.NONE : GpuRequest.parse(plan.gpu().pciAddress());
+        VmSpec vm = new VmSpec(name, plan.cpus(), new ByteSize(plan.memoryBytes()), new ByteSize(plan.diskBytes()),
+                image, policy, gpu);
+        GpuKind gpuKind = plan.gpu() == null ? GpuKind.NONE : gpuKind(root, plan.gpu().pciAddress());
+        CreateRequest req = new CreateRequest(vm, choice.provider(), choice.reason(),
+                ProviderRegistry.reference(choice.provider().id(), uri), runtime, runtime.defaultPort(), bind, apiPort,
+                expose != null, pr.model().canonical(), plan.runtimeMemoryMaxBytes(), gpuKind, null, keepOnFailure, deadline);
+        if (policy == EgressPolicy.OPEN) {
+            root.progress().note("warning: --egress open: the guest keeps network access; a hostile model server can "
+                    + "reach out");
+        }
+        if (expose != null) {
+            root.progress().note("warning: --expose " + expose + ": the model API will be reachable beyond this host's "
+                    + "loopback, without authentication");
+        }
+        if (dryRun) {
+            return dryRun(root, plan, req);
+        }
+        HostPayloadSource payloads = new HostPayloadSource(
+                new RuntimeFetcher(RuntimeCatalog.builtIn(), root.downloader(), root.downloadCache(), root.log()),
+                new ModelFetcher(root.registry(), root.hub(), root.downloadCache(), root.home().cacheDir("staging")),
+                root.home().cacheDir("staging"),
+                new HostPayloadSource.Options(pr.model(), pr.modelFile(), pr.modelSha256(),
+                        Optional.ofNullable(runtimeBundle).map(p -> p.toAbsolutePath().normalize()),
+                        Optional.ofNullable(runtimeSha256), GuestPlatform.fromArch(System.getProperty("os.arch"))));
+        CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), new TunnelControl(root.executables()),
+                payloads, new HttpHealthCheck(), root.log(), root.environment().clock(), VmboxCommand.agentCommandPrefix(),
+                ManifestVersion.version());
+        CreateResult result = flow.create(req, root.progress());
+        print(root, result, runtime);
+        return ExitCode.OK.code();
+    }
+
+    private GpuKind gpuKind(VmboxCommand root, String address) {
+        return new PciScanner(root.environment().systemRoot()).find(address)
+                .filter(d -> "0x10de".equals(d.vendorId())).map(d -> GpuKind.NVIDIA).orElse(GpuKind.NONE);
+    }
+
+    private int dryRun(VmboxCommand root, Plan plan, CreateRequest req) {
+        PrintWriter out = root.out();
+        PlanCommand.print(out, plan);
+        out.println("Provider: " + req.provider().id() + " (" + req.providerReason() + ")");
+        out.println("Egress:   " + req.spec().egress().cliName());
+        out.println("API:      http://" + req.apiBind() + ":" + req.apiPort() + " -> guest 127.0.0.1:" + req.runtimePort());
+        out.println("Provider commands create would run (nothing is run now):");
+        out.flush();
+        req.provider().validate(req.spec());
+        req.provider().create(req.spec(), root.home().instanceDir(name).resolve("cloud-init"), req.timeout());
+        return ExitCode.OK.code();
+    }
+
+    private void print(VmboxCommand root, CreateResult r, RuntimeKind runtime) {
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", r.name());
+            doc.put("api", r.endpoint());
+            doc.put("model", r.modelName());
+            Map<String, Double> steps = new LinkedHashMap<>();
+            r.steps().forEach((k, v) -> steps.put(k, v.toMillis() / 1000.0));
+            doc.put("stepSeconds", steps);
+            doc.put("totalSeconds", r.total().toMillis() / 1000.0);
+            doc.put("notes", r.notes());
+            JsonOutput.print(root.out(), doc);
+            return;
+        }
+        PrintWriter out = root.out();
+        r.notes().forEach(n -> root.err().println("note: " + n));
+        out.printf("%s is ready in %s: %s serves %s at %s%n", r.name(), TerminalProgress.seconds(r.total()),
+                runtime.cliName(), r.modelName(), r.endpoint());
+        if (runtime == RuntimeKind.OLLAMA) {
+            out.printf("  try: curl %s/api/generate -d '{\"model\": \"%s\", \"prompt\": \"Hello\", \"stream\": false}'%n",
+                    r.endpoint(), r.modelName());
+        } else {
+            out.printf("  try: curl %s/v1/models%n", r.endpoint());
+        }
+        out.printf("  prove it: vmbox verify %s    remove it: vmbox delete %s%n", r.name(), r.name());
+        out.flush();
+    }
+}
