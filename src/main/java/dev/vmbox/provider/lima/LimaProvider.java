@@ -280,7 +280,7 @@ public final class LimaProvider implements Provider {
         try {
             out = runner.run(Command.of(LIST_TIMEOUT, "limactl", "list", "--tty=false", "--format", "json")).stdout();
         } catch (VmboxException e) {
-            throw LimaErrors.classify(e, "list", "(all)", "(all)");
+            throw LimaErrors.classify(e, "list", null, null);
         }
         return LimaOutput.parseList(out);
     }

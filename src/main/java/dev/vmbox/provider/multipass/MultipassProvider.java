@@ -228,7 +228,7 @@ public final class MultipassProvider implements Provider {
         try {
             out = runner.run(Command.of(QUERY_TIMEOUT, "multipass", "list", "--format", "json")).stdout();
         } catch (VmboxException e) {
-            throw MultipassErrors.classify(e, "list", "(all)", "(all)");
+            throw MultipassErrors.classify(e, "list", null, null);
         }
         if (runner.dryRun()) {
             return List.of();
