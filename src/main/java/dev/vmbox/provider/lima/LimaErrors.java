@@ -14,11 +14,15 @@ final class LimaErrors {
     /**
      * @param e        what the runner threw
      * @param action   what vmbox was doing, e.g. "create", "start"
-     * @param name     the vmbox instance name
-     * @param limaName Lima's name for it
+     * @param name     the vmbox instance name; null when the command concerns all instances (list)
+     * @param limaName Lima's name for it; null with name
      */
     static VmboxException classify(VmboxException e, String action, String name, String limaName) {
         if (e instanceof CommandTimeoutException t) {
+            if (name == null) {
+                return new VmboxException(ExitCode.TIMEOUT, "limactl " + action + " did not answer in time and was stopped",
+                        "run `limactl " + action + "` by hand to see what it waits for", t);
+            }
             return new VmboxException(ExitCode.TIMEOUT, "Lima did not finish '" + action + "' of '" + name
                     + "' in time and was stopped", "see `limactl list " + limaName + "` and ~/.lima/" + limaName
                     + "/ha.stderr.log; give it more time with --timeout", t);
@@ -46,6 +50,10 @@ final class LimaErrors {
         if (lower.contains("degraded:true") || (lower.contains("degraded") && !lower.contains("degraded:false"))) {
             return new VmboxException(ExitCode.FAILED, "'" + name + "' booted but a provisioning step failed inside it: "
                     + shown, "see ~/.lima/" + limaName + "/serial*.log and /var/log/cloud-init.log in the guest", e);
+        }
+        if (name == null) {
+            return new VmboxException(ExitCode.FAILED, "limactl " + action + " failed: " + shown,
+                    "run `limactl " + action + "` by hand; check LIMA_HOME (~/.lima) and its permissions", e);
         }
         return new VmboxException(ExitCode.FAILED, "limactl " + action + " failed for '" + name + "': " + shown,
                 "run with --debug to see the command; see ~/.lima/" + limaName + "/ha.stderr.log", e);

@@ -39,6 +39,19 @@ public final class LimaProvider implements Provider {
     /** Lima's own wait inside {@code limactl start} ends this much before ours, so its message wins. */
     static final Duration START_MARGIN = Duration.ofSeconds(15);
 
+    /**
+     * What Lima cannot isolate the way libvirt does, one line each, for {@code vmbox verify} and the
+     * README: the guarantees vmbox gives on Lima hold only as long as the guest's own nftables hold.
+     */
+    public static final List<String> LIMITS = List.of(
+            "egress is sealed by nftables inside the guest only: Lima has no hypervisor-level seal "
+                    + "(libvirt's restrict=on), so root in the guest could lift it",
+            "the guest's user-mode network gateway (192.168.5.2, host.lima.internal) leads to the host's own "
+                    + "loopback services; only the guest's nftables seal keeps the guest from them",
+            "Lima's own user and key (~/.lima/_config/user, with sudo in the guest) exist beside vmbox's; "
+                    + "they belong to the same host user",
+            "GPU only on Apple Silicon through krunkit (experimental, Vulkan only); no PCI passthrough");
+
     private final CommandRunner runner;
     private final Executables executables;
     private final EventLog log;
@@ -128,6 +141,18 @@ public final class LimaProvider implements Provider {
 
     /** Removes what a failed create made; the original error is what the user sees. */
     private VmboxException rollback(String limaName, VmboxException cause) {
+        // After Ctrl-C the cleanup still runs (the flag is restored afterwards), or the VM would be left.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return removeLeftover(limaName, cause);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private VmboxException removeLeftover(String limaName, VmboxException cause) {
         try {
             if (find(limaName).isPresent()) {
                 runner.run(Command.of(DELETE_TIMEOUT, "limactl", "delete", "--tty=false", "--force", limaName));
@@ -255,7 +280,7 @@ public final class LimaProvider implements Provider {
         try {
             out = runner.run(Command.of(LIST_TIMEOUT, "limactl", "list", "--tty=false", "--format", "json")).stdout();
         } catch (VmboxException e) {
-            throw LimaErrors.classify(e, "list", "(all)", "(all)");
+            throw LimaErrors.classify(e, "list", null, null);
         }
         return LimaOutput.parseList(out);
     }

@@ -22,6 +22,10 @@ final class MultipassErrors {
 
     static VmboxException classify(VmboxException e, String action, String name, String mpName) {
         if (e instanceof CommandTimeoutException t) {
+            if (name == null) {
+                return new VmboxException(ExitCode.TIMEOUT, "multipass " + action + " did not answer in time and was stopped",
+                        "restart the Multipass daemon (sudo snap restart multipass) and retry", t);
+            }
             return new VmboxException(ExitCode.TIMEOUT, "multipass did not finish '" + action + "' of '" + name
                     + "' in time and was stopped", "see `multipass info " + mpName + "`; give it more time with --timeout", t);
         }
@@ -50,6 +54,10 @@ final class MultipassErrors {
         if (r.exitCode() == COMMAND_LINE_ERROR) {
             return new VmboxException(ExitCode.FAILED, "multipass refused vmbox's " + action + " command line: " + why,
                     "vmbox needs Multipass 1.14 or newer: update it (sudo snap refresh multipass)", e);
+        }
+        if (name == null) {
+            return new VmboxException(ExitCode.FAILED, "multipass " + action + " failed: " + why,
+                    "run `multipass " + action + "` by hand; `multipass version` shows whether the daemon answers", e);
         }
         return new VmboxException(ExitCode.FAILED, "multipass " + action + " failed for '" + name + "': " + why,
                 "run with --debug to see the command; `multipass info " + mpName + "` shows the instance", e);

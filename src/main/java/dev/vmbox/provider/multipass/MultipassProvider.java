@@ -49,6 +49,20 @@ public final class MultipassProvider implements Provider {
         IMAGES.put("ubuntu-22.04", "22.04");
     }
 
+    /**
+     * What Multipass cannot isolate the way libvirt does, one line each, for {@code vmbox verify} and the
+     * README: the guarantees vmbox gives on Multipass hold only as long as the guest's own nftables hold.
+     */
+    public static final List<String> LIMITS = List.of(
+            "egress is sealed by nftables inside the guest only: Multipass has no hypervisor-level seal, "
+                    + "so root in the guest could lift it",
+            "the guest sits on Multipass's host bridge: host services listening on all interfaces are "
+                    + "reachable from it unless the guest's nftables seal holds",
+            "the Multipass daemon adds its own key (root-owned on the host) for the default 'ubuntu' user, "
+                    + "which has sudo in the guest",
+            "no GPU: Multipass has no GPU or PCI passthrough",
+            "guests are Ubuntu (Multipass's images), not vmbox's minimal Debian");
+
     private final CommandRunner runner;
     private final EventLog log;
     private final MultipassProbe probe;
@@ -131,6 +145,18 @@ public final class MultipassProvider implements Provider {
      * timeout does not stop it): purge it so nothing is left behind.
      */
     private VmboxException rollback(String mpName, VmboxException cause) {
+        // After Ctrl-C the cleanup still runs (the flag is restored afterwards), or the VM would be left.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return removeLeftover(mpName, cause);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private VmboxException removeLeftover(String mpName, VmboxException cause) {
         try {
             if (find(mpName).isPresent()) {
                 runner.run(Command.of(DELETE_TIMEOUT, "multipass", "delete", "--purge", mpName));
@@ -202,7 +228,7 @@ public final class MultipassProvider implements Provider {
         try {
             out = runner.run(Command.of(QUERY_TIMEOUT, "multipass", "list", "--format", "json")).stdout();
         } catch (VmboxException e) {
-            throw MultipassErrors.classify(e, "list", "(all)", "(all)");
+            throw MultipassErrors.classify(e, "list", null, null);
         }
         if (runner.dryRun()) {
             return List.of();

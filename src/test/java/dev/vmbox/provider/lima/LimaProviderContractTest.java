@@ -246,4 +246,16 @@ class LimaProviderContractTest {
         assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class, () -> lima.validate(trailing)).exitCode());
         assertEquals(List.of(), fakes.limaCalls());
     }
+
+    @Test
+    void dryRunPrintsTheCommandsAndNoSecret() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        dev.vmbox.exec.DryRunCommandRunner dry = new dev.vmbox.exec.DryRunCommandRunner(new java.io.PrintWriter(out));
+        new LimaProvider(dry, fakes.executables(), EventLog.NONE, LINUX).create(spec, seed, T);
+        String text = out.toString();
+        assertTrue(text.contains("would run: limactl create --tty=false --name=vmbox-llm -"), text);
+        assertTrue(text.matches("(?s).*would run: limactl start --tty=false --timeout=\\d+s vmbox-llm.*"), text);
+        assertFalse(text.contains("PRIVATE KEY"), text);
+        assertEquals(List.of(), fakes.limaCalls(), "nothing ran");
+    }
 }

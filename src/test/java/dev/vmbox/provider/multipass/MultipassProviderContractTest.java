@@ -213,4 +213,43 @@ class MultipassProviderContractTest {
         assertEquals("1536M", MultipassProvider.size(ByteSize.ofMiB(1536)));
         assertEquals("2049M", MultipassProvider.size(new ByteSize(ByteSize.GIB * 2 + 1)));
     }
+
+    @Test
+    void dryRunPrintsTheCommandsAndNoSecret() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        dev.vmbox.exec.DryRunCommandRunner dry = new dev.vmbox.exec.DryRunCommandRunner(new java.io.PrintWriter(out));
+        new MultipassProvider(dry, fakes.executables(), EventLog.NONE).create(spec, seed, T);
+        String text = out.toString();
+        assertTrue(text.matches("(?s).*would run: multipass launch --name vmbox-llm --cpus 2 --memory 4G --disk 20G "
+                + "--cloud-init - --timeout \\d+ 24\\.04.*"), text);
+        assertFalse(text.contains("PRIVATE KEY"), text);
+        assertEquals(List.of(), fakes.multipassCalls(), "nothing ran");
+    }
+
+    @Test
+    void ctrlCDuringLaunchStillPurgesTheVm() throws Exception {
+        fakes.multipassFaults(Map.of("launch", "hang", "hang_seconds", 30));
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean flagKept = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                mp.create(spec, seed, T);
+            } catch (Throwable e) {
+                thrown.set(e);
+                flagKept.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        t.start();
+        long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (fakes.multipassInstances().isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        t.interrupt();
+        t.join(30_000);
+        assertFalse(t.isAlive());
+        assertTrue(thrown.get() instanceof VmboxException, String.valueOf(thrown.get()));
+        assertEquals(ExitCode.INTERRUPTED, ((VmboxException) thrown.get()).exitCode());
+        assertTrue(flagKept.get(), "the interrupt is passed on");
+        assertEquals(List.of(), fakes.multipassInstances(), "purged even after Ctrl-C");
+    }
 }
