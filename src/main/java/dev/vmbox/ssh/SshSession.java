@@ -46,6 +46,11 @@ public final class SshSession implements AutoCloseable {
         this.log = log;
     }
 
+    /** The underlying JSch session, for code in this package only. */
+    Session jsch() {
+        return session;
+    }
+
     public SshTarget target() {
         return target;
     }
