@@ -36,10 +36,12 @@ import java.util.concurrent.TimeUnit;
  * A host-key mismatch ends the agent with a SECURITY failure: it never retries against a different key.
  */
 public final class TunnelAgent {
-    static final String PID_FILE = "tunnel.pid";
-    static final String LOG_FILE = "tunnel.log";
-    static final String KNOWN_HOSTS = "tunnel.known_hosts";
-    static final String SETTINGS_FILE = "tunnel.settings.json";
+    public static final String PID_FILE = "tunnel.pid";
+    public static final String LOG_FILE = "tunnel.log";
+    public static final String KNOWN_HOSTS = "tunnel.known_hosts";
+    /** Written by {@link TunnelControl#start}; read by {@link #runFromStateDir}. */
+    public static final String SETTINGS_FILE = "tunnel.settings.json";
+    static final long LOG_ROTATE_BYTES = 1024 * 1024;
 
     private final TunnelSettings settings;
     private final Path stateDir;
@@ -78,6 +80,14 @@ public final class TunnelAgent {
         }
     }
 
+    /**
+     * {@link #runForeground} with the settings that {@link TunnelControl#start} wrote into the state folder:
+     * the body of {@code vmbox tunnel run NAME}.
+     */
+    public static void runFromStateDir(Path stateDir, Executables executables) {
+        runForeground(TunnelSettings.read(stateDir.resolve(SETTINGS_FILE)), stateDir, executables);
+    }
+
     /** Asks a running agent to stop; {@link #run} returns soon after. */
     public void requestStop() {
         stop.countDown();
@@ -100,6 +110,7 @@ public final class TunnelAgent {
     public void run() {
         try {
             Files.createDirectories(stateDir);
+            rotateLog();
             runChecked();
         } catch (VmboxException e) {
             fail(e);
@@ -233,6 +244,13 @@ public final class TunnelAgent {
         } catch (IOException e) {
             throw new VmboxException(ExitCode.UNAVAILABLE, "port " + s.port() + " on " + s.bindAddress()
                     + " is already in use by another program", "pick another port with --port, or stop that program");
+        }
+    }
+
+    private void rotateLog() throws IOException {
+        Path log = stateDir.resolve(LOG_FILE);
+        if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
+            Files.move(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

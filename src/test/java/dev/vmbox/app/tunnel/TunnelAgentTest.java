@@ -339,6 +339,11 @@ class TunnelAgentTest {
             assertTrue(st.up(), st.describe());
             assertTrue(st.describe().contains("up on 127.0.0.1:" + s.port()), st.describe());
             echoOnce(s.port());
+            // own session (setsid): no controlling terminal, so closing the terminal sends it no hang-up
+            String stat = Files.readString(Path.of("/proc/" + st.pid() + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            assertEquals(Long.toString(st.pid()), fields[3], "agent is a session leader");
+            assertEquals("0", fields[4], "agent has no controlling terminal");
             assertEquals(st.pid(), control.start(state, s, cmd, Duration.ofSeconds(5)).pid(), "second start is a no-op");
         } finally {
             assertTrue(control.stop(state, Duration.ofSeconds(10)));

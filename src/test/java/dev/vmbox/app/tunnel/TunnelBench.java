@@ -172,6 +172,13 @@ public final class TunnelBench {
                 frozen = true;
                 during.add((double) STALL_CAP_MS);
             }
+            if (Boolean.getBoolean("bench.debug")) {
+                for (int i = 0; i < during.size(); i++) {
+                    if (during.get(i) > 5) {
+                        System.err.printf(Locale.ROOT, "  slow round trip #%d: %.1f ms%n", i, during.get(i));
+                    }
+                }
+            }
             stall = sorted(during);
         }
         return new Result(mbps, pct(rtt, 50), pct(rtt, 99), pct(conn, 50), pct(conn, 99), pct(stall, 50), pct(stall, 99),
