@@ -249,6 +249,32 @@ class TunnelAgentTest {
         }
     }
 
+    @Test
+    void keepaliveNoticesAFrozenGuestAndTheTunnelRecovers() throws Exception {
+        try (LocalSshd own = LocalSshd.start(tmp.resolve("freeze"))) {
+            TunnelSettings base = settings("freeze", own.target(), backend.port());
+            TunnelSettings s = new TunnelSettings(base.name(), base.target(), base.bindAddress(), base.port(), null, null,
+                    base.remotePort(), false, base.ssh().withKeepalive(Duration.ofSeconds(1), 2).withConnectTimeout(Duration.ofSeconds(2)),
+                    Duration.ofMillis(100), Duration.ofMillis(500));
+            try (Running r = Running.start(s, tmp.resolve("freeze-state"))) {
+                echoOnce(r.port());
+                own.signal("STOP");
+                try {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                    while (new TunnelControl(EXEC).status(r.stateDir()).restarts() < 1) {
+                        assertTrue(System.nanoTime() < deadline, "keepalive did not notice the frozen server: " + r.log());
+                        Thread.sleep(100);
+                    }
+                } finally {
+                    own.signal("CONT");
+                }
+                r.awaitUp(Duration.ofSeconds(20));
+                echoOnce(r.port());
+                assertTrue(r.log().contains("not responding"), r.log());
+            }
+        }
+    }
+
     static void echoOnce(int port) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
