@@ -134,6 +134,7 @@ public final class TunnelAgent {
                         + pid + ")", "stop it first: vmbox tunnel stop " + settings.name());
             }
         });
+        stopOrphanedSsh(stateDir);
         checkEndpointFree(settings);
         ProcessHandle self = ProcessHandle.current();
         Files.writeString(stateDir.resolve(PID_FILE), self.pid() + " "
@@ -245,6 +246,27 @@ public final class TunnelAgent {
             throw new VmboxException(ExitCode.UNAVAILABLE, "port " + s.port() + " on " + s.bindAddress()
                     + " is already in use by another program", "pick another port with --port, or stop that program");
         }
+    }
+
+    /**
+     * An agent killed with SIGKILL leaves its ssh behind, still holding the endpoint. Ends that ssh if the last
+     * state names it and its command line still points at this state folder's known_hosts file.
+     */
+    static boolean stopOrphanedSsh(Path stateDir) {
+        return TunnelState.read(stateDir).filter(st -> st.sshPid() > 0).flatMap(st -> ProcessHandle.of(st.sshPid())).map(h -> {
+            String marker = stateDir.resolve(KNOWN_HOSTS).toAbsolutePath().toString();
+            boolean ours = h.info().arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
+            if (!ours || !h.isAlive()) {
+                return false;
+            }
+            h.destroy();
+            try {
+                h.onExit().get(3, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
+            return true;
+        }).orElse(false);
     }
 
     private void rotateLog() throws IOException {

@@ -381,6 +381,28 @@ class TunnelAgentTest {
         assertFalse(control.stop(state, Duration.ofSeconds(1)));
     }
 
+    @Test
+    void sshLeftBehindByAKilledAgentIsCleanedUp() throws Exception {
+        Path state = tmp.resolve("orphan");
+        TunnelSettings s = settings("orphan", sshd.target(), backend.port());
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(), state.toString());
+        TunnelControl control = new TunnelControl(EXEC);
+        TunnelStatus st = control.start(state, s, cmd, Duration.ofSeconds(40));
+        assertTrue(st.up(), st.describe());
+        ProcessHandle agent = ProcessHandle.of(st.pid()).orElseThrow();
+        agent.destroyForcibly(); // SIGKILL: no shutdown hook runs, ssh stays behind holding the port
+        agent.onExit().get(10, TimeUnit.SECONDS);
+        assertFalse(control.status(state).running());
+        TunnelStatus again = control.start(state, s, cmd, Duration.ofSeconds(40));
+        try {
+            assertTrue(again.up(), again.describe());
+            echoOnce(s.port());
+        } finally {
+            control.stop(state, Duration.ofSeconds(10));
+        }
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
