@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -108,6 +109,13 @@ public final class TunnelAgent {
      * host key other than the pinned one.
      */
     public void run() {
+        // checked before anything is written: a second agent must not touch the running one's files
+        Optional<Long> other = TunnelControl.runningAgentPid(stateDir).filter(pid -> pid != ProcessHandle.current().pid());
+        if (other.isPresent()) {
+            finished.countDown();
+            throw new VmboxException(ExitCode.FAILED, "a tunnel agent for '" + settings.name() + "' is already running (pid "
+                    + other.get() + ")", "stop it first: vmbox tunnel stop " + settings.name());
+        }
         try {
             Files.createDirectories(stateDir);
             rotateLog();
@@ -128,12 +136,6 @@ public final class TunnelAgent {
     private void runChecked() throws IOException {
         settings.validate();
         settings.exposureWarning().ifPresent(w -> log("WARNING: " + w));
-        TunnelControl.runningAgentPid(stateDir).ifPresent(pid -> {
-            if (pid != ProcessHandle.current().pid()) {
-                throw new VmboxException(ExitCode.FAILED, "a tunnel agent for '" + settings.name() + "' is already running (pid "
-                        + pid + ")", "stop it first: vmbox tunnel stop " + settings.name());
-            }
-        });
         stopOrphanedSsh(stateDir);
         checkEndpointFree(settings);
         ProcessHandle self = ProcessHandle.current();

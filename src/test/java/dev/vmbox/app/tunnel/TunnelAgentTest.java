@@ -383,6 +383,9 @@ class TunnelAgentTest {
             assertEquals(Long.toString(st.pid()), fields[3], "agent is a session leader");
             assertEquals("0", fields[4], "agent has no controlling terminal");
             assertEquals(st.pid(), control.start(state, s, cmd, Duration.ofSeconds(5)).pid(), "second start is a no-op");
+            VmboxException twice = assertThrows(VmboxException.class, () -> new TunnelAgent(s, state, EXEC).run());
+            assertTrue(twice.getMessage().contains("already running"), twice.getMessage());
+            assertTrue(control.status(state).up(), "the running agent's state is untouched");
         } finally {
             assertTrue(control.stop(state, Duration.ofSeconds(10)));
         }
