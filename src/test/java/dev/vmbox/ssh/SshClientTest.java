@@ -89,12 +89,21 @@ class SshClientTest {
     }
 
     @Test
-    void execTimeoutKillsTheCommand() {
+    void execTimeoutKillsTheCommand() throws Exception {
         try (SshSession s = CLIENT.connect(sshd.target(), SshOptions.defaults())) {
             long t0 = System.nanoTime();
-            VmboxException e = assertThrows(VmboxException.class, () -> s.exec("sleep 30", Duration.ofMillis(500)));
+            VmboxException e = assertThrows(VmboxException.class, () -> s.exec("sleep 31.5", Duration.ofMillis(500)));
             assertEquals(ExitCode.TIMEOUT, e.exitCode());
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+            String left = "";
+            for (int i = 0; i < 100; i++) {
+                left = s.exec("pgrep -f '^sleep 31.5' || true", Duration.ofSeconds(10)).stdout().strip();
+                if (left.isEmpty()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals("", left, "the remote command was killed");
             assertEquals(0, s.exec("true", Duration.ofSeconds(10)).exitStatus(), "session still usable");
         }
     }
