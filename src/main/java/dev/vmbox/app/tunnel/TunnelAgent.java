@@ -201,6 +201,7 @@ public final class TunnelAgent {
     private boolean superviseUntilExit(BackgroundProcess ssh) throws InterruptedException {
         boolean up = false;
         long nextProbe = 0;
+        long nextLogCheck = 0;
         while (true) {
             if (stop.await(0, TimeUnit.MILLISECONDS)) {
                 ssh.stop(Duration.ofSeconds(3));
@@ -208,6 +209,10 @@ public final class TunnelAgent {
             }
             if (ssh.waitFor(Duration.ofMillis(up ? 250 : 25)) != null) {
                 return up;
+            }
+            if (up && System.nanoTime() >= nextLogCheck) {
+                nextLogCheck = System.nanoTime() + 10_000_000_000L;
+                truncateLogIfLarge();
             }
             if (!up && System.nanoTime() >= nextProbe) {
                 nextProbe = System.nanoTime() + 50_000_000L;
@@ -275,6 +280,26 @@ public final class TunnelAgent {
         Path log = stateDir.resolve(LOG_FILE);
         if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
             Files.move(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Keeps a long-running agent's log bounded: ssh appends to it (one line per refused forward, e.g. while
+     * the runtime is down), so it is copied to tunnel.log.1 and truncated in place; ssh's O_APPEND writes
+     * continue at the new end.
+     */
+    private void truncateLogIfLarge() {
+        Path log = stateDir.resolve(LOG_FILE);
+        try {
+            if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
+                Files.copy(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log, StandardOpenOption.WRITE)) {
+                    ch.truncate(0);
+                }
+                log("log rotated to " + LOG_FILE + ".1");
+            }
+        } catch (IOException e) {
+            // a large log is better than a dead tunnel
         }
     }
 
