@@ -317,7 +317,7 @@ public final class TunnelAgent {
         Path log = stateDir.resolve(LOG_FILE);
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
             long len = f.length();
-            long from = Math.max(offset, len - 4096);
+            long from = Math.max(offset > len ? 0 : offset, len - 4096); // offset > len: the log was truncated meanwhile
             byte[] buf = new byte[(int) Math.max(0, len - from)];
             f.seek(from);
             f.readFully(buf);
