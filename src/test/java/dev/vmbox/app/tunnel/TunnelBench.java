@@ -89,7 +89,7 @@ public final class TunnelBench {
 
     /** Interleaves the paths round by round, so load from other processes hits all of them alike. */
     static Map<String, Result> measureAll(Map<String, Integer> ports) throws Exception {
-        int rounds = 10;
+        int rounds = 50; // fine-grained interleaving: a burst of load from other processes hits every path alike
         Map<String, List<Double>> mb = new LinkedHashMap<>();
         Map<String, List<Double>> rtt = new LinkedHashMap<>();
         Map<String, List<Double>> conn = new LinkedHashMap<>();
