@@ -80,6 +80,9 @@ public final class TunnelBench {
             for (int i = open.size() - 1; i >= 0; i--) {
                 open.get(i).close();
             }
+            try (var files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
