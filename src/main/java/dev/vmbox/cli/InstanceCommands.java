@@ -4,7 +4,6 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.instance.InstanceView;
 import dev.vmbox.app.tunnel.TunnelAgent;
-import dev.vmbox.app.tunnel.TunnelSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.verify.Promise;
 import dev.vmbox.exec.InteractiveRunner;
@@ -282,10 +281,18 @@ final class InstanceCommands {
         CommandSpec spec;
         @Parameters(paramLabel = "NAME")
         String name;
+        @Option(names = "--port", paramLabel = "PORT", description = "Publish the API on this host port from now on.")
+        Integer port;
+        @Option(names = "--expose", paramLabel = "ADDR", description = "Publish the API on this host address instead of "
+                + "127.0.0.1 (anyone who reaches it can use the model).")
+        String expose;
 
         @Override
         public Integer call() {
             VmboxCommand root = root(spec);
+            if (port != null || expose != null) {
+                root.instances().moveApi(name, port, expose);
+            }
             String endpoint = root.instances().startTunnel(name);
             root.out().println("tunnel up: " + endpoint);
             root.out().flush();
@@ -344,8 +351,7 @@ final class InstanceCommands {
         @Override
         public Integer call() {
             VmboxCommand root = root(spec);
-            TunnelSettings settings = TunnelSettings.read(stateDir.resolve(TunnelAgent.SETTINGS_FILE));
-            TunnelAgent.runForeground(settings, stateDir, root.executables());
+            TunnelAgent.runFromStateDir(stateDir, root.executables());
             return 0;
         }
     }

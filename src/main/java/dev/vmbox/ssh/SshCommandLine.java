@@ -24,7 +24,7 @@ public final class SshCommandLine {
      * does. Run it with {@code dev.vmbox.exec.InteractiveRunner}.
      */
     public static List<String> interactive(SshTarget target, Path knownHosts, SshOptions options, List<String> remoteCommand) {
-        List<String> argv = common(target, knownHosts, options);
+        List<String> argv = common(target, knownHosts, options, "ERROR");
         if (remoteCommand == null || remoteCommand.isEmpty()) {
             argv.add("-t");
         }
@@ -55,7 +55,8 @@ public final class SshCommandLine {
             throw VmboxException.badInput("invalid tunnel destination " + remoteHost + ":" + remotePort,
                     "use the runtime's loopback address and port inside the guest");
         }
-        List<String> argv = common(target, knownHosts, options);
+        // INFO: ssh then says why it gave up ("Timeout, server ... not responding") in the agent's log
+        List<String> argv = common(target, knownHosts, options, "INFO");
         String dest = remoteHost.contains(":") ? "[" + remoteHost + "]" : remoteHost;
         argv.addAll(List.of("-N", "-T",
                 "-o", "BatchMode=yes",
@@ -68,7 +69,7 @@ public final class SshCommandLine {
         return argv;
     }
 
-    private static List<String> common(SshTarget target, Path knownHosts, SshOptions options) {
+    private static List<String> common(SshTarget target, Path knownHosts, SshOptions options, String logLevel) {
         SecureFiles.checkPrivateKey(target.privateKey());
         PinnedHostKey key = target.hostKey();
         List<String> argv = new ArrayList<>();
@@ -110,7 +111,7 @@ public final class SshCommandLine {
                 "ServerAliveInterval=" + Math.max(1, options.keepaliveInterval().toSeconds()),
                 "ServerAliveCountMax=" + options.keepaliveCountMax(),
                 "ConnectionAttempts=1",
-                "LogLevel=ERROR")) {
+                "LogLevel=" + logLevel)) {
             argv.add("-o");
             argv.add(opt);
         }

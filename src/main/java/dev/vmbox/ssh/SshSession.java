@@ -46,6 +46,11 @@ public final class SshSession implements AutoCloseable {
         this.log = log;
     }
 
+    /** The underlying JSch session, for code in this package only. */
+    Session jsch() {
+        return session;
+    }
+
     public SshTarget target() {
         return target;
     }
@@ -56,7 +61,8 @@ public final class SshSession implements AutoCloseable {
     }
 
     /**
-     * Runs {@code command} through the guest user's shell and captures its output (each stream up to 8 MiB).
+     * Runs {@code command} through the guest user's login shell (under a guest-side {@code timeout} guard, so it
+     * cannot outlive its deadline by more than 2 s even if the connection drops) and captures its output (each stream up to 8 MiB).
      * A non-zero exit status is returned, not thrown. Throws TIMEOUT when {@code timeout} passes (the remote
      * command is sent SIGKILL and its channel closed) and UNAVAILABLE when the connection drops.
      */
@@ -92,7 +98,7 @@ public final class SshSession implements AutoCloseable {
         InputStream remoteErr;
         try {
             channel = (ChannelExec) session.openChannel("exec");
-            channel.setCommand(command);
+            channel.setCommand(guarded(command, timeout));
             channel.setInputStream(stdin == null ? new ByteArrayInputStream(new byte[0]) : stdin, true);
             remoteOut = channel.getInputStream();
             remoteErr = channel.getExtInputStream();
@@ -136,6 +142,20 @@ public final class SshSession implements AutoCloseable {
         }
         return channel.getExitStatus();
     }
+
+    /**
+     * The command as sent: run by the user's login shell under coreutils {@code timeout}, which kills its whole
+     * process group {@link #GUARD_SLACK} after the caller's deadline. The SSH "signal" request sent on timeout
+     * is not enough on its own: sshd ignores it for root logins and it cannot reach a command whose connection
+     * dropped.
+     */
+    static String guarded(String command, Duration timeout) {
+        long ms = timeout.plus(GUARD_SLACK).toMillis();
+        String secs = (ms / 1000) + "." + String.format(java.util.Locale.ROOT, "%03d", ms % 1000);
+        return "exec timeout -s KILL " + secs + " \"${SHELL:-/bin/sh}\" -c " + shellQuote(command);
+    }
+
+    static final Duration GUARD_SLACK = Duration.ofSeconds(2);
 
     private static Thread pump(InputStream in, OutputStream out, AtomicReference<IOException> error, String name) {
         Thread t = new Thread(() -> {

@@ -83,18 +83,27 @@ class SshClientTest {
                     }
                 }
             }, null, Duration.ofSeconds(10));
-            assertTrue(arrivals.size() >= 2 && arrivals.get(arrivals.size() - 1) - arrivals.get(0) >= 200,
-                    "the first line arrived on its own, well before the second: " + arrivals);
+            assertTrue(arrivals.size() >= 2 && arrivals.get(arrivals.size() - 1) - arrivals.get(0) >= 250,
+                    "first line was passed on while the command still ran (arrivals in ms: " + arrivals + ")");
         }
     }
 
     @Test
-    void execTimeoutKillsTheCommand() {
+    void execTimeoutKillsTheCommand() throws Exception {
         try (SshSession s = CLIENT.connect(sshd.target(), SshOptions.defaults())) {
             long t0 = System.nanoTime();
-            VmboxException e = assertThrows(VmboxException.class, () -> s.exec("sleep 30", Duration.ofMillis(500)));
+            VmboxException e = assertThrows(VmboxException.class, () -> s.exec("sleep 31.5", Duration.ofMillis(500)));
             assertEquals(ExitCode.TIMEOUT, e.exitCode());
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+            String left = "";
+            for (int i = 0; i < 100; i++) {
+                left = s.exec("pgrep -f '^sleep 31.5' || true", Duration.ofSeconds(10)).stdout().strip();
+                if (left.isEmpty()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals("", left, "the remote command was killed");
             assertEquals(0, s.exec("true", Duration.ofSeconds(10)).exitStatus(), "session still usable");
         }
     }
@@ -192,6 +201,45 @@ class SshClientTest {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void connectWithinWaitsForSshdToComeUp() throws Exception {
+        try (LocalSshd late = LocalSshd.start(tmp.resolve("late"))) {
+            late.stop();
+            Thread starter = new Thread(() -> {
+                try {
+                    Thread.sleep(800);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                late.restart();
+            });
+            starter.start();
+            long t0 = System.nanoTime();
+            try (SshSession s = CLIENT.connectWithin(late.target(), SshOptions.defaults(), Duration.ofSeconds(20), Duration.ofMillis(100))) {
+                assertTrue(System.nanoTime() - t0 >= 700_000_000L);
+                assertEquals("up\n", s.exec("echo up", Duration.ofSeconds(10)).stdout());
+            }
+            starter.join(10_000);
+            late.stop();
+            VmboxException e = assertThrows(VmboxException.class,
+                    () -> CLIENT.connectWithin(late.target(), SshOptions.defaults(), Duration.ofMillis(600), Duration.ofMillis(100)));
+            assertEquals(ExitCode.TIMEOUT, e.exitCode());
+        }
+    }
+
+    @Test
+    void connectWithinDoesNotWaitOutAWrongHostKey() throws Exception {
+        Path other = tmp.resolve("otherkey2");
+        new dev.vmbox.exec.ZtExecCommandRunner(EventLog.NONE, dev.vmbox.exec.Executables.fromEnvironment(System.getenv()))
+                .run(dev.vmbox.exec.Command.of(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.toString()));
+        SshTarget t = new SshTarget(sshd.host(), sshd.port(), sshd.user(), sshd.clientKey(), Files.readString(Path.of(other + ".pub")).strip());
+        long t0 = System.nanoTime();
+        VmboxException e = assertThrows(VmboxException.class,
+                () -> CLIENT.connectWithin(t, SshOptions.defaults(), Duration.ofSeconds(30), Duration.ofMillis(100)));
+        assertEquals(ExitCode.SECURITY, e.exitCode());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
     }
 
     @Test

@@ -200,6 +200,24 @@ public final class Instances {
         return "http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + s.integer(InstanceSettings.API_PORT);
     }
 
+    /** Changes where the API is published (host port and/or address); takes effect at the next tunnel start. */
+    public void moveApi(String name, Integer port, String bind) {
+        if (port != null && (port < 1 || port > 65535)) {
+            throw VmboxException.badInput("invalid --port " + port, "use a port from 1 to 65535");
+        }
+        try (InstanceLock ignored = store.lock(name, LOCK_WAIT)) {
+            InstanceRecord r = ready(name);
+            java.util.Map<String, Object> s = new java.util.LinkedHashMap<>(r.settings());
+            if (port != null) {
+                s.put(InstanceSettings.API_PORT, Integer.toString(port));
+            }
+            if (bind != null) {
+                s.put(InstanceSettings.API_BIND, bind);
+            }
+            store.write(r.withSettings(s));
+        }
+    }
+
     public boolean stopTunnel(String name) {
         store.read(name);
         return tunnels.stop(files(name).tunnelDir(), Duration.ofSeconds(10));

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -36,10 +37,12 @@ import java.util.concurrent.TimeUnit;
  * A host-key mismatch ends the agent with a SECURITY failure: it never retries against a different key.
  */
 public final class TunnelAgent {
-    static final String PID_FILE = "tunnel.pid";
-    static final String LOG_FILE = "tunnel.log";
-    static final String KNOWN_HOSTS = "tunnel.known_hosts";
+    public static final String PID_FILE = "tunnel.pid";
+    public static final String LOG_FILE = "tunnel.log";
+    public static final String KNOWN_HOSTS = "tunnel.known_hosts";
+    /** Written by {@link TunnelControl#start}; read by {@link #runFromStateDir}. */
     public static final String SETTINGS_FILE = "tunnel.settings.json";
+    static final long LOG_ROTATE_BYTES = 1024 * 1024;
 
     private final TunnelSettings settings;
     private final Path stateDir;
@@ -78,6 +81,14 @@ public final class TunnelAgent {
         }
     }
 
+    /**
+     * {@link #runForeground} with the settings that {@link TunnelControl#start} wrote into the state folder:
+     * the body of {@code vmbox tunnel run NAME}.
+     */
+    public static void runFromStateDir(Path stateDir, Executables executables) {
+        runForeground(TunnelSettings.read(stateDir.resolve(SETTINGS_FILE)), stateDir, executables);
+    }
+
     /** Asks a running agent to stop; {@link #run} returns soon after. */
     public void requestStop() {
         stop.countDown();
@@ -98,8 +109,16 @@ public final class TunnelAgent {
      * host key other than the pinned one.
      */
     public void run() {
+        // checked before anything is written: a second agent must not touch the running one's files
+        Optional<Long> other = TunnelControl.runningAgentPid(stateDir).filter(pid -> pid != ProcessHandle.current().pid());
+        if (other.isPresent()) {
+            finished.countDown();
+            throw new VmboxException(ExitCode.FAILED, "a tunnel agent for '" + settings.name() + "' is already running (pid "
+                    + other.get() + ")", "stop it first: vmbox tunnel stop " + settings.name());
+        }
         try {
             Files.createDirectories(stateDir);
+            rotateLog();
             runChecked();
         } catch (VmboxException e) {
             fail(e);
@@ -117,12 +136,7 @@ public final class TunnelAgent {
     private void runChecked() throws IOException {
         settings.validate();
         settings.exposureWarning().ifPresent(w -> log("WARNING: " + w));
-        TunnelControl.runningAgentPid(stateDir).ifPresent(pid -> {
-            if (pid != ProcessHandle.current().pid()) {
-                throw new VmboxException(ExitCode.FAILED, "a tunnel agent for '" + settings.name() + "' is already running (pid "
-                        + pid + ")", "stop it first: vmbox tunnel stop " + settings.name());
-            }
-        });
+        stopOrphanedSsh(stateDir);
         checkEndpointFree(settings);
         ProcessHandle self = ProcessHandle.current();
         Files.writeString(stateDir.resolve(PID_FILE), self.pid() + " "
@@ -187,6 +201,7 @@ public final class TunnelAgent {
     private boolean superviseUntilExit(BackgroundProcess ssh) throws InterruptedException {
         boolean up = false;
         long nextProbe = 0;
+        long nextLogCheck = 0;
         while (true) {
             if (stop.await(0, TimeUnit.MILLISECONDS)) {
                 ssh.stop(Duration.ofSeconds(3));
@@ -194,6 +209,10 @@ public final class TunnelAgent {
             }
             if (ssh.waitFor(Duration.ofMillis(up ? 250 : 25)) != null) {
                 return up;
+            }
+            if (up && System.nanoTime() >= nextLogCheck) {
+                nextLogCheck = System.nanoTime() + 10_000_000_000L;
+                truncateLogIfLarge();
             }
             if (!up && System.nanoTime() >= nextProbe) {
                 nextProbe = System.nanoTime() + 50_000_000L;
@@ -231,6 +250,54 @@ public final class TunnelAgent {
         checkPortFree(s.bindInetAddress(), s.bindAddress(), s.port());
     }
 
+    /**
+     * An agent killed with SIGKILL leaves its ssh behind, still holding the endpoint. Ends that ssh if the last
+     * state names it and its command line still points at this state folder's known_hosts file.
+     */
+    static boolean stopOrphanedSsh(Path stateDir) {
+        return TunnelState.read(stateDir).filter(st -> st.sshPid() > 0).flatMap(st -> ProcessHandle.of(st.sshPid())).map(h -> {
+            String marker = stateDir.resolve(KNOWN_HOSTS).toAbsolutePath().toString();
+            boolean ours = h.info().arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
+            if (!ours || !h.isAlive()) {
+                return false;
+            }
+            h.destroy();
+            try {
+                h.onExit().get(3, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
+            return true;
+        }).orElse(false);
+    }
+
+    private void rotateLog() throws IOException {
+        Path log = stateDir.resolve(LOG_FILE);
+        if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
+            Files.move(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Keeps a long-running agent's log bounded: ssh appends to it (one line per refused forward, e.g. while
+     * the runtime is down), so it is copied to tunnel.log.1 and truncated in place; ssh's O_APPEND writes
+     * continue at the new end.
+     */
+    private void truncateLogIfLarge() {
+        Path log = stateDir.resolve(LOG_FILE);
+        try {
+            if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
+                Files.copy(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log, StandardOpenOption.WRITE)) {
+                    ch.truncate(0);
+                }
+                log("log rotated to " + LOG_FILE + ".1");
+            }
+        } catch (IOException e) {
+            // a large log is better than a dead tunnel
+        }
+    }
+
     private long logSize() {
         try {
             Path log = stateDir.resolve(LOG_FILE);
@@ -245,7 +312,7 @@ public final class TunnelAgent {
         Path log = stateDir.resolve(LOG_FILE);
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
             long len = f.length();
-            long from = Math.max(offset, len - 4096);
+            long from = Math.max(offset > len ? 0 : offset, len - 4096); // offset > len: the log was truncated meanwhile
             byte[] buf = new byte[(int) Math.max(0, len - from)];
             f.seek(from);
             f.readFully(buf);

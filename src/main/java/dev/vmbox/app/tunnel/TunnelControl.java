@@ -48,6 +48,7 @@ public final class TunnelControl {
         if (current.running()) {
             return current;
         }
+        TunnelAgent.stopOrphanedSsh(stateDir);
         TunnelAgent.checkEndpointFree(settings);
         try {
             Files.createDirectories(stateDir);
@@ -96,12 +97,13 @@ public final class TunnelControl {
     public boolean stop(Path stateDir, Duration timeout) {
         Optional<Long> pid = runningAgentPid(stateDir);
         if (pid.isEmpty()) {
+            boolean orphan = TunnelAgent.stopOrphanedSsh(stateDir);
             try {
                 Files.deleteIfExists(stateDir.resolve(TunnelAgent.PID_FILE));
             } catch (IOException ignored) {
                 // a stale pid file is harmless
             }
-            return false;
+            return orphan;
         }
         Optional<ProcessHandle> h = ProcessHandle.of(pid.get());
         if (h.isEmpty()) {
