@@ -44,7 +44,7 @@ public final class LocalSshd implements AutoCloseable {
     private final int port;
     private final Path config;
     private final Path clientKey;
-    private final String hostPublicKey;
+    private String hostPublicKey;
     private final String clientPublicKey;
     private BackgroundProcess process;
 
@@ -153,6 +153,28 @@ public final class LocalSshd implements AutoCloseable {
             process.stop(Duration.ofSeconds(3));
             process = null;
         }
+    }
+
+    /**
+     * Plays a freshly provisioned guest: sshd restarts on the same port with the host key and the one
+     * authorized key that vmbox put into the guest's cloud-config.
+     */
+    public void useGuestKeys(String hostPrivateKey, String hostPublicKeyLine, String authorizedKey) {
+        try {
+            Path hostKey = dir.resolve("host_ed25519");
+            Files.writeString(hostKey, hostPrivateKey.endsWith("\n") ? hostPrivateKey : hostPrivateKey + "\n");
+            Files.setPosixFilePermissions(hostKey, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(dir.resolve("host_ed25519.pub"), hostPublicKeyLine + "\n");
+            Path authorized = dir.resolve("authorized_keys");
+            Files.writeString(authorized, authorizedKey + "\n");
+            // sshd reads authorized_keys as the login user, who is not root here
+            Files.setPosixFilePermissions(authorized, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            this.hostPublicKey = hostPublicKeyLine;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        restart();
     }
 
     /** Stops and starts sshd again on the same port with the same keys. */
