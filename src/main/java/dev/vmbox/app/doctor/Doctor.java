@@ -1,0 +1,209 @@
+package dev.vmbox.app.doctor;
+
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.doctor.Check.Status;
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.host.HostResources;
+import dev.vmbox.host.PciDevice;
+import dev.vmbox.host.PciScanner;
+import dev.vmbox.host.Virtualization;
+import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.ProviderProbe;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Tells what this host can do before the user asks for a VM: providers, hardware virtualisation,
+ * resources, IOMMU and GPUs, helper tools. Each row says OK / MISSING / PROBLEM and what to do.
+ * Reads /sys, /proc and /dev under an injectable root so tests run on fixture trees.
+ */
+public final class Doctor {
+    private static final long GIB = 1024L * 1024 * 1024;
+
+    private final List<ProviderProbe> probes;
+    private final Path root;
+    private final String osName;
+    private final Executables executables;
+    private final CommandRunner runner;
+    private final Path home;
+
+    public Doctor(List<ProviderProbe> probes, Path root, String osName, Executables executables,
+                  CommandRunner runner, Path home) {
+        this.probes = probes;
+        this.root = root;
+        this.osName = osName;
+        this.executables = executables;
+        this.runner = runner;
+        this.home = home;
+    }
+
+    private boolean mac() {
+        return osName.toLowerCase(Locale.ROOT).contains("mac");
+    }
+
+    public DoctorReport run() {
+        List<Check> checks = new ArrayList<>();
+        List<Availability> providers = new ArrayList<>();
+        for (ProviderProbe p : probes) {
+            Availability a = p.probe();
+            providers.add(a);
+            Status s = a.usable() ? Status.OK : a.installed() ? Status.PROBLEM : Status.MISSING;
+            checks.add(new Check("providers", a.providerId(), s, a.detail(), a.hint()));
+        }
+        virtualization(checks);
+        host(checks);
+        if (!mac()) {
+            gpus(checks);
+        }
+        tools(checks);
+        return new DoctorReport(List.copyOf(checks), List.copyOf(providers));
+    }
+
+    private void virtualization(List<Check> checks) {
+        if (mac()) {
+            String hv = "";
+            try {
+                hv = runner.run(Command.of(Duration.ofSeconds(5), "sysctl", "-n", "kern.hv_support")).stdout().trim();
+            } catch (VmboxException e) {
+                hv = "";
+            }
+            if ("1".equals(hv)) {
+                checks.add(new Check("virtualization", "Hypervisor.framework", Status.OK,
+                        "available (Lima uses vz or qemu with hvf)", null));
+            } else {
+                checks.add(new Check("virtualization", "Hypervisor.framework", Status.PROBLEM,
+                        "not available (kern.hv_support=" + (hv.isEmpty() ? "?" : hv) + "): VMs would be very slow",
+                        "run on a Mac with hardware virtualization (not inside another VM)"));
+            }
+            return;
+        }
+        Virtualization v = Virtualization.probeLinux(root);
+        checks.add(new Check("virtualization", "/dev/kvm", v.kvmUsable() ? Status.OK : Status.PROBLEM, v.describe(),
+                v.hint()));
+    }
+
+    private void host(List<Check> checks) {
+        HostResources r = HostResources.probe(root, osName, runner);
+        checks.add(new Check("host", "cpus", r.cpus() >= 2 ? Status.OK : Status.PROBLEM, r.cpus() + " logical CPUs",
+                r.cpus() >= 2 ? null : "a model VM needs at least 2 CPUs"));
+        if (r.memoryBytes() > 0) {
+            String detail = gib(r.memoryBytes()) + " total"
+                    + (r.availableMemoryBytes() >= 0 ? ", " + gib(r.availableMemoryBytes()) + " available" : "");
+            boolean ok = r.memoryBytes() >= 4 * GIB;
+            checks.add(new Check("host", "memory", ok ? Status.OK : Status.PROBLEM, detail,
+                    ok ? null : "even the smallest model VM needs about 2 GiB; 8 GiB or more is comfortable"));
+        } else {
+            checks.add(new Check("host", "memory", Status.PROBLEM, "could not read the host's memory size", null));
+        }
+        long free = HostResources.freeDisk(home);
+        if (free >= 0) {
+            boolean ok = free >= 10 * GIB;
+            checks.add(new Check("host", "disk", ok ? Status.OK : Status.PROBLEM, gib(free) + " free for " + home,
+                    ok ? null : "a VM image plus a small model needs about 10 GiB; free some space or set VMBOX_HOME"));
+        }
+    }
+
+    private void gpus(List<Check> checks) {
+        PciScanner pci = new PciScanner(root);
+        boolean iommu = pci.iommuEnabled();
+        String cmdline = readSmall(root.resolve("proc/cmdline"));
+        if (iommu) {
+            checks.add(new Check("gpu", "IOMMU", Status.OK, "on (IOMMU groups present): PCI passthrough possible", null));
+        } else {
+            checks.add(new Check("gpu", "IOMMU", Status.INFO,
+                    "off: no GPU passthrough" + (cmdline.contains("iommu") ? " (kernel command line mentions iommu, "
+                            + "but the kernel made no groups)" : ""),
+                    "for GPU passthrough, enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on iommu=pt "
+                            + "(Intel) or amd_iommu=on iommu=pt (AMD)"));
+        }
+        List<PciDevice> gpus = pci.gpus();
+        if (gpus.isEmpty()) {
+            checks.add(new Check("gpu", "GPUs", Status.INFO, "no GPU found on the PCI bus: models run on CPU", null));
+        }
+        for (PciDevice g : gpus) {
+            checks.add(gpuCheck(pci, g, iommu));
+        }
+    }
+
+    private Check gpuCheck(PciScanner pci, PciDevice g, boolean iommu) {
+        String what = g.vendorName() + " " + g.description() + ", driver "
+                + (g.driver() == null ? "none" : g.driver());
+        if (!iommu || g.iommuGroup() == null) {
+            return new Check("gpu", g.address(), Status.PROBLEM, what + "; not in an IOMMU group: cannot be passed through",
+                    "turn the IOMMU on (see the IOMMU row)");
+        }
+        if (g.bootVga()) {
+            return new Check("gpu", g.address(), Status.PROBLEM,
+                    what + "; it is the host's boot display: passing it through would take the host's console away",
+                    "pass through a secondary GPU, or move the host display to another GPU in the firmware");
+        }
+        List<PciDevice> others = pci.iommuGroupMembers(g.iommuGroup()).stream()
+                .filter(d -> !d.address().equals(g.address()))
+                .filter(d -> !d.isBridge())
+                .toList();
+        String group = "IOMMU group " + g.iommuGroup();
+        List<PciDevice> foreign = others.stream().filter(d -> !d.slot().equals(g.slot())).toList();
+        if (!foreign.isEmpty()) {
+            String list = foreign.stream().map(d -> d.address() + " (" + d.description() + ")")
+                    .collect(Collectors.joining(", "));
+            return new Check("gpu", g.address(), Status.PROBLEM,
+                    what + "; " + group + " also holds " + list + ": all of them would have to go to the VM together",
+                    "move the GPU to a slot with its own IOMMU group (a CPU-attached slot, or a board with ACS)");
+        }
+        String companions = others.isEmpty() ? "" : " with " + others.stream().map(PciDevice::address)
+                .collect(Collectors.joining(", "));
+        if ("vfio-pci".equals(g.driver())) {
+            return new Check("gpu", g.address(), Status.OK, what + "; " + group + companions
+                    + "; bound to vfio-pci: ready for passthrough", null);
+        }
+        return new Check("gpu", g.address(), Status.OK, what + "; " + group + companions
+                + "; libvirt detaches the driver when the VM starts (managed hostdev)",
+                g.driver() == null ? null : "the host must not be using this GPU (no display, no CUDA jobs) when the VM starts");
+    }
+
+    private void tools(List<Check> checks) {
+        tool(checks, "qemu-img", "makes each VM's disk overlay (libvirt)");
+        List<String> seedMakers = mac() ? List.of("hdiutil", "xorriso") : List.of("cloud-localds", "xorriso", "genisoimage");
+        Optional<String> seed = seedMakers.stream().filter(t -> executables.find(t).isPresent()).findFirst();
+        if (seed.isPresent()) {
+            checks.add(new Check("tools", "seed image maker", Status.OK, seed.get() + " (makes the cloud-init seed)", null));
+        } else {
+            checks.add(new Check("tools", "seed image maker", Status.MISSING,
+                    "none of " + String.join(", ", seedMakers) + " found (needed to make the cloud-init seed on libvirt)",
+                    Executables.installHint(seedMakers.get(0))));
+        }
+        if (!mac()) {
+            tool(checks, "mmdebstrap", "builds vmbox's own Debian image (vmbox image build)");
+        }
+        tool(checks, "ssh", "interactive `vmbox ssh`");
+        tool(checks, "ssh-keygen", "makes each instance's client and host keys");
+    }
+
+    private void tool(List<Check> checks, String name, String purpose) {
+        Optional<Path> p = executables.find(name);
+        checks.add(p.isPresent()
+                ? new Check("tools", name, Status.OK, p.get() + " (" + purpose + ")", null)
+                : new Check("tools", name, Status.MISSING, "not found (" + purpose + ")", Executables.installHint(name)));
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) GIB);
+    }
+
+    private static String readSmall(Path p) {
+        try {
+            return Files.size(p) < 65536 ? Files.readString(p) : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+}

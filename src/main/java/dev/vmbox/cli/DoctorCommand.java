@@ -1,0 +1,64 @@
+package dev.vmbox.cli;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.app.doctor.Check;
+import dev.vmbox.app.doctor.Doctor;
+import dev.vmbox.app.doctor.DoctorReport;
+import dev.vmbox.provider.ProviderProbe;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Check what this host can do: providers, hardware virtualization, resources, IOMMU and GPUs, "
+                + "and the helper tools vmbox needs. Every row says OK, MISSING or PROBLEM and what to do.",
+            "",
+            "Exits 0 when at least one provider is usable, 3 when none is."})
+final class DoctorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        List<ProviderProbe> probes = Providers.probes(root);
+        Doctor doctor = new Doctor(probes, root.environment().systemRoot(), root.environment().osName(),
+                root.executables(), root.runner(), root.home().root());
+        DoctorReport report = doctor.run();
+        PrintWriter out = root.out();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("usableProviders", report.usableProviders());
+            doc.put("providers", report.providers());
+            doc.put("checks", report.checks());
+            JsonOutput.print(out, doc);
+        } else {
+            String section = null;
+            for (Check c : report.checks()) {
+                if (!c.section().equals(section)) {
+                    section = c.section();
+                    out.println(section.toUpperCase(java.util.Locale.ROOT));
+                }
+                out.printf("  %-8s %-20s %s%n", c.status(), c.name(), c.detail());
+                if (c.hint() != null && c.status() != Check.Status.OK) {
+                    out.printf("  %-8s %-20s -> %s%n", "", "", c.hint());
+                }
+            }
+            out.println();
+            out.println(report.usableProviders().isEmpty()
+                    ? "No usable provider: install one of the providers above (see the hints)."
+                    : "Usable providers: " + String.join(", ", report.usableProviders()));
+            out.flush();
+        }
+        return report.usableProviders().isEmpty() ? ExitCode.UNAVAILABLE.code() : ExitCode.OK.code();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.vmbox.cli;
+
+import dev.vmbox.config.VmboxConfig;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.exec.ZtExecCommandRunner;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.log.StreamLog;
+import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.VmboxHome;
+import java.io.PrintWriter;
+import picocli.AutoComplete;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The root command. Holds what every subcommand shares (the environment, writers, --debug) and
+ * makes services on first use, so a fast command like {@code list} pays only for what it touches.
+ */
+@Command(name = "vmbox",
+        mixinStandardHelpOptions = true,
+        versionProvider = ManifestVersion.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        header = "Run a local AI model server inside its own sealed VM, reachable only on 127.0.0.1.",
+        description = {
+            "",
+            "vmbox makes a VM sized for the model (libvirt, Lima or Multipass), installs the model server in it "
+                    + "with no network egress, and tunnels its API to the host's loopback over SSH with a pinned host key.",
+        },
+        footer = {"", "Files: VMBOX_HOME (default ~/.vmbox) holds instances, keys and the cache;",
+            "settings come from VMBOX_HOME/_config/config.yaml and VMBOX_* variables (see `vmbox config list`)."},
+        subcommands = {
+            DoctorCommand.class,
+            ListCommand.class,
+            ConfigCommand.class,
+            AutoComplete.GenerateCompletion.class,
+        })
+public final class VmboxCommand implements Runnable, AutoCloseable {
+    private final CliEnvironment environment;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private boolean debug;
+
+    private EventLog log;
+    private CommandRunner runner;
+    private VmboxHome home;
+    private InstanceStore store;
+    private VmboxConfig config;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    VmboxCommand(CliEnvironment environment, PrintWriter out, PrintWriter err) {
+        this.environment = environment;
+        this.out = out;
+        this.err = err;
+        this.debug = "1".equals(environment.env().get("VMBOX_DEBUG"));
+    }
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Show every external command, its timing and the full cause of errors (on stderr).")
+    void setDebug(boolean value) {
+        this.debug = this.debug || value;
+    }
+
+    boolean debug() {
+        return debug;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(out);
+    }
+
+    CliEnvironment environment() {
+        return environment;
+    }
+
+    PrintWriter out() {
+        return out;
+    }
+
+    PrintWriter err() {
+        return err;
+    }
+
+    EventLog log() {
+        if (log == null) {
+            log = new StreamLog(err, debug, environment.clock());
+        }
+        return log;
+    }
+
+    Executables executables() {
+        return Executables.fromEnvironment(environment.env());
+    }
+
+    CommandRunner runner() {
+        if (runner == null) {
+            runner = new ZtExecCommandRunner(log(), executables());
+        }
+        return runner;
+    }
+
+    VmboxHome home() {
+        if (home == null) {
+            home = VmboxHome.fromEnvironment(environment.env());
+        }
+        return home;
+    }
+
+    InstanceStore store() {
+        if (store == null) {
+            store = new InstanceStore(home());
+        }
+        return store;
+    }
+
+    VmboxConfig config() {
+        if (config == null) {
+            config = VmboxConfig.load(home().configFile(), environment.env());
+        }
+        return config;
+    }
+
+    /** Ends a progress line in progress before an error is printed. */
+    void flushProgress() {
+        out.flush();
+        err.flush();
+    }
+
+    @Override
+    public void close() {
+        out.flush();
+        err.flush();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.vmbox.store;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Private folders (0700) and files (0600), and atomic writes: a reader sees the old content or the
+ * new one, never half of either, even if vmbox is killed mid-write.
+ */
+public final class SecureFiles {
+    public static final Set<PosixFilePermission> DIR_0700 = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> FILE_0600 = PosixFilePermissions.fromString("rw-------");
+
+    private SecureFiles() {
+    }
+
+    static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
+    /** Creates the folder (and parents) if needed and makes it 0700. */
+    public static Path privateDir(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                if (posix(dir)) {
+                    FileAttribute<Set<PosixFilePermission>> attr = PosixFilePermissions.asFileAttribute(DIR_0700);
+                    try {
+                        Files.createDirectories(dir, attr);
+                    } catch (FileAlreadyExistsException e) {
+                        // raced with another vmbox: fine if it is a folder
+                    }
+                } else {
+                    Files.createDirectories(dir);
+                }
+            }
+            if (posix(dir) && !Files.getPosixFilePermissions(dir).equals(DIR_0700)) {
+                Files.setPosixFilePermissions(dir, DIR_0700);
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.FAILED, "cannot create private folder " + dir + ": " + describe(e),
+                    "check that the parent folder exists and is writable by you", e);
+        }
+    }
+
+    /** Writes {@code content} to {@code target} atomically, 0600, fsynced before the rename. */
+    public static void writeAtomically(Path target, byte[] content) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = posix(dir)
+                    ? Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
+                    PosixFilePermissions.asFileAttribute(FILE_0600))
+                    : Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.FAILED, "cannot write " + target + ": " + describe(e),
+                    "check free disk space and permissions of " + dir, e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // leave it; it is hidden and harmless
+                }
+            }
+        }
+    }
+
+    static String describe(IOException e) {
+        String m = e.getMessage();
+        String kind = e.getClass().getSimpleName().replace("Exception", "");
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (m != null && m.contains("No space left")) {
+            return "no space left on device";
+        }
+        return m == null ? kind : m;
+    }
+
+    /** Deletes a folder tree; symlinks are removed, never followed. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+                    throws IOException {
+                Files.delete(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

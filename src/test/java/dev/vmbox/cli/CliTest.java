@@ -1,0 +1,145 @@
+package dev.vmbox.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmbox.store.FileNames;
+import dev.vmbox.testing.CliHarness;
+import dev.vmbox.testing.CliHarness.Result;
+import dev.vmbox.testing.FakeBin;
+import dev.vmbox.testing.SysfsFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI in-process: exit codes, text and JSON output, errors as one line plus a hint. */
+class CliTest {
+    @TempDir
+    Path tmp;
+    CliHarness cli;
+    Path home;
+
+    @BeforeEach
+    void setUp() {
+        home = tmp.resolve("vmbox-home");
+        cli = new CliHarness(home);
+    }
+
+    @Test
+    void versionAndHelpListTheExitCodes() {
+        Result v = cli.run("--version");
+        assertEquals(0, v.exitCode(), v.toString());
+        assertTrue(v.out().startsWith("vmbox "), v.toString());
+        Result h = cli.run("--help");
+        assertEquals(0, h.exitCode());
+        for (String s : new String[] {"doctor", "list", "config", "Exit codes:", "70", "130", "--debug"}) {
+            assertTrue(h.out().contains(s), s + " missing from help:\n" + h.out());
+        }
+    }
+
+    @Test
+    void badUsageIsExitTwoWithAHint() {
+        Result r = cli.run("lst");
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("vmbox: "), r.toString());
+        assertTrue(r.err().contains("list"), "suggests the right command: " + r);
+        assertEquals(2, cli.run("list", "--no-such-flag").exitCode());
+    }
+
+    @Test
+    void listIsEmptyAndFastOnANewHome() throws Exception {
+        Result r = cli.run("list");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("No instances"));
+        Result j = cli.run("list", "--json");
+        assertEquals(0, j.exitCode());
+        assertEquals(0, new ObjectMapper().readTree(j.out()).size());
+    }
+
+    @Test
+    void listShowsRecordsAndCorruptOnesAsBroken() throws Exception {
+        Path good = home.resolve("llm");
+        Files.createDirectories(good);
+        Files.writeString(good.resolve(FileNames.INSTANCE_RECORD), "{\"schema\":1,\"name\":\"llm\",\"provider\":\"libvirt\","
+                + "\"phase\":\"READY\",\"settings\":{\"runtime\":\"ollama\",\"model\":\"qwen2.5:0.5b\",\"apiPort\":11434}}");
+        Path bad = home.resolve("mangled");
+        Files.createDirectories(bad);
+        Files.writeString(bad.resolve(FileNames.INSTANCE_RECORD), "\u0000\u0001 not json");
+        Result r = cli.run("list");
+        assertEquals(0, r.exitCode(), r.toString());
+        String[] lines = r.out().split("\n");
+        assertTrue(lines[0].startsWith("NAME"), r.out());
+        assertTrue(lines[1].startsWith("llm ") && lines[1].contains("127.0.0.1:11434"), r.out());
+        assertTrue(lines[2].startsWith("mangled") && lines[2].contains("BROKEN"), r.out());
+        assertEquals(lines[0].indexOf("STATE"), lines[1].indexOf("READY"), "columns aligned:\n" + r.out());
+        JsonNode j = new ObjectMapper().readTree(cli.run("list", "--json").out());
+        assertEquals("llm", j.get(0).get("name").asText());
+        assertEquals("BROKEN", j.get(1).get("state").asText());
+        assertEquals("llm\nmangled\n", cli.run("list", "-q").out());
+    }
+
+    @Test
+    void doctorReportsTextAndJsonAndExitsThreeWithoutAProvider() throws Exception {
+        FakeBin bin = new FakeBin(tmp.resolve("bin"));
+        SysfsFixture sys = new SysfsFixture(tmp.resolve("root")).cpuinfo("fpu");
+        cli.env("PATH", bin.path()).systemRoot(sys.root());
+        Result r = cli.run("doctor");
+        assertEquals(3, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("MISSING  lima"), r.out());
+        assertTrue(r.out().contains("brew install lima"), r.out());
+        assertTrue(r.out().contains("software emulation"), r.out());
+        Result j = cli.run("doctor", "--json");
+        assertEquals(3, j.exitCode());
+        JsonNode doc = new ObjectMapper().readTree(j.out());
+        assertEquals(0, doc.get("usableProviders").size());
+        assertTrue(doc.get("checks").size() > 5);
+
+        bin.script("limactl", "case \"$1\" in --version) echo 'limactl version 1.0.3';; list) exit 0;; esac");
+        Result ok = cli.run("doctor");
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertTrue(ok.out().contains("Usable providers: lima"), ok.out());
+    }
+
+    @Test
+    void configSetGetListAndBadFilesAreClearErrors() throws Exception {
+        Result set = cli.run("config", "set", "libvirt.uri", "qemu+ssh://gpu1/system");
+        assertEquals(0, set.exitCode(), set.toString());
+        assertEquals("qemu+ssh://gpu1/system\n", cli.run("config", "get", "libvirt.uri").out());
+        Result list = cli.run("config", "list");
+        assertTrue(list.out().contains("libvirt.uri") && list.out().contains("file "), list.out());
+        cli.env("VMBOX_LIBVIRT_URI", "qemu:///session");
+        assertEquals("qemu:///session\n", cli.run("config", "get", "libvirt.uri").out());
+        Result unknown = cli.run("config", "set", "libvirt.url", "x");
+        assertEquals(2, unknown.exitCode(), unknown.toString());
+        assertTrue(unknown.err().contains("unknown setting 'libvirt.url'"), unknown.toString());
+        Files.writeString(home.resolve("_config/config.yaml"), "egress: [\n");
+        Result broken = cli.run("config", "list");
+        assertEquals(2, broken.exitCode(), broken.toString());
+        assertTrue(broken.err().startsWith("vmbox: cannot use the config file"), broken.toString());
+        assertTrue(broken.err().contains("hint: "), broken.toString());
+    }
+
+    @Test
+    void completionScriptIsGenerated() {
+        Result r = cli.run("generate-completion");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("complete") && r.out().contains("vmbox"), r.out().substring(0, 200));
+    }
+
+    @Test
+    void debugShowsExternalCommands() throws Exception {
+        FakeBin bin = new FakeBin(tmp.resolve("bin"))
+                .script("limactl", "case \"$1\" in --version) echo 'limactl version 1.0.3';; list) exit 0;; esac");
+        cli.env("PATH", bin.path()).systemRoot(new SysfsFixture(tmp.resolve("root")).root());
+        Result r = cli.run("doctor", "--debug");
+        assertTrue(r.err().contains("debug") && r.err().contains("run: limactl --version"), r.toString());
+        Result quiet = cli.run("doctor");
+        assertFalse(quiet.err().contains("run: limactl"), quiet.toString());
+    }
+}
