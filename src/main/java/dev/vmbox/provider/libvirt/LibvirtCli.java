@@ -1,0 +1,98 @@
+package dev.vmbox.provider.libvirt;
+
+import dev.vmbox.exec.Command;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the {@code virsh}, {@code qemu-img} and {@code cloud-localds} commands vmbox runs; no side
+ * effects. Every {@code virsh} call names the connection URI explicitly ({@code -c URI}), so no
+ * {@code LIBVIRT_DEFAULT_URI} in the environment can redirect it.
+ */
+final class LibvirtCli {
+    /** Read-only queries answer quickly; a longer wait means the daemon or transport hangs. */
+    static final Duration QUERY = Duration.ofSeconds(30);
+    static final Duration CHANGE = Duration.ofSeconds(60);
+    static final Duration DISK = Duration.ofMinutes(5);
+
+    private final String uri;
+
+    LibvirtCli(String uri) {
+        this.uri = uri;
+    }
+
+    private Command virsh(Duration timeout, String... args) {
+        List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", uri));
+        argv.addAll(List.of(args));
+        return Command.of(timeout, argv);
+    }
+
+    Command version() {
+        return virsh(QUERY, "version");
+    }
+
+    Command capabilities() {
+        return virsh(QUERY, "capabilities");
+    }
+
+    Command domcapabilities(String virtType) {
+        return virsh(QUERY, "domcapabilities", "--virttype", virtType);
+    }
+
+    Command define(Path xml) {
+        return virsh(CHANGE, "define", xml.toString());
+    }
+
+    Command start(String domain) {
+        return virsh(CHANGE, "start", domain);
+    }
+
+    Command shutdown(String domain) {
+        return virsh(CHANGE, "shutdown", domain);
+    }
+
+    Command destroy(String domain) {
+        return virsh(CHANGE, "destroy", domain);
+    }
+
+    /** Removes the definition and libvirt's own per-domain state (NVRAM, managed save, snapshot metadata). */
+    Command undefine(String domain) {
+        return virsh(CHANGE, "undefine", domain, "--nvram", "--managed-save", "--snapshots-metadata");
+    }
+
+    Command domstate(String domain) {
+        return virsh(QUERY, "domstate", domain);
+    }
+
+    Command listAllNames() {
+        return virsh(QUERY, "list", "--all", "--name");
+    }
+
+    Command dumpxml(String domain, boolean inactive) {
+        return inactive ? virsh(QUERY, "dumpxml", "--inactive", domain) : virsh(QUERY, "dumpxml", domain);
+    }
+
+    /** A qcow2 overlay on {@code base}: absolute backing path, explicit backing format (mandatory in qemu-img 7+). */
+    static Command createOverlay(Path base, String baseFormat, Path overlay, long sizeBytes) {
+        return Command.of(DISK, "qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat,
+                "-b", base.toAbsolutePath().toString(), overlay.toAbsolutePath().toString(), Long.toString(sizeBytes));
+    }
+
+    static Command imageInfo(Path image) {
+        return Command.of(QUERY, "qemu-img", "info", "--output=json", image.toAbsolutePath().toString());
+    }
+
+    /** A NoCloud seed disk (label cidata) from the seed folder's files. */
+    static Command seedImage(Path seed, Path userData, Path metaData, Path networkConfig) {
+        List<String> argv = new ArrayList<>(List.of("cloud-localds", "--disk-format=raw"));
+        if (networkConfig != null) {
+            argv.add("--network-config=" + networkConfig.toAbsolutePath());
+        }
+        argv.add(seed.toAbsolutePath().toString());
+        argv.add(userData.toAbsolutePath().toString());
+        argv.add(metaData.toAbsolutePath().toString());
+        return Command.of(DISK, argv);
+    }
+}

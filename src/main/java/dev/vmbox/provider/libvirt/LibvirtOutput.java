@@ -1,0 +1,120 @@
+package dev.vmbox.provider.libvirt;
+
+import dev.vmbox.provider.VmState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses what {@code virsh} and {@code qemu-img} print (libvirt 9 formats) and classifies their errors. */
+final class LibvirtOutput {
+    private LibvirtOutput() {
+    }
+
+    /** What went wrong, read from virsh's or qemu-img's stderr. */
+    enum Failure {
+        NOT_FOUND,
+        EXISTS,
+        NOT_RUNNING,
+        ALREADY_RUNNING,
+        DAEMON_DOWN,
+        UNREACHABLE,
+        PERMISSION,
+        NO_SPACE,
+        OTHER
+    }
+
+    static Failure classify(String stderr) {
+        String s = stderr == null ? "" : stderr.toLowerCase(Locale.ROOT);
+        if (s.contains("no space left on device") || s.contains("disk quota exceeded")) {
+            return Failure.NO_SPACE;
+        }
+        if (s.contains("failed to get domain") || s.contains("domain not found") || s.contains("no domain with matching")) {
+            return Failure.NOT_FOUND;
+        }
+        if (s.contains("already exists")) {
+            return Failure.EXISTS;
+        }
+        if (s.contains("domain is already active") || s.contains("already running")) {
+            return Failure.ALREADY_RUNNING;
+        }
+        if (s.contains("domain is not running") || s.contains("not running")) {
+            return Failure.NOT_RUNNING;
+        }
+        if (s.contains("failed to connect socket") && (s.contains("no such file") || s.contains("connection refused"))) {
+            return Failure.DAEMON_DOWN;
+        }
+        if (s.contains("cannot recv data") || s.contains("unable to connect to server") || s.contains("could not resolve hostname")
+                || s.contains("no route to host") || s.contains("connection timed out") || s.contains("host key verification failed")
+                || (s.contains("failed to connect to the hypervisor") && !s.contains("failed to connect socket"))) {
+            return Failure.UNREACHABLE;
+        }
+        if (s.contains("permission denied") || s.contains("authentication failed") || s.contains("access denied")) {
+            return Failure.PERMISSION;
+        }
+        return Failure.OTHER;
+    }
+
+    /** {@code virsh domstate} output (first line; a {@code --reason} suffix is ignored). */
+    static VmState state(String stdout) {
+        String line = stdout == null ? "" : stdout.strip().split("\\R", 2)[0].trim().toLowerCase(Locale.ROOT);
+        int paren = line.indexOf(" (");
+        if (paren > 0) {
+            line = line.substring(0, paren);
+        }
+        return switch (line) {
+            case "running", "idle", "blocked" -> VmState.RUNNING;
+            case "paused", "pmsuspended" -> VmState.PAUSED;
+            case "in shutdown" -> VmState.STOPPING;
+            case "shut off" -> VmState.STOPPED;
+            case "crashed" -> VmState.BROKEN;
+            default -> VmState.BROKEN;
+        };
+    }
+
+    /** {@code virsh list --all --name}: one name per line, blank lines ignored. */
+    static List<String> names(String stdout) {
+        List<String> names = new ArrayList<>();
+        for (String line : (stdout == null ? "" : stdout).split("\\R")) {
+            if (!line.isBlank()) {
+                names.add(line.trim());
+            }
+        }
+        return names;
+    }
+
+    private static final Pattern HYPERVISOR = Pattern.compile("Running hypervisor:\\s*(.+)");
+    private static final Pattern LIBRARY = Pattern.compile("Using library:\\s*(.+)");
+
+    /** {@code virsh version}: "libvirt 9.0.0, QEMU 7.2.22" style summary, or empty. */
+    static Optional<String> version(String stdout) {
+        Matcher lib = LIBRARY.matcher(stdout == null ? "" : stdout);
+        Matcher hyp = HYPERVISOR.matcher(stdout == null ? "" : stdout);
+        String l = lib.find() ? lib.group(1).trim() : null;
+        String h = hyp.find() ? hyp.group(1).trim() : null;
+        if (l == null && h == null) {
+            return Optional.empty();
+        }
+        return Optional.of(l == null ? h : h == null ? l : l + ", " + h);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** {@code qemu-img info --output=json}: virtual size in bytes and format. */
+    record ImageInfo(long virtualSize, String format) {
+    }
+
+    static ImageInfo imageInfo(String json) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(json == null ? "" : json);
+            if (node == null || !node.path("virtual-size").canConvertToLong() || !node.path("format").isTextual()) {
+                throw new IllegalArgumentException("qemu-img info output lacks virtual-size or format");
+            }
+            return new ImageInfo(node.path("virtual-size").asLong(), node.path("format").asText());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("qemu-img info output is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

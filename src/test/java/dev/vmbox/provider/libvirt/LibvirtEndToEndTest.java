@@ -1,0 +1,325 @@
+package dev.vmbox.provider.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandResult;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.exec.ZtExecCommandRunner;
+import dev.vmbox.image.ResolvedImage;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.SshEndpoint;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.EgressPolicy;
+import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.VmSpec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real VM through real libvirtd + QEMU (software emulation here): create with a NoCloud seed, SSH with
+ * the pinned host key (a wrong one is refused), cloud-init done, sealed egress, no host folder, no password
+ * login, delete, nothing left. Run with: {@code mvn -B verify -Dsurefire.excludedGroups= -Dgroups=e2e}.
+ *
+ * <p>Prerequisites: libvirtd answering at qemu:///system (scripts/ci-start-libvirtd), and the test image
+ * built by scripts/build-test-image (this test runs it; it is cached outside the repository). Missing
+ * prerequisites skip loudly on a person's machine and fail when CI=true.
+ *
+ * <p>Two seams keep this easy to move onto the real seed and SSH layers: {@link SeedWriter} (here a
+ * minimal test-local user-data) and {@link GuestShell} (here the system {@code ssh} client).
+ */
+@Tag("e2e")
+class LibvirtEndToEndTest {
+    private static final String URI = "qemu:///system";
+    private static final Duration BOOT = Duration.ofMinutes(8);
+
+    /** Writes a NoCloud seed folder (user-data, meta-data) for an admin user, a client key and a pinned host key. */
+    interface SeedWriter {
+        void write(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey, String hostPublicKey)
+                throws IOException;
+    }
+
+    /** Runs a command in the guest as the admin user. */
+    interface GuestShell {
+        CommandResult exec(String command, Duration timeout);
+    }
+
+    @TempDir
+    Path tmp;
+
+    private final CommandRunner runner = new ZtExecCommandRunner(new StderrLog(), Executables.fromEnvironment(System.getenv()));
+    private LibvirtProvider provider;
+    private String name;
+    private Path storageRoot;
+
+    @AfterEach
+    void cleanUp() {
+        if (provider != null) {
+            try {
+                provider.delete(name, Duration.ofMinutes(2));
+            } catch (RuntimeException e) {
+                System.err.println("e2e cleanup: " + e.getMessage());
+            }
+        }
+        if (storageRoot != null) {
+            LibvirtProvider.deleteTree(storageRoot);
+        }
+    }
+
+    @Test
+    void createSshSealedDeleteLeavesNothing() throws Exception {
+        Path imageDir = prerequisites();
+        name = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        storageRoot = Path.of("/var/lib/libvirt/images/vmbox-e2e-" + name);
+        LibvirtConfig config = LibvirtConfig.defaults(URI, tmp.resolve("home")).withStorageRoot(storageRoot);
+        provider = new LibvirtProvider(runner, new StderrLog(), config,
+                image -> ResolvedImage.fromFolder(image, imageDir).orElseThrow(), PassthroughPlanner.unavailable(
+                        "not in this test", null), Path.of("/"));
+
+        Path keys = Files.createDirectories(tmp.resolve("keys"));
+        keygen(keys.resolve("client"));
+        keygen(keys.resolve("host"));
+        keygen(keys.resolve("other-host"));
+        Path seed = Files.createDirectories(tmp.resolve("seed"));
+        SeedWriter seedWriter = LibvirtEndToEndTest::minimalSeed;
+        seedWriter.write(seed, "admin", Files.readString(keys.resolve("client.pub")).strip(),
+                Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip());
+
+        VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
+                .withEgress(EgressPolicy.SEALED).withGpu(GpuRequest.NONE);
+        Instant t0 = Instant.now();
+        provider.create(spec, seed, Duration.ofMinutes(5));
+        assertEquals(VmState.RUNNING, provider.inspect(name).state());
+        assertTrue(provider.egressSealed(name), "a sealed VM must have restrict=on");
+        SshEndpoint endpoint = provider.sshEndpoint(name).orElseThrow();
+        assertEquals("127.0.0.1", endpoint.host());
+
+        Path knownHosts = pin(tmp.resolve("known_hosts"), endpoint, keys.resolve("host.pub"));
+        Path wrongHosts = pin(tmp.resolve("wrong_known_hosts"), endpoint, keys.resolve("other-host.pub"));
+        GuestShell guest = (cmd, timeout) -> ssh(endpoint, keys.resolve("client"), knownHosts, cmd, timeout, List.of());
+
+        waitForSsh(guest, Instant.now().plus(BOOT));
+        Duration toSsh = Duration.between(t0, Instant.now());
+        CommandResult status = guest.exec("cloud-init status --wait --long", Duration.ofMinutes(6));
+        Duration toCloudInit = Duration.between(t0, Instant.now());
+        assertTrue(status.stdout().contains("status: done"), "cloud-init did not finish cleanly: " + status.stdout());
+        System.out.printf("%n=== e2e figure (libvirt, %s, 2 vCPU, 2 GiB): create -> SSH ready %.1f s; create -> cloud-init done %.1f s ===%n%n",
+                provider.resolveVirtType().xmlName(), toSsh.toMillis() / 1000.0, toCloudInit.toMillis() / 1000.0);
+
+        // A wrong host key is refused: the first connection is already pinned, no trust on first use.
+        CommandResult wrong = runner.run(sshCommand(endpoint, keys.resolve("client"), wrongHosts, "true",
+                Duration.ofSeconds(60), List.of()).allowExitCodes(255));
+        assertEquals(255, wrong.exitCode());
+        assertTrue(wrong.stderr().contains("Host key verification failed")
+                || wrong.stderr().contains("REMOTE HOST IDENTIFICATION HAS CHANGED"), wrong.stderr());
+
+        // Sealed: the guest cannot reach even the host's loopback through QEMU's gateway (10.0.2.2 maps to
+        // the host's 127.0.0.1 without restrict=on). A listener on the host's loopback must see nothing.
+        try (ServerSocket listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            listener.setSoTimeout(1);
+            CommandResult egress = guest.exec("curl -sS -m 8 -o /dev/null http://10.0.2.2:" + listener.getLocalPort()
+                    + "/ ; echo rc=$?", Duration.ofSeconds(60));
+            assertFalse(egress.stdout().contains("rc=0"), "sealed guest reached the host: " + egress.stdout());
+            try {
+                listener.accept().close();
+                fail("the sealed guest opened a connection to the host's loopback");
+            } catch (SocketTimeoutException expected) {
+                // nothing came through
+            }
+        }
+        CommandResult dns = guest.exec("getent hosts deb.debian.org; echo rc=$?", Duration.ofSeconds(60));
+        assertFalse(dns.stdout().contains("rc=0"), "sealed guest resolved a name: " + dns.stdout());
+
+        // No host folder is mounted, and password login is off.
+        CommandResult mounts = guest.exec("cat /proc/mounts", Duration.ofSeconds(30));
+        for (String fs : List.of(" 9p ", " virtiofs ", " nfs ", " cifs ", " fuse.sshfs ")) {
+            assertFalse(mounts.stdout().contains(fs), "host folder mounted (" + fs.strip() + "): " + mounts.stdout());
+        }
+        CommandResult sshd = guest.exec("sudo -n sshd -T", Duration.ofSeconds(30));
+        assertTrue(sshd.stdout().contains("passwordauthentication no"), "sshd allows passwords");
+        CommandResult password = runner.run(sshCommand(endpoint, keys.resolve("client"), knownHosts, "true",
+                Duration.ofSeconds(60), List.of("-o", "PubkeyAuthentication=no", "-o",
+                        "PreferredAuthentications=password,keyboard-interactive")).allowExitCodes(255));
+        assertEquals(255, password.exitCode());
+        assertTrue(password.stderr().contains("Permission denied (publickey)"), password.stderr());
+
+        Path dir = provider.instanceDir(name);
+        provider.delete(name, Duration.ofMinutes(2));
+        assertEquals(VmState.NOT_CREATED, provider.inspect(name).state());
+        String all = runner.run(Command.of(Duration.ofSeconds(30), "virsh", "-c", URI, "list", "--all", "--name")).stdout();
+        assertFalse(all.contains(LibvirtNames.domain(name)), "domain still defined: " + all);
+        assertFalse(Files.exists(dir), "instance files remain in " + dir);
+        assertTrue(provider.list().stream().noneMatch(s -> s.name().equals(name)));
+        try (var s = Files.list(storageRoot)) {
+            assertEquals(List.of(), s.filter(p -> !p.getFileName().toString().equals(LibvirtProvider.BASES)).toList());
+        }
+        assertNotEquals(0, toSsh.toMillis());
+    }
+
+    private Path prerequisites() throws IOException {
+        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+        Executables exe = Executables.fromEnvironment(System.getenv());
+        for (String tool : List.of("virsh", "qemu-img", "cloud-localds", "ssh", "ssh-keygen", "curl")) {
+            if (exe.find(tool).isEmpty()) {
+                missing(ci, tool + " is not installed: " + Executables.installHint(tool));
+            }
+        }
+        Availability a = new LibvirtProbe(runner, URI).probe();
+        if (!a.usable()) {
+            missing(ci, "libvirt is not usable at " + URI + ": " + a.detail() + " (start it with scripts/ci-start-libvirtd)");
+        }
+        Path script = Path.of("scripts/build-test-image").toAbsolutePath();
+        CommandResult built;
+        try {
+            built = runner.run(Command.of(Duration.ofMinutes(30), "sh", script.toString()));
+        } catch (RuntimeException e) {
+            missing(ci, "the test image could not be built by " + script + ": " + e.getMessage());
+            throw e;
+        }
+        String[] lines = built.stdout().strip().split("\\R");
+        Path dir = Path.of(lines[lines.length - 1]);
+        if (ResolvedImage.fromFolder("vmbox-debian-12", dir).isEmpty()) {
+            missing(ci, "scripts/build-test-image printed " + dir + ", which holds no image");
+        }
+        return dir;
+    }
+
+    private static void missing(boolean ci, String what) {
+        String message = "\n*** LibvirtEndToEndTest SKIPPED: " + what + " ***\n";
+        System.err.println(message);
+        if (ci) {
+            fail("CI=true and a prerequisite is missing: " + what);
+        }
+        Assumptions.abort(message);
+    }
+
+    /** The minimal test-local seed: admin user with the client key, pinned ed25519 host key, no passwords. */
+    static void minimalSeed(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey,
+                            String hostPublicKey) throws IOException {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE));
+        Map<String, Object> user = new LinkedHashMap<>();
+        user.put("name", adminUser);
+        user.put("shell", "/bin/bash");
+        user.put("sudo", "ALL=(ALL) NOPASSWD:ALL");
+        user.put("lock_passwd", true);
+        user.put("ssh_authorized_keys", List.of(clientPublicKey));
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("users", List.of(user));
+        config.put("ssh_pwauth", false);
+        config.put("disable_root", true);
+        config.put("ssh_deletekeys", true);
+        config.put("ssh_genkeytypes", List.of());
+        config.put("ssh_keys", Map.of("ed25519_private", hostPrivateKey, "ed25519_public", hostPublicKey));
+        Files.writeString(seedDir.resolve("user-data"), "#cloud-config\n" + yaml.writeValueAsString(config));
+        Files.writeString(seedDir.resolve("meta-data"), yaml.writeValueAsString(Map.of(
+                "instance-id", "iid-vmbox-" + UUID.randomUUID(), "local-hostname", "vmbox")));
+    }
+
+    private void keygen(Path key) {
+        runner.run(Command.of(Duration.ofSeconds(30), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vmbox-e2e",
+                "-f", key.toString()));
+    }
+
+    private static Path pin(Path file, SshEndpoint endpoint, Path hostPub) throws IOException {
+        String[] parts = Files.readString(hostPub).strip().split("\\s+");
+        Files.writeString(file, "[" + endpoint.host() + "]:" + endpoint.port() + " " + parts[0] + " " + parts[1] + "\n");
+        return file;
+    }
+
+    private CommandResult ssh(SshEndpoint endpoint, Path key, Path knownHosts, String cmd, Duration timeout, List<String> extra) {
+        return runner.run(sshCommand(endpoint, key, knownHosts, cmd, timeout, extra).allowExitCodes(1, 2, 3, 4, 5, 6, 7, 28));
+    }
+
+    private static Command sshCommand(SshEndpoint endpoint, Path key, Path knownHosts, String cmd, Duration timeout,
+                                      List<String> extra) {
+        List<String> argv = new java.util.ArrayList<>(List.of("ssh", "-F", "/dev/null", "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-i", key.toString(), "-p",
+                Integer.toString(endpoint.port())));
+        argv.addAll(extra);
+        argv.add("admin@" + endpoint.host());
+        argv.add(cmd);
+        return Command.of(timeout, argv);
+    }
+
+    private void waitForSsh(GuestShell guest, Instant deadline) {
+        AtomicInteger attempts = new AtomicInteger();
+        while (true) {
+            attempts.incrementAndGet();
+            try {
+                CommandResult r = guest.exec("true", Duration.ofSeconds(30));
+                if (r.exitCode() == 0) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    fail("SSH not ready after " + attempts + " attempts: " + e.getMessage() + "; console: "
+                            + consoleTail());
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                fail("SSH not ready after " + attempts + " attempts; console: " + consoleTail());
+            }
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+    }
+
+    private String consoleTail() {
+        try {
+            List<String> lines = Files.readAllLines(provider.instanceDir(name).resolve(LibvirtProvider.CONSOLE_LOG));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no console log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Progress and warnings on stderr, so a CI log shows what the provider did. */
+    private static final class StderrLog implements EventLog {
+        @Override
+        public void debug(String message) {
+            System.err.println("[debug] " + message);
+        }
+
+        @Override
+        public void warn(String message) {
+            System.err.println("[warn] " + message);
+        }
+
+        @Override
+        public boolean debugEnabled() {
+            return true;
+        }
+    }
+}

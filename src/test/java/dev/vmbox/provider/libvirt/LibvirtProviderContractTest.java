@@ -1,0 +1,347 @@
+package dev.vmbox.provider.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.exec.ZtExecCommandRunner;
+import dev.vmbox.image.ResolvedImage;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.StopMode;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.EgressPolicy;
+import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.VmSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The libvirt provider against fake {@code virsh} and {@code qemu-img} scripts (src/test/resources/fakes/
+ * libvirt) that keep state in a temp folder and answer like libvirt 9.0, errors included, run through the
+ * REAL {@link ZtExecCommandRunner} with a PATH that puts the fakes first. {@code cloud-localds} is real.
+ */
+class LibvirtProviderContractTest {
+    @TempDir
+    Path tmp;
+
+    Path bin;
+    Path state;
+    Path storage;
+    Path imageDir;
+    Path seedDir;
+    final List<String> warnings = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        bin = Files.createDirectories(tmp.resolve("bin"));
+        state = Files.createDirectories(tmp.resolve("state"));
+        for (String fake : List.of("virsh", "qemu-img")) {
+            try (InputStream in = getClass().getResourceAsStream("/fakes/libvirt/" + fake)) {
+                Path f = bin.resolve(fake);
+                Files.copy(in, f);
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        storage = tmp.resolve("storage");
+        imageDir = Files.createDirectories(tmp.resolve("image"));
+        Files.writeString(imageDir.resolve("disk.qcow2"), "VIRTUAL_SIZE=3221225472\n");
+        Files.writeString(imageDir.resolve("vmlinuz"), "kernel");
+        Files.writeString(imageDir.resolve("initrd.img"), "initrd");
+        Files.writeString(imageDir.resolve("cmdline"), "root=LABEL=root ro console=ttyS0\n");
+        seedDir = Files.createDirectories(tmp.resolve("seed"));
+        Files.writeString(seedDir.resolve("user-data"), "#cloud-config\nssh_pwauth: false\n");
+        Files.writeString(seedDir.resolve("meta-data"), "instance-id: iid-test\n");
+        Files.writeString(tmp.resolve("cpuinfo"), "processor\t: 0\nflags\t\t: fpu vme de pse sse2\n");
+    }
+
+    LibvirtProvider provider(String uri) {
+        Executables exe = new Executables(bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        EventLog log = new EventLog() {
+            @Override
+            public void debug(String message) {
+            }
+
+            @Override
+            public void warn(String message) {
+                warnings.add(message);
+            }
+
+            @Override
+            public boolean debugEnabled() {
+                return false;
+            }
+        };
+        LibvirtConfig config = new LibvirtConfig(uri, storage, VirtType.AUTO);
+        Path hostRoot = tmp.resolve("host");
+        try {
+            Files.createDirectories(hostRoot.resolve("proc"));
+            Files.copy(tmp.resolve("cpuinfo"), hostRoot.resolve("proc/cpuinfo"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new LibvirtProvider(new ZtExecCommandRunner(log, exe), log, config,
+                name -> ResolvedImage.fromFolder(name, imageDir).orElseThrow(),
+                PassthroughPlanner.unavailable("no GPU in this test", "none"), hostRoot);
+    }
+
+    LibvirtProvider provider() {
+        return provider("qemu:///system");
+    }
+
+    static VmSpec spec(String name) {
+        return VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(10));
+    }
+
+    void mode(String mode) throws IOException {
+        Files.writeString(state.resolve("mode"), mode);
+    }
+
+    String calls() throws IOException {
+        return Files.exists(state.resolve("calls.log")) ? Files.readString(state.resolve("calls.log")) : "";
+    }
+
+    String domainXml(String domain) throws IOException {
+        return Files.readString(state.resolve("domains/" + domain + ".xml"));
+    }
+
+    @Test
+    void createMakesOverlaySeedAndSealedDomainThenRuns() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("llm"), seedDir, Duration.ofMinutes(1));
+
+        assertEquals(VmState.RUNNING, p.inspect("llm").state());
+        Path dir = storage.resolve("llm");
+        String overlay = Files.readString(dir.resolve("disk.qcow2"));
+        // The image folder (under a 0700 temp dir) is unreachable for libvirt-qemu: the base is staged
+        // read-only under storage/_base and the overlay is backed by that copy.
+        Path staged;
+        try (var s = Files.list(storage.resolve("_base"))) {
+            staged = s.findFirst().orElseThrow().resolve("disk.qcow2");
+        }
+        assertTrue(overlay.contains("backing=" + staged), overlay);
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(staged)));
+        assertEquals(Files.readString(imageDir.resolve("disk.qcow2")), Files.readString(staged));
+        assertTrue(overlay.contains("backing-format=qcow2"), overlay);
+        assertTrue(overlay.contains("VIRTUAL_SIZE=" + ByteSize.ofGiB(10).bytes()), overlay);
+        assertEquals("VIRTUAL_SIZE=3221225472\n", Files.readString(imageDir.resolve("disk.qcow2")), "the base is never written");
+        assertTrue(Files.size(dir.resolve("seed.img")) > 0, "seed made by the real cloud-localds");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("seed.img"))));
+
+        String xml = domainXml("vmbox-llm");
+        assertTrue(xml.contains("type=\"qemu\""), xml);
+        assertTrue(xml.contains("restrict=on"), xml);
+        assertTrue(DomainXml.networkRestricted(xml));
+        int port = DomainXml.sshPort(xml).orElseThrow();
+        assertEquals(port, p.sshEndpoint("llm").orElseThrow().port());
+        assertEquals("127.0.0.1", p.sshEndpoint("llm").orElseThrow().host());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("software emulation")), warnings.toString());
+        assertTrue(calls().contains("virsh -q -c qemu:///system define " + dir.resolve("domain.xml")), calls());
+        assertTrue(calls().contains("virsh -q -c qemu:///system start vmbox-llm"), calls());
+    }
+
+    @Test
+    void fetchWindowBootsUnrestrictedAndSealEgressRestricts() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
+        assertFalse(p.egressSealed("fw"));
+        p.stop("fw", StopMode.GRACEFUL, Duration.ofSeconds(20));
+        p.sealEgress("fw", Duration.ofSeconds(20));
+        assertTrue(p.egressSealed("fw"));
+        assertTrue(domainXml("vmbox-fw").contains("user,id=vmboxnet0,restrict=on,hostfwd=tcp:127.0.0.1:"));
+    }
+
+    @Test
+    void kvmWhenLibvirtOffersItAndTheCpuHasVirtualization() throws IOException {
+        Files.writeString(state.resolve("kvm"), "");
+        Files.writeString(tmp.resolve("cpuinfo"), "flags\t\t: fpu vme svm sse2\n");
+        assertEquals(VirtType.KVM, provider().resolveVirtType());
+        Files.writeString(tmp.resolve("cpuinfo"), "flags\t\t: fpu vme sse2\n");
+        assertEquals(VirtType.QEMU, provider().resolveVirtType(), "libvirt lists kvm but the CPU has no vmx/svm");
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("no vmx/svm")), warnings.toString());
+    }
+
+    @Test
+    void creatingAnExistingInstanceFailsAndChangesNothing() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("dup"), seedDir, Duration.ofMinutes(1));
+        String before = domainXml("vmbox-dup");
+        VmboxException e = assertThrows(VmboxException.class, () -> p.create(spec("dup"), seedDir, Duration.ofMinutes(1)));
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        assertEquals(before, domainXml("vmbox-dup"));
+        assertTrue(Files.exists(storage.resolve("dup/disk.qcow2")));
+    }
+
+    @Test
+    void defineReportingAnExistingDomainRollsBackTheFiles() throws IOException {
+        mode("define-exists");
+        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("race"), seedDir, Duration.ofMinutes(1)));
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertFalse(Files.exists(storage.resolve("race")), "rollback removes overlay and seed");
+    }
+
+    @Test
+    void diskFullFailsClearlyAndLeavesNothing() throws IOException {
+        mode("nospace");
+        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("full"), seedDir, Duration.ofMinutes(1)));
+        assertEquals(ExitCode.FAILED, e.exitCode());
+        assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
+        assertTrue(e.hint().contains("free disk space"), e.hint());
+        assertFalse(Files.exists(storage.resolve("full")));
+        assertFalse(calls().contains("define"));
+    }
+
+    @Test
+    void libvirtdDownIsUnavailableWithTheFix() throws IOException {
+        mode("down");
+        LibvirtProvider p = provider();
+        Availability a = p.probe();
+        assertTrue(a.installed());
+        assertFalse(a.working());
+        assertTrue(a.detail().contains("libvirtd is not running"), a.detail());
+        assertTrue(a.hint().contains("libvirtd"), a.hint());
+        VmboxException e = assertThrows(VmboxException.class, () -> p.inspect("x"));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        e = assertThrows(VmboxException.class, () -> p.create(spec("x"), seedDir, Duration.ofMinutes(1)));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertFalse(Files.exists(storage.resolve("x")));
+    }
+
+    @Test
+    void unreachableUriIsUnavailableAndNamesTheUri() throws IOException {
+        mode("unreachable");
+        LibvirtProvider p = provider("qemu+ssh://gpu9/system");
+        Availability a = p.probe();
+        assertFalse(a.working());
+        assertTrue(a.detail().contains("qemu+ssh://gpu9/system") && a.detail().contains("unreachable"), a.detail());
+        VmboxException e = assertThrows(VmboxException.class, () -> p.list());
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertTrue(calls().contains("virsh -q -c qemu+ssh://gpu9/system list --all --name"), calls());
+    }
+
+    @Test
+    void remoteUriCannotCreateYetButSaysWhy() {
+        VmboxException e = assertThrows(VmboxException.class, () -> provider("qemu+ssh://gpu1/system").validate(spec("r")));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertTrue(e.getMessage().contains("remote"), e.getMessage());
+    }
+
+    @Test
+    void aHungVirshTimesOut() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("slow"), seedDir, Duration.ofMinutes(1));
+        mode("hang");
+        VmboxException e = assertThrows(VmboxException.class, () -> p.start("slow", Duration.ofSeconds(1)));
+        assertEquals(ExitCode.TIMEOUT, e.exitCode());
+    }
+
+    @Test
+    void stopStartDeleteLifecycleLeavesNothing() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("life"), seedDir, Duration.ofMinutes(1));
+        p.stop("life", StopMode.GRACEFUL, Duration.ofSeconds(20));
+        assertEquals(VmState.STOPPED, p.inspect("life").state());
+        assertTrue(p.sshEndpoint("life").isEmpty(), "no SSH while stopped");
+        p.stop("life", StopMode.FORCE, Duration.ofSeconds(20));
+        p.start("life", Duration.ofSeconds(20));
+        p.start("life", Duration.ofSeconds(20));
+        assertEquals(VmState.RUNNING, p.inspect("life").state());
+
+        p.delete("life", Duration.ofSeconds(30));
+        assertEquals(VmState.NOT_CREATED, p.inspect("life").state());
+        assertFalse(Files.exists(storage.resolve("life")));
+        assertFalse(Files.exists(state.resolve("domains/vmbox-life.xml")));
+        assertTrue(calls().contains("undefine vmbox-life --nvram --managed-save --snapshots-metadata"), calls());
+        p.delete("life", Duration.ofSeconds(30));
+    }
+
+    @Test
+    void missingInstanceIsNotCreatedAndCommandsSayNotFound() {
+        LibvirtProvider p = provider();
+        assertEquals(VmState.NOT_CREATED, p.inspect("ghost").state());
+        assertTrue(p.sshEndpoint("ghost").isEmpty());
+        VmboxException e = assertThrows(VmboxException.class, () -> p.start("ghost", Duration.ofSeconds(5)));
+        assertEquals(ExitCode.NOT_FOUND, e.exitCode());
+        e = assertThrows(VmboxException.class, () -> p.stop("ghost", StopMode.FORCE, Duration.ofSeconds(5)));
+        assertEquals(ExitCode.NOT_FOUND, e.exitCode());
+    }
+
+    @Test
+    void leftoverFilesWithoutADomainAreBroken() throws IOException {
+        Files.createDirectories(storage.resolve("orphan"));
+        var status = provider().inspect("orphan");
+        assertEquals(VmState.BROKEN, status.state());
+        assertTrue(status.messages().get(0).contains("vmbox delete orphan"), status.messages().toString());
+        provider().delete("orphan", Duration.ofSeconds(10));
+        assertFalse(Files.exists(storage.resolve("orphan")));
+    }
+
+    @Test
+    void missingOverlayMakesAnExistingDomainBroken() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("lost"), seedDir, Duration.ofMinutes(1));
+        Files.delete(storage.resolve("lost/disk.qcow2"));
+        assertEquals(VmState.BROKEN, p.inspect("lost").state());
+    }
+
+    @Test
+    void listShowsOnlyVmboxDomains() throws IOException {
+        LibvirtProvider p = provider();
+        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        Path foreign = tmp.resolve("foreign.xml");
+        Files.writeString(foreign, "<domain type='kvm'><name>somebody-else</name></domain>\n");
+        new ZtExecCommandRunner(EventLog.NONE, new Executables(bin.toString())).run(
+                dev.vmbox.exec.Command.of(Duration.ofSeconds(10), "virsh", "define", foreign.toString()));
+        var all = p.list();
+        assertEquals(1, all.size());
+        assertEquals("one", all.get(0).name());
+    }
+
+    @Test
+    void diskSmallerThanTheImageIsRefused() throws IOException {
+        Files.writeString(imageDir.resolve("disk.qcow2"), "VIRTUAL_SIZE=" + ByteSize.ofGiB(20).bytes() + "\n");
+        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("small"), seedDir, Duration.ofMinutes(1)));
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertFalse(Files.exists(storage.resolve("small")));
+    }
+
+    @Test
+    void gpuRequestOnSessionLibvirtIsRefused() {
+        VmboxException e = assertThrows(VmboxException.class,
+                () -> provider("qemu:///session").validate(spec("g").withGpu(GpuRequest.AUTO)));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertTrue(e.hint().contains("qemu:///system"));
+    }
+
+    @Test
+    void probeReportsVersionAndDomainTypes() {
+        Availability a = provider().probe();
+        assertTrue(a.usable(), a.toString());
+        assertEquals("libvirt 9.0.0, QEMU 7.2.22", a.version());
+        assertTrue(a.detail().contains("domain types: qemu"), a.detail());
+        assertTrue(a.detail().contains("no KVM"), a.detail());
+    }
+
+    @Test
+    void virshNotInstalledIsReportedNotThrown() {
+        Executables none = new Executables(tmp.resolve("empty").toString());
+        Availability a = new LibvirtProbe(new ZtExecCommandRunner(EventLog.NONE, none), "qemu:///system").probe();
+        assertFalse(a.installed());
+        assertTrue(a.hint().contains("apt-get install"), a.hint());
+    }
+}
