@@ -127,6 +127,18 @@ class SeedImageBuilderTest {
         assertEquals(ExitCode.INTERNAL, e.exitCode());
     }
 
+    @Test
+    void seedFacadeRendersAndWritesInOneCall(@TempDir Path dir) throws IOException {
+        RealTools.require("xorriso");
+        Seed seed = Seed.of(Specs.spec());
+        assertTrue(seed.instanceId().startsWith("vmbox-golden-"));
+        assertTrue(seed.metaData().contains(seed.instanceId()));
+        assertTrue(!seed.toString().contains("PRIVATE KEY"));
+        Path image = dir.resolve("seed.img");
+        seed.writeImage(image, RealTools.RUNNER, T);
+        assertEquals(SeedImageBuilder.VOLUME_LABEL, volumeLabel(image));
+    }
+
     /** The ISO 9660 primary volume descriptor's volume identifier (sector 16, bytes 40..71). */
     static String volumeLabel(Path iso) throws IOException {
         byte[] all = Files.readAllBytes(iso);
