@@ -94,4 +94,23 @@ class EgressNamespaceTest {
         assertEquals("sent", r.get("udp53").textValue(), r.toString());
         assertTrue(r.get("metadata").textValue().startsWith("error:"), r.toString());
     }
+
+    @Test
+    void firstBootStepAppliesTheSealedRulesetBeforeWriteFiles(@TempDir Path dir) throws IOException {
+        UserData d = CloudInitRenderer.parseUserData(CloudInitComposer.renderUserData(Specs.spec()));
+        assertEquals(1, d.bootcmd().size());
+        java.util.List<String> step = d.bootcmd().get(0);
+        assertEquals(java.util.List.of("cloud-init-per", "instance", "vmbox-egress-early"), step.subList(0, 3));
+        Files.writeString(dir.resolve("probe.py"), Specs.resource("/fixtures/egress/probe.py"));
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of("unshare", "--net", "sh", "-c",
+                SETUP + "\"$@\"; exec python3 \"$PROBE\"", "sh"));
+        argv.addAll(step.subList(3, step.size()));
+        String out = RealTools.RUNNER.run(Command.of(Duration.ofSeconds(60), argv)
+                .withEnv("PROBE", dir.resolve("probe.py").toString())).stdout();
+        JsonNode r = new ObjectMapper().readTree(out);
+        assertEquals("ok", r.get("loopback").textValue());
+        for (String p : new String[] {"tcp443", "udp53", "udp9999", "metadata"}) {
+            assertTrue(r.get(p).textValue().startsWith("error:"), p + " must fail after the first-boot step: " + r);
+        }
+    }
 }

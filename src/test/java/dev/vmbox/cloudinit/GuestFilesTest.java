@@ -140,7 +140,7 @@ class GuestFilesTest {
         Path hostKey = dir.resolve("hostkey");
         RealTools.RUNNER.run(Command.of(T, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey.toString()));
         StringBuilder config = new StringBuilder();
-        for (String p : List.of("/etc/ssh/sshd_config.d/00-vmbox.conf", CloudInitComposer.SSHD_USERS_DROP_IN)) {
+        for (String p : List.of("/etc/ssh/sshd_config.d/00-vmbox.conf", CloudInitComposer.SSHD_ACCESS_DROP_IN)) {
             config.append(files.get(p).replace("/etc/ssh/ssh_host_ed25519_key", hostKey.toString()));
         }
         Path cfg = dir.resolve("sshd_config");
@@ -154,7 +154,7 @@ class GuestFilesTest {
                 "/usr/sbin/sshd", cfg.toString()));
         String eff = dump.stdout();
         for (String expected : List.of("passwordauthentication no", "permitrootlogin no", "allowagentforwarding no",
-                "x11forwarding no", "allowtcpforwarding local", "permitopen 127.0.0.1:*", "permitlisten none",
+                "x11forwarding no", "allowtcpforwarding local", "permitopen 127.0.0.1:11434", "permitlisten none",
                 "allowstreamlocalforwarding no", "permittunnel no", "allowusers vmadmin")) {
             assertTrue(eff.contains(expected + "\n"), "effective sshd config lacks '" + expected + "'");
         }
