@@ -14,7 +14,7 @@ import java.util.Map;
  */
 public final class CloudInitComposer {
     static final String SIZING_DROP_IN = "/etc/systemd/system/vmbox-runtime.service.d/10-vmbox-sizing.conf";
-    static final String SSHD_USERS_DROP_IN = "/etc/ssh/sshd_config.d/01-vmbox-users.conf";
+    static final String SSHD_ACCESS_DROP_IN = "/etc/ssh/sshd_config.d/01-vmbox-access.conf";
 
     private CloudInitComposer() {
     }
@@ -35,7 +35,26 @@ public final class CloudInitComposer {
         for (String f : fragments(spec)) {
             data = data.merge(Fragments.load(f), "cloud-init/" + f);
         }
-        return data.merge(generated(spec), "vmbox's values for instance '" + spec.instanceName() + "'");
+        data = data.merge(generated(spec), "vmbox's values for instance '" + spec.instanceName() + "'");
+        return data.merge(earlyEgress(data, spec), "vmbox's first-boot egress step");
+    }
+
+    /**
+     * On first boot, write_files and runcmd run only after the network is up. This applies the policy's
+     * ruleset at the start of cloud-init's network stage (bootcmd, before any other module), once per
+     * instance ({@code cloud-init-per instance}); from then on vmbox-egress.service applies the active
+     * ruleset before the network at every boot. The ruleset travels base64-encoded as one argument: it
+     * is the fragment's own text (shown readable in write_files), never user input.
+     */
+    static UserData earlyEgress(UserData data, GuestSpec spec) {
+        String path = GuestLayout.EGRESS_DIR + "/" + spec.egress().cliName() + ".nft";
+        String ruleset = data.writeFiles().stream().filter(f -> f.path().equals(path)).map(WriteFile::content)
+                .findFirst().orElseThrow(() -> new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL,
+                        "no cloud-init fragment writes " + path, "this is a bug in vmbox's cloud-init fragments", null));
+        String b64 = java.util.Base64.getEncoder().encodeToString(ruleset.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<String> step = List.of("cloud-init-per", "instance", "vmbox-egress-early", "sh", "-c",
+                "printf '%s' \"$1\" | base64 -d | nft -f -", "vmbox-egress-early", b64);
+        return UserData.empty().withBootcmd(List.of(step));
     }
 
     /** The user-data text for {@code spec}. */
@@ -56,15 +75,17 @@ public final class CloudInitComposer {
                 "ed25519_private", spec.hostKey().privateKeyOpenSsh(),
                 "ed25519_public", spec.hostKey().publicKey());
         List<WriteFile> files = List.of(
-                WriteFile.root(SSHD_USERS_DROP_IN, "0644",
-                        "# vmbox: only the admin user may log in over SSH.\nAllowUsers " + admin + "\n"),
+                WriteFile.root(SSHD_ACCESS_DROP_IN, "0644",
+                        "# vmbox: only the admin user may log in, and may forward only to the runtime's port.\n"
+                                + "AllowUsers " + admin + "\n"
+                                + "PermitOpen 127.0.0.1:" + spec.runtimePort() + "\n"),
                 WriteFile.root(SIZING_DROP_IN, "0644", sizing(spec)),
                 WriteFile.root(GuestLayout.GUEST_INFO, "0644", CloudInitRenderer.json(GuestInfo.of(spec))));
         List<List<String>> runcmd = List.of(
                 List.of("install", "-d", "-m", "0755", "-o", admin, "-g", admin, "/opt/vmbox", GuestLayout.RUNTIME_ROOT,
                         "/var/lib/vmbox", GuestLayout.MODEL_STORE));
         return new UserData(spec.hostname(), false, null, null, null, null, null, null, sshKeys, null, null, null,
-                List.of(adminUser), files, runcmd);
+                List.of(adminUser), files, null, runcmd);
     }
 
     private static String sizing(GuestSpec spec) {

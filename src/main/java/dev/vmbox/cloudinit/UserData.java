@@ -25,7 +25,7 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"hostname", "preserve_hostname", "manage_etc_hosts", "ssh_pwauth", "disable_root",
         "ssh_deletekeys", "ssh_genkeytypes", "ssh_quiet_keygen", "ssh_keys", "package_update", "package_upgrade",
-        "package_reboot_if_required", "users", "write_files", "runcmd"})
+        "package_reboot_if_required", "users", "write_files", "bootcmd", "runcmd"})
 public record UserData(
         @JsonProperty("hostname") String hostname,
         @JsonProperty("preserve_hostname") Boolean preserveHostname,
@@ -41,6 +41,7 @@ public record UserData(
         @JsonProperty("package_reboot_if_required") Boolean packageRebootIfRequired,
         @JsonProperty("users") List<User> users,
         @JsonProperty("write_files") List<WriteFile> writeFiles,
+        @JsonProperty("bootcmd") List<List<String>> bootcmd,
         @JsonProperty("runcmd") List<List<String>> runcmd) {
 
     public UserData {
@@ -48,12 +49,20 @@ public record UserData(
         sshKeys = sshKeys == null ? null : java.util.Collections.unmodifiableMap(new TreeMap<>(sshKeys));
         users = users == null ? null : List.copyOf(users);
         writeFiles = writeFiles == null ? null : List.copyOf(writeFiles);
+        bootcmd = bootcmd == null ? null : bootcmd.stream().map(List::copyOf).toList();
         runcmd = runcmd == null ? null : runcmd.stream().map(List::copyOf).toList();
     }
 
     /** An empty cloud-config: nothing set. */
     public static UserData empty() {
-        return new UserData(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new UserData(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** A copy with {@code bootcmd} replaced. */
+    public UserData withBootcmd(List<List<String>> commands) {
+        return new UserData(hostname, preserveHostname, manageEtcHosts, sshPwauth, disableRoot, sshDeletekeys,
+                sshGenkeytypes, sshQuietKeygen, sshKeys, packageUpdate, packageUpgrade, packageRebootIfRequired, users,
+                writeFiles, commands, runcmd);
     }
 
     /** This cloud-config followed by {@code next}; {@code nextSource} names {@code next} in errors. */
@@ -74,6 +83,7 @@ public record UserData(
                 scalar("package_reboot_if_required", packageRebootIfRequired, next.packageRebootIfRequired, nextSource),
                 unique("users", users, next.users, User::name, nextSource),
                 unique("write_files", writeFiles, next.writeFiles, WriteFile::path, nextSource),
+                concat(bootcmd, next.bootcmd),
                 concat(runcmd, next.runcmd));
     }
 
