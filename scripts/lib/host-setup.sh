@@ -48,3 +48,20 @@ install_test_packages() {
 }
 
 e2e_enabled() { [ "${CI:-}" = true ] || [ "${VMBOX_E2E:-}" = 1 ]; }
+
+# libvirtd on a machine whose PID 1 is not systemd (containers, CI); on a systemd host the package
+# already started it. Never lets libvirt's default NAT network autostart.
+start_libvirtd() {
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl start libvirtd 2>/dev/null || true
+    return 0
+  fi
+  $SUDO sh scripts/ci-start-libvirtd
+}
+
+# What the end-to-end tests need beyond packages: libvirtd running and the test image built (cached
+# outside the repository, keyed by the recipe's content).
+prepare_e2e() {
+  start_libvirtd
+  log "setup: test image: $($SUDO sh scripts/build-test-image)"
+}

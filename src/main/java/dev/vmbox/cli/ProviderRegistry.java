@@ -8,6 +8,11 @@ import dev.vmbox.provider.ProviderProbe;
 import dev.vmbox.provider.ProviderSelector;
 import dev.vmbox.provider.lima.HostPlatform;
 import dev.vmbox.provider.lima.LimaProvider;
+import dev.vmbox.provider.libvirt.LibvirtConfig;
+import dev.vmbox.provider.libvirt.LibvirtProvider;
+import dev.vmbox.image.CloudImage;
+import dev.vmbox.image.ImageCache;
+import dev.vmbox.image.ImageDownloader;
 import dev.vmbox.provider.multipass.MultipassProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +34,21 @@ final class ProviderRegistry implements ProviderResolver {
     /** Every provider, with {@code runner} (a dry-run runner prints instead of running), libvirt at {@code uri}. */
     Map<String, Provider> build(CommandRunner runner, String libvirtUri) {
         Map<String, Provider> m = new LinkedHashMap<>();
+        m.put("libvirt", libvirt(runner, libvirtUri));
         m.put("lima", new LimaProvider(runner, root.executables(), root.log(), HostPlatform.current()));
         m.put("multipass", new MultipassProvider(runner, root.executables(), root.log()));
         return m;
+    }
+
+    LibvirtProvider libvirt(CommandRunner runner, String uri) {
+        return new LibvirtProvider(runner, root.log(), LibvirtConfig.defaults(uri, root.home().root()), images(),
+                root.gpuPlanner(), root.environment().systemRoot());
+    }
+
+    ImageCache images() {
+        return new ImageCache(root.home().root(), new ImageDownloader(java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(20)).followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
+                .build(), root.log()), CloudImage.catalog(), java.time.Duration.ofMinutes(60));
     }
 
     List<ProviderProbe> probes() {

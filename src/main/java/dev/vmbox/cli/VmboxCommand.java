@@ -45,6 +45,7 @@ import picocli.CommandLine.ScopeType;
             InstanceCommands.Ssh.class,
             InstanceCommands.Exec.class,
             InstanceCommands.Tunnel.class,
+            ImageCommand.class,
             ConfigCommand.class,
             AutoComplete.GenerateCompletion.class,
         })
@@ -189,6 +190,10 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
                 dev.vmbox.model.fetch.ModelInspector.DEFAULT_HEADER_BYTES);
         return new dev.vmbox.app.plan.Planner(inspector, new dev.vmbox.host.PciScanner(environment.systemRoot()),
                 new dev.vmbox.host.GpuMemory(environment.systemRoot(), runner()), home().root());
+    }
+
+    dev.vmbox.provider.libvirt.PassthroughPlanner gpuPlanner() {
+        return dev.vmbox.provider.libvirt.PassthroughPlanner.unavailable("not wired yet", null);
     }
 
     /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */

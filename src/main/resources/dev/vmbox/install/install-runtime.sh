@@ -22,6 +22,15 @@ case "$binary" in /*|*..*) echo "refusing binary path $binary" >&2; exit 2 ;; es
 
 systemctl stop vmbox-runtime.service 2>/dev/null || true
 
+# Trust the bytes, not the name: a user bundle may be packed differently from the pinned release.
+magic=$(head -c 4 "$stage/runtime.archive" | od -An -tx1 | tr -d ' \n')
+case "$archive:$magic" in
+  bundle:*) ;;
+  *:1f8b*) archive=tar.gz ;;
+  *:28b52ffd) archive=tar.zst ;;
+  *) echo "the runtime archive is neither gzip nor zstd (starts with $magic)" >&2; exit 2 ;;
+esac
+
 new="$runtime_dir.new.$$"
 rm -rf "$new"
 mkdir -p "$new"

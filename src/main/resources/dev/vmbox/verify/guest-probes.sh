@@ -23,12 +23,12 @@ if [ "$policy" = sealed ]; then
     host=${t%:*}; port=${t#*:}
     if timeout 4 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then open="$open $t"; fi
   done
-  if ! nft list table inet vmbox_egress >/dev/null 2>&1; then
-    say egress FAIL "the vmbox_egress nftables table is not loaded"
+  if ! nft list chain inet vmbox output 2>/dev/null | grep -q 'vmbox: egress sealed'; then
+    say egress FAIL "the sealed nftables ruleset (table inet vmbox) is not loaded"
   elif [ -n "$open" ]; then
     say egress FAIL "outbound connections succeeded to:$open"
   else
-    say egress PASS "outbound connections refused (tried $targets); nftables vmbox_egress loaded"
+    say egress PASS "outbound connections refused (tried $targets); sealed nftables ruleset loaded"
   fi
 else
   say egress PASS "policy is $policy: egress is allowed by choice"

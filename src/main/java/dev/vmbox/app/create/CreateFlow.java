@@ -51,6 +51,8 @@ public final class CreateFlow {
     public static final List<String> STEPS = List.of(
             "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "seal", "tunnel", "health");
     static final String STAGE = "/var/tmp/vmbox-install";
+    /** Succeeds only when the guest's loaded ruleset is the sealed one (the same proof vmbox-seal ends with). */
+    static final String SEALED_PROOF = "sudo -n nft list chain inet vmbox output | grep -q 'vmbox: egress sealed'";
 
     private final InstanceStore store;
     private final CommandRunner runner;
@@ -336,7 +338,7 @@ public final class CreateFlow {
     private String seal(SshSession session, CreateRequest req, long deadline) {
         switch (req.spec().egress()) {
             case SEALED -> {
-                session.execChecked("sudo -n nft list table inet vmbox_egress >/dev/null", Duration.ofSeconds(30));
+                session.execChecked(SEALED_PROOF, Duration.ofSeconds(30));
                 return "sealed since first boot" + (req.provider().capabilities().hypervisorEgressSeal()
                         ? " (hypervisor and guest nftables)" : " (guest nftables)");
             }

@@ -1,0 +1,246 @@
+package dev.vmbox.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmbox.download.Sha256;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.exec.ZtExecCommandRunner;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.testing.E2ePrerequisites;
+import dev.vmbox.testing.LocalSshd;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The main job, end to end, through the packaged CLI ({@code scripts/vmbox}, target/vmbox.jar) on real
+ * libvirt + QEMU (software emulation here): {@code vmbox create} with the default sealed policy and an
+ * offline runtime bundle holding the stand-in Ollama server (a test fixture: real runtimes cannot be
+ * downloaded on the test machines), the API through the tunnel, {@code vmbox verify}, stop/start,
+ * delete; and a create that fails on purpose at the install step and must leave nothing behind.
+ */
+@Tag("e2e")
+class CreateEndToEndIT {
+    private static final Duration CREATE = Duration.ofMinutes(25);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+    private final List<String> made = new ArrayList<>();
+    private final CommandRunner runner = new ZtExecCommandRunner(EventLog.NONE, Executables.fromEnvironment(System.getenv()));
+    private Path home;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Path image = E2ePrerequisites.check("CreateEndToEndIT", runner,
+                List.of("virsh", "qemu-img", "ssh", "ssh-keygen", "tar"));
+        Path jar = E2ePrerequisites.repo().resolve("target/vmbox.jar");
+        if (!Files.isRegularFile(jar)) {
+            E2ePrerequisites.missing("CreateEndToEndIT", jar + " is missing (mvn package makes it)");
+        }
+        home = tmp.resolve("home");
+        Path images = Files.createDirectories(home.resolve("_cache/images"));
+        Files.createSymbolicLink(images.resolve("vmbox-debian-12"), image);
+        env = new HashMap<>(System.getenv());
+        env.put("VMBOX_HOME", home.toString());
+        env.put("VMBOX_OFFLINE", "1");
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (String name : made) {
+            try {
+                vmbox(Duration.ofMinutes(5), "delete", name, "--force");
+            } catch (IOException | RuntimeException e) {
+                System.err.println("e2e cleanup of " + name + ": " + e.getMessage());
+            }
+        }
+    }
+
+    record Run(int exit, String out, String err, Duration took) {
+        @Override
+        public String toString() {
+            return "exit " + exit + " after " + took.toSeconds() + " s\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private Run vmbox(Duration timeout, String... args) throws IOException {
+        List<String> argv = new ArrayList<>();
+        argv.add(E2ePrerequisites.repo().resolve("scripts/vmbox").toString());
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(
+                Path.of("/dev/null").toFile()));
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new IllegalStateException("vmbox " + String.join(" ", args) + " did not finish within " + timeout
+                        + "\n" + Files.readString(err));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err), Duration.ofNanos(System.nanoTime() - t0));
+        System.err.println("$ vmbox " + String.join(" ", args) + "\n" + r);
+        return r;
+    }
+
+    /** A runtime bundle laid out like Ollama's release: bin/ollama, here the stand-in server. */
+    private Path bundle(String ollamaScript) throws IOException, InterruptedException {
+        Path dir = Files.createDirectories(tmp.resolve("bundle-" + UUID.randomUUID()).resolve("bin"));
+        Path bin = dir.resolve("ollama");
+        Files.writeString(bin, ollamaScript);
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path tgz = tmp.resolve(UUID.randomUUID() + "-ollama-standin.tar.gz");
+        Process p = new ProcessBuilder("tar", "-czf", tgz.toString(), "-C", dir.getParent().toString(), "bin")
+                .redirectErrorStream(true).start();
+        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        return tgz;
+    }
+
+    private Path model() throws IOException {
+        Path m = tmp.resolve("tiny-llama.gguf");
+        if (!Files.exists(m)) {
+            Files.copy(E2ePrerequisites.repo().resolve("src/test/resources/fixtures/gguf/tiny-llama.gguf"), m);
+        }
+        return m;
+    }
+
+    private Run create(String name, Path bundle, int port) throws IOException {
+        made.add(name);
+        return vmbox(CREATE.plusMinutes(2), "create", name, "--provider", "libvirt", "--model-file", model().toString(),
+                "--runtime-bundle", bundle.toString(), "--runtime-sha256", Sha256.of(bundle), "--cpus", "2",
+                "--port", Integer.toString(port), "--timeout", CREATE.toMinutes() + "m", "--json");
+    }
+
+    private static HttpResponse<String> http(String method, String url, String body) throws IOException, InterruptedException {
+        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).proxy(java.net.ProxySelector.of(null))
+                .build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertApiAnswers(String api, String model) throws Exception {
+        HttpResponse<String> root = http("GET", api + "/", null);
+        assertEquals("Ollama is running", root.body());
+        HttpResponse<String> tags = http("GET", api + "/api/tags", null);
+        assertTrue(tags.body().contains(model), "the model laid out by vmbox is listed: " + tags.body());
+        HttpResponse<String> gen = http("POST", api + "/api/generate",
+                "{\"model\":\"" + model + "\",\"prompt\":\"hello from the host\",\"stream\":false}");
+        assertEquals(200, gen.statusCode(), gen.body());
+        assertTrue(gen.body().contains("stand-in answer to: hello from the host"), gen.body());
+    }
+
+    @Test
+    void createServeVerifyStopStartDeleteLeavesNothing() throws Exception {
+        String name = "e2e-" + UUID.randomUUID().toString().substring(0, 6);
+        int port = LocalSshd.freePort();
+        String standin = Files.readString(E2ePrerequisites.repo().resolve(
+                "src/test/resources/standin/vmbox-standin-ollama.py"));
+        Run created = create(name, bundle(standin), port);
+        assertEquals(0, created.exit(), created.toString());
+        JsonNode result = JSON.readTree(created.out());
+        String api = result.get("api").asText();
+        assertEquals("http://127.0.0.1:" + port, api);
+        String model = result.get("model").asText();
+        assertEquals("tiny-llama:latest", model);
+
+        StringBuilder figure = new StringBuilder(String.format(Locale.ROOT,
+                "%n=== e2e figure: create to API ready %.1f s (", result.get("totalSeconds").asDouble()));
+        Iterator<Map.Entry<String, JsonNode>> steps = result.get("stepSeconds").fields();
+        while (steps.hasNext()) {
+            Map.Entry<String, JsonNode> s = steps.next();
+            figure.append(String.format(Locale.ROOT, "%s %.1f s%s", s.getKey(), s.getValue().asDouble(),
+                    steps.hasNext() ? ", " : ")"));
+        }
+        System.out.println(figure.append(" ===\n"));
+
+        assertApiAnswers(api, model);
+
+        Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");
+        assertEquals(0, verify.exit(), verify.toString());
+        JsonNode promises = JSON.readTree(verify.out()).get("promises");
+        List<String> ids = new ArrayList<>();
+        for (JsonNode p : promises) {
+            ids.add(p.get("id").asText());
+            assertEquals("PASS", p.get("result").asText(), p.toString());
+        }
+        for (String id : List.of("host-key", "egress", "loopback", "runtime-user", "sandbox", "no-host-mounts",
+                "password-ssh", "hypervisor-seal", "tunnel-loopback")) {
+            assertTrue(ids.contains(id), "verify checks " + id + ": " + ids);
+        }
+
+        Run list = vmbox(Duration.ofMinutes(1), "list", "--json");
+        assertEquals("RUNNING", JSON.readTree(list.out()).get(0).get("state").asText(), list.toString());
+
+        Run stop = vmbox(Duration.ofMinutes(5), "stop", name);
+        assertEquals(0, stop.exit(), stop.toString());
+        assertThrows(IOException.class, () -> http("GET", api + "/", null), "the API is gone while stopped");
+        Run start = vmbox(Duration.ofMinutes(15), "start", name, "--timeout", "14m");
+        assertEquals(0, start.exit(), start.toString());
+        assertApiAnswers(api, model);
+
+        Run delete = vmbox(Duration.ofMinutes(5), "delete", name);
+        assertEquals(0, delete.exit(), delete.toString());
+        made.remove(name);
+        assertNothingLeft(name);
+    }
+
+    @Test
+    void aFailedInstallRollsEverythingBack() throws Exception {
+        String name = "e2e-fail-" + UUID.randomUUID().toString().substring(0, 6);
+        Run created = create(name, bundle("#!/bin/sh\necho 'broken runtime on purpose' >&2\nexit 3\n"), LocalSshd.freePort());
+        assertEquals(1, created.exit(), created.toString());
+        assertTrue(created.err().contains("create failed at step 'install'"), created.toString());
+        assertTrue(created.err().contains("everything made was removed"), created.toString());
+        made.remove(name);
+        assertNothingLeft(name);
+    }
+
+    private void assertNothingLeft(String name) throws IOException {
+        String domains = runner.run(dev.vmbox.exec.Command.of(Duration.ofMinutes(1), "virsh", "-c",
+                E2ePrerequisites.URI, "list", "--all", "--name")).stdout();
+        assertFalse(domains.contains(name), "no libvirt domain remains: " + domains);
+        assertFalse(Files.exists(Path.of("/var/lib/libvirt/images/vmbox").resolve(name)), "no disk folder remains");
+        assertFalse(Files.exists(home.resolve(name)), "no instance record, keys or seed remain");
+        Run list = vmbox(Duration.ofMinutes(1), "list", "--json");
+        assertEquals("[ ]", list.out().strip(), list.toString());
+    }
+}

@@ -1,0 +1,69 @@
+package dev.vmbox.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandResult;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.image.ResolvedImage;
+import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.libvirt.LibvirtProbe;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What the end-to-end tests need: libvirt answering at qemu:///system, the tools, and the test image
+ * (built once by scripts/build-test-image into a cache outside the repository). On a person's machine a
+ * missing prerequisite skips the test with a loud message; with CI=true it fails the run.
+ */
+public final class E2ePrerequisites {
+    public static final String URI = "qemu:///system";
+
+    private E2ePrerequisites() {
+    }
+
+    /** Checks everything and returns the folder of the built test image. */
+    public static Path check(String test, CommandRunner runner, List<String> tools) {
+        Executables exe = Executables.fromEnvironment(System.getenv());
+        for (String tool : tools) {
+            if (exe.find(tool).isEmpty()) {
+                missing(test, tool + " is not installed: " + Executables.installHint(tool));
+            }
+        }
+        Availability a = new LibvirtProbe(runner, URI).probe();
+        if (!a.usable()) {
+            missing(test, "libvirt is not usable at " + URI + ": " + a.detail() + " (start it with scripts/ci-start-libvirtd)");
+        }
+        Path script = repo().resolve("scripts/build-test-image");
+        CommandResult built;
+        try {
+            built = runner.run(Command.of(Duration.ofMinutes(30), "sh", script.toString()));
+        } catch (RuntimeException e) {
+            missing(test, "the test image could not be built by " + script + ": " + e.getMessage());
+            throw e;
+        }
+        String[] lines = built.stdout().strip().split("\\R");
+        Path dir = Path.of(lines[lines.length - 1]);
+        if (ResolvedImage.fromFolder("vmbox-debian-12", dir).isEmpty()) {
+            missing(test, "scripts/build-test-image printed " + dir + ", which holds no image");
+        }
+        return dir;
+    }
+
+    /** The repository root (Maven passes it; the working folder otherwise). */
+    public static Path repo() {
+        return Path.of(System.getProperty("vmbox.repo", ".")).toAbsolutePath().normalize();
+    }
+
+    public static void missing(String test, String what) {
+        String message = "\n*** " + test + " SKIPPED: " + what + " ***\n";
+        System.err.println(message);
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail("CI=true and a prerequisite is missing: " + what);
+        }
+        Assumptions.abort(message);
+    }
+}
