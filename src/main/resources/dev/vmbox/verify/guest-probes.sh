@@ -16,19 +16,22 @@ say() { printf 'PROBE %s %s %s\n' "$1" "$2" "$3"; }
 #    hop off the guest), the cloud metadata address, and DNS on the gateway.
 if [ "$policy" = sealed ]; then
   gw=$(ip -4 route show default 2>/dev/null | awk '/default/ {print $3; exit}')
+  dns=$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | grep -v '^127\.' | head -n 2)
   targets="169.254.169.254:80"
   [ -n "$gw" ] && targets="$gw:53 $gw:80 $gw:443 $targets"
+  for d in $dns; do case "$d" in *:*) ;; *) targets="$targets $d:53" ;; esac; done
   open=""
   for t in $targets; do
     host=${t%:*}; port=${t#*:}
     if timeout 4 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then open="$open $t"; fi
   done
+  route=${gw:+default route via $gw}
   if ! nft list chain inet vmbox output 2>/dev/null | grep -q 'vmbox: egress sealed'; then
     say egress FAIL "the sealed nftables ruleset (table inet vmbox) is not loaded"
   elif [ -n "$open" ]; then
     say egress FAIL "outbound connections succeeded to:$open"
   else
-    say egress PASS "outbound connections refused (tried $targets); sealed nftables ruleset loaded"
+    say egress PASS "outbound connections refused (tried $targets; ${route:-no default route}); sealed nftables ruleset loaded"
   fi
 else
   say egress PASS "policy is $policy: egress is allowed by choice"
