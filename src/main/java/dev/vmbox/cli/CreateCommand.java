@@ -10,7 +10,7 @@ import dev.vmbox.app.create.HttpHealthCheck;
 import dev.vmbox.app.plan.PlanRequest;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.DryRunCommandRunner;
 import dev.vmbox.host.PciScanner;
@@ -104,7 +104,7 @@ final class CreateCommand implements Callable<Integer> {
         VmboxCommand root = (VmboxCommand) spec.root().userObject();
         Names.instanceName(name);
         PlanRequest pr = model.planRequest(root);
-        RuntimeKind runtime = RuntimeKind.parse(pr.runtime().cliName());
+        RuntimeKind runtime = pr.runtime();
         EgressPolicy policy = EgressPolicy.parse(egress != null ? egress : root.config().get("egress"));
         String uri = connect != null ? connect : root.config().get("libvirt.uri");
         int apiPort = port != null ? port : runtime.defaultPort();

@@ -109,7 +109,7 @@ public final class CloudInitComposer {
             @JsonProperty("gpu") String gpu,
             @JsonProperty("model") String model) {
         static GuestInfo of(GuestSpec s) {
-            return new GuestInfo(1, s.instanceName(), s.hostname(), s.runtime().cliName(), s.runtimePort(),
+            return new GuestInfo(1, s.instanceName(), s.hostname(), s.runtime().slug(), s.runtimePort(),
                     s.egress().cliName(), s.gpu().name().toLowerCase(java.util.Locale.ROOT), s.modelRef());
         }
     }

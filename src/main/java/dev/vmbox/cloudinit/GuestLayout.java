@@ -1,5 +1,6 @@
 package dev.vmbox.cloudinit;
 
+import dev.vmbox.runtime.RuntimeKind;
 /**
  * Where things live in a vmbox guest. The runtime and the model are uploaded over SFTP by the admin
  * user after boot (cloud-init makes these folders, owned by the admin, 0755); the runtime's system user

@@ -1,5 +1,6 @@
 package dev.vmbox.cloudinit;
 
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.VmboxException;
 import dev.vmbox.security.HostKeyPair;
 import dev.vmbox.security.PublicKeys;

@@ -1,12 +1,12 @@
 package dev.vmbox.cloudinit;
 
+import dev.vmbox.store.SecureFiles;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Command;
 import dev.vmbox.exec.CommandFailedException;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.ExecutableNotFoundException;
-import dev.vmbox.security.SecureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,15 +79,15 @@ public final class SeedImageBuilder {
             throw new VmboxException(ExitCode.FAILED, "cannot create " + parent + ": " + e.getMessage(),
                     "check permissions and free space", e);
         }
-        Path staging = SecureFiles.privateDirectory(parent.resolve(".seed-" + out.getFileName() + "-"
+        Path staging = SecureFiles.privateDir(parent.resolve(".seed-" + out.getFileName() + "-"
                 + Long.toHexString(System.nanoTime())));
         try {
-            Path files = SecureFiles.privateDirectory(staging.resolve("files"));
+            Path files = SecureFiles.privateDir(staging.resolve("files"));
             List<String> names = new ArrayList<>(List.of("user-data", "meta-data"));
-            SecureFiles.writePrivate(files.resolve("user-data"), userData.getBytes(StandardCharsets.UTF_8));
-            SecureFiles.writePrivate(files.resolve("meta-data"), metaData.getBytes(StandardCharsets.UTF_8));
+            SecureFiles.writeAtomically(files.resolve("user-data"), userData.getBytes(StandardCharsets.UTF_8));
+            SecureFiles.writeAtomically(files.resolve("meta-data"), metaData.getBytes(StandardCharsets.UTF_8));
             if (networkConfig != null) {
-                SecureFiles.writePrivate(files.resolve("network-config"), networkConfig.getBytes(StandardCharsets.UTF_8));
+                SecureFiles.writeAtomically(files.resolve("network-config"), networkConfig.getBytes(StandardCharsets.UTF_8));
                 names.add("network-config");
             }
             Path image = staging.resolve("seed.iso");

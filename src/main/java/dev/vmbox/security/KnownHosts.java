@@ -1,5 +1,6 @@
 package dev.vmbox.security;
 
+import dev.vmbox.store.SecureFiles;
 import dev.vmbox.VmboxException;
 import dev.vmbox.spec.Names;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,6 @@ public final class KnownHosts {
     /** Writes a known_hosts file (0600, atomically) that holds exactly {@link #line} and nothing else. */
     public static void write(Path file, String host, int port, String publicKey) {
         String content = line(host, port, publicKey) + "\n";
-        SecureFiles.writePrivate(file, content.getBytes(StandardCharsets.US_ASCII));
+        SecureFiles.writeAtomically(file, content.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -1,5 +1,6 @@
 package dev.vmbox.security;
 
+import dev.vmbox.store.SecureFiles;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Command;
@@ -40,7 +41,7 @@ public final class SshKeys {
             throw new VmboxException(ExitCode.INTERNAL, "cannot generate keys in a dry run",
                     "plan without keys; keys are made only when the instance is really created");
         }
-        SecureFiles.privateDirectory(dir);
+        SecureFiles.privateDir(dir);
         Path client = dir.resolve(CLIENT_KEY);
         Path host = dir.resolve(HOST_KEY);
         for (Path p : new Path[] {client, host, pub(client), pub(host)}) {

@@ -1,5 +1,6 @@
 package dev.vmbox.ssh;
 
+import dev.vmbox.store.SecureFiles;
 import dev.vmbox.VmboxException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -112,7 +113,7 @@ public final class PinnedHostKey {
      * 0600, for the system {@code ssh} client (see {@link SshCommandLine}).
      */
     public void writeKnownHosts(Path file) throws IOException {
-        SecureFiles.writePrivate(file, (KNOWN_HOSTS_ALIAS + " " + toOpenSsh() + "\n").getBytes(StandardCharsets.US_ASCII));
+        SecureFiles.writeAtomically(file, (KNOWN_HOSTS_ALIAS + " " + toOpenSsh() + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override

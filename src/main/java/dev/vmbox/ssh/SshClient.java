@@ -1,5 +1,6 @@
 package dev.vmbox.ssh;
 
+import dev.vmbox.store.SecureFiles;
 import com.jcraft.jsch.HostKey;
 import com.jcraft.jsch.HostKeyRepository;
 import com.jcraft.jsch.JSch;

@@ -1,5 +1,6 @@
 package dev.vmbox.ssh;
 
+import dev.vmbox.store.SecureFiles;
 import dev.vmbox.VmboxException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -55,9 +55,15 @@ public final class SecureFiles {
         }
     }
 
-    /** Writes {@code content} to {@code target} atomically, 0600, fsynced before the rename. */
+    /**
+     * Writes {@code content} to {@code target} atomically, 0600, fsynced before the rename. A missing
+     * parent folder is created 0700.
+     */
     public static void writeAtomically(Path target, byte[] content) {
         Path dir = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            privateDir(dir);
+        }
         Path tmp = null;
         try {
             tmp = posix(dir)
@@ -104,6 +110,44 @@ public final class SecureFiles {
             return "no space left on device";
         }
         return m == null ? kind : m;
+    }
+
+    /** Sets an existing file to 0600. */
+    public static void restrict(Path file) {
+        try {
+            if (posix(file)) {
+                Files.setPosixFilePermissions(file, FILE_0600);
+            }
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.FAILED, "cannot set permissions 0600 on " + file + ": " + describe(e),
+                    "check that you own the file", e);
+        }
+    }
+
+    /**
+     * Refuses a private key that is missing, not a regular file, or readable/writable by group or others
+     * (SECURITY). On file systems without POSIX permissions the mode check is skipped.
+     */
+    public static void checkPrivateKey(Path key) {
+        if (key == null || !Files.isRegularFile(key, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new VmboxException(ExitCode.NOT_FOUND, "SSH private key not found: " + key,
+                    "the instance's key lives in its folder; recreate the instance if it was deleted");
+        }
+        if (!posix(key)) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(key, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            for (PosixFilePermission p : perms) {
+                if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+                    throw new VmboxException(ExitCode.SECURITY, "SSH private key " + key + " is accessible by others (mode "
+                            + PosixFilePermissions.toString(perms) + ")", "run: chmod 600 " + key);
+                }
+            }
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.FAILED, "cannot read permissions of " + key + ": " + describe(e),
+                    "check the file", e);
+        }
     }
 
     /** Deletes a folder tree; symlinks are removed, never followed. */

@@ -1,5 +1,6 @@
 package dev.vmbox.cloudinit;
 
+import dev.vmbox.runtime.RuntimeKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,7 +42,7 @@ class CloudInitMatrixTest {
     }
 
     static String goldenName(RuntimeKind r, EgressPolicy e, GpuKind g) {
-        return r.cliName() + "-" + e.cliName() + "-" + g.name().toLowerCase(Locale.ROOT) + ".user-data";
+        return r.slug() + "-" + e.cliName() + "-" + g.name().toLowerCase(Locale.ROOT) + ".user-data";
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")

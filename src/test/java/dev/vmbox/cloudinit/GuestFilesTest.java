@@ -1,5 +1,6 @@
 package dev.vmbox.cloudinit;
 
+import dev.vmbox.runtime.RuntimeKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

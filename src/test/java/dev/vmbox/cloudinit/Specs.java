@@ -1,5 +1,6 @@
 package dev.vmbox.cloudinit;
 
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.security.HostKeyPair;
 import dev.vmbox.spec.EgressPolicy;
 import java.io.IOException;

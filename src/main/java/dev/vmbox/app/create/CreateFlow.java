@@ -296,7 +296,7 @@ public final class CreateFlow {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         String dir = req.runtime().installDirectory();
-        String binary = req.runtime().binaryPath().substring(dir.length() + 1);
+        String binary = req.runtime().binaryInInstallDirectory();
         int rc = session.exec("sudo -n sh -s -- " + STAGE + " " + SshSession.shellQuote(payload.runtimeArchive()) + " "
                         + SshSession.shellQuote(dir) + " " + SshSession.shellQuote(binary) + " " + SshSession.shellQuote(modelStore),
                 new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err,

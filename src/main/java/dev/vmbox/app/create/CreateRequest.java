@@ -1,7 +1,7 @@
 package dev.vmbox.app.create;
 
 import dev.vmbox.cloudinit.GpuKind;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.spec.VmSpec;
 import java.time.Duration;

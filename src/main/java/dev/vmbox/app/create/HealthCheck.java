@@ -1,7 +1,7 @@
 package dev.vmbox.app.create;
 
 import dev.vmbox.app.progress.Progress;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import java.time.Duration;
 
 /** Asks the runtime, through the tunnel, whether it serves; returns a one-line answer (e.g. its version). */

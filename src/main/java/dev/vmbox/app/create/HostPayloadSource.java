@@ -42,18 +42,10 @@ public final class HostPayloadSource implements PayloadSource {
         this.options = options;
     }
 
-    static RuntimeKind kindOf(dev.vmbox.cloudinit.RuntimeKind k) {
-        return switch (k) {
-            case OLLAMA -> RuntimeKind.OLLAMA;
-            case LLAMA_CPP -> RuntimeKind.LLAMA_CPP;
-            case VLLM -> RuntimeKind.VLLM;
-        };
-    }
-
     @Override
     public Payload fetch(CreateRequest request, Progress.Step step) {
         DownloadListener listener = p -> step.transfer(p.name(), p.bytes(), p.totalBytes(), p.bytesPerSecond());
-        RuntimeKind kind = kindOf(request.runtime());
+        RuntimeKind kind = request.runtime();
         List<String> notes = new ArrayList<>();
         FetchedRuntime rt = runtimes.obtain(kind, options.platform(), options.runtimeBundle(), options.runtimeSha256(),
                 listener);

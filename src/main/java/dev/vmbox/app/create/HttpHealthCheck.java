@@ -3,7 +3,7 @@ package dev.vmbox.app.create;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.progress.Progress;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -10,7 +10,7 @@ import dev.vmbox.app.tunnel.TunnelSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.verify.Promise;
 import dev.vmbox.app.verify.Verifier;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;

@@ -1,11 +1,11 @@
 package dev.vmbox.app.tunnel;
 
+import dev.vmbox.store.SecureFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
-import dev.vmbox.ssh.SecureFiles;
 import dev.vmbox.ssh.SshOptions;
 import dev.vmbox.ssh.SshTarget;
 import java.io.IOException;
@@ -164,7 +164,7 @@ public record TunnelSettings(String name, SshTarget target, String bindAddress, 
         s.put("connectAttempts", ssh.connectAttempts());
         n.put("backoffMinMs", backoffMin.toMillis());
         n.put("backoffMaxMs", backoffMax.toMillis());
-        SecureFiles.writePrivate(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        SecureFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
     }
 
     public static TunnelSettings read(Path file) {

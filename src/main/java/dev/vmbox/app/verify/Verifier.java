@@ -5,7 +5,7 @@ import dev.vmbox.VmboxException;
 import dev.vmbox.app.instance.InstanceSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.verify.Promise.Result;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.ssh.SshSession;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -15,7 +15,7 @@ import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.progress.Progress;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
-import dev.vmbox.cloudinit.RuntimeKind;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Provider;
