@@ -20,6 +20,11 @@ if [ "$policy" = sealed ]; then
   targets="169.254.169.254:80"
   [ -n "$gw" ] && targets="$gw:53 $gw:80 $gw:443 $targets"
   for d in $dns; do case "$d" in *:*) ;; *) targets="$targets $d:53" ;; esac; done
+  # the neighbours on the guest's own subnets (.1 and .2: where routers and hypervisor gateways sit),
+  # so the probe means something even when the guest has no default route
+  for net in $(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | cut -d. -f1-3); do
+    targets="$targets $net.1:80 $net.2:80 $net.2:53"
+  done
   open=""
   for t in $targets; do
     host=${t%:*}; port=${t#*:}
