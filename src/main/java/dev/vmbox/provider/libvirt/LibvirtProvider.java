@@ -6,6 +6,7 @@ import dev.vmbox.exec.Command;
 import dev.vmbox.exec.CommandFailedException;
 import dev.vmbox.exec.CommandResult;
 import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.host.Virtualization;
 import dev.vmbox.image.ImageResolver;
 import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.log.EventLog;
@@ -323,7 +324,7 @@ public final class LibvirtProvider implements Provider {
             return config.virtType();
         }
         Set<String> types = probe.domainTypes();
-        boolean hardware = !config.local() || cpuHasVirtualization(hostRoot.resolve("proc/cpuinfo"));
+        boolean hardware = !config.local() || hardwareVirtualization(Virtualization.probeLinux(hostRoot));
         if (types.contains("kvm") && hardware) {
             return VirtType.KVM;
         }
@@ -336,13 +337,13 @@ public final class LibvirtProvider implements Provider {
         return VirtType.QEMU;
     }
 
-    static boolean cpuHasVirtualization(Path cpuinfo) {
-        try (Stream<String> lines = Files.lines(cpuinfo)) {
-            return lines.filter(l -> l.startsWith("flags"))
-                    .anyMatch(l -> (" " + l + " ").contains(" vmx ") || (" " + l + " ").contains(" svm "));
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return false;
-        }
+    /**
+     * Whether the CPU really virtualizes: libvirt lists kvm whenever /dev/kvm exists, even where it is
+     * PVM or unusable (no vmx/svm), and a kvm domain then fails to boot stock kernels. Whether /dev/kvm is
+     * openable is libvirt's business (it runs QEMU as its own user), so only the CPU side is checked here.
+     */
+    static boolean hardwareVirtualization(Virtualization v) {
+        return (v.cpuFlag() || v.vendorModule()) && !v.pvmOnly();
     }
 
     private String dumpxml(String name, boolean inactive) {

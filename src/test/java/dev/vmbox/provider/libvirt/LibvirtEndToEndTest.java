@@ -61,8 +61,8 @@ class LibvirtEndToEndTest {
 
     /** Writes a NoCloud seed folder (user-data, meta-data) for an admin user, a client key and a pinned host key. */
     interface SeedWriter {
-        void write(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey, String hostPublicKey)
-                throws IOException;
+        void write(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey, String hostPublicKey,
+                   List<String> bootcmd) throws IOException;
     }
 
     /** Runs a command in the guest as the admin user. */
@@ -92,8 +92,11 @@ class LibvirtEndToEndTest {
         }
     }
 
-    @Test
-    void createSshSealedDeleteLeavesNothing() throws Exception {
+    /** A booted test VM: its SSH endpoint, a shell in it, and the timings. */
+    record Booted(SshEndpoint endpoint, GuestShell guest, Path keys, Path knownHosts, Duration toSsh, Duration toCloudInit) {
+    }
+
+    private Booted boot(EgressPolicy egress, List<String> bootcmd) throws Exception {
         Path imageDir = prerequisites();
         name = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
         storageRoot = Path.of("/var/lib/libvirt/images/vmbox-e2e-" + name);
@@ -109,28 +112,38 @@ class LibvirtEndToEndTest {
         Path seed = Files.createDirectories(tmp.resolve("seed"));
         SeedWriter seedWriter = LibvirtEndToEndTest::minimalSeed;
         seedWriter.write(seed, "admin", Files.readString(keys.resolve("client.pub")).strip(),
-                Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip());
+                Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip(), bootcmd);
 
         VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
-                .withEgress(EgressPolicy.SEALED).withGpu(GpuRequest.NONE);
+                .withEgress(egress).withGpu(GpuRequest.NONE);
         Instant t0 = Instant.now();
         provider.create(spec, seed, Duration.ofMinutes(5));
         assertEquals(VmState.RUNNING, provider.inspect(name).state());
-        assertTrue(provider.egressSealed(name), "a sealed VM must have restrict=on");
+        assertEquals(egress == EgressPolicy.SEALED, provider.egressSealed(name), "restrict=on exactly when sealed");
         SshEndpoint endpoint = provider.sshEndpoint(name).orElseThrow();
         assertEquals("127.0.0.1", endpoint.host());
 
         Path knownHosts = pin(tmp.resolve("known_hosts"), endpoint, keys.resolve("host.pub"));
-        Path wrongHosts = pin(tmp.resolve("wrong_known_hosts"), endpoint, keys.resolve("other-host.pub"));
         GuestShell guest = (cmd, timeout) -> ssh(endpoint, keys.resolve("client"), knownHosts, cmd, timeout, List.of());
-
         waitForSsh(guest, Instant.now().plus(BOOT));
         Duration toSsh = Duration.between(t0, Instant.now());
         CommandResult status = guest.exec("cloud-init status --wait --long", Duration.ofMinutes(6));
         Duration toCloudInit = Duration.between(t0, Instant.now());
         assertTrue(status.stdout().contains("status: done"), "cloud-init did not finish cleanly: " + status.stdout());
+        return new Booted(endpoint, guest, keys, knownHosts, toSsh, toCloudInit);
+    }
+
+    @Test
+    void createSshSealedDeleteLeavesNothing() throws Exception {
+        Booted vm = boot(EgressPolicy.SEALED, List.of());
+        SshEndpoint endpoint = vm.endpoint();
+        GuestShell guest = vm.guest();
+        Path keys = vm.keys();
+        Path knownHosts = vm.knownHosts();
+        Duration toSsh = vm.toSsh();
         System.out.printf("%n=== e2e figure (libvirt, %s, 2 vCPU, 2 GiB): create -> SSH ready %.1f s; create -> cloud-init done %.1f s ===%n%n",
-                provider.resolveVirtType().xmlName(), toSsh.toMillis() / 1000.0, toCloudInit.toMillis() / 1000.0);
+                provider.resolveVirtType().xmlName(), toSsh.toMillis() / 1000.0, vm.toCloudInit().toMillis() / 1000.0);
+        Path wrongHosts = pin(tmp.resolve("wrong_known_hosts"), endpoint, keys.resolve("other-host.pub"));
 
         // A wrong host key is refused: the first connection is already pinned, no trust on first use.
         CommandResult wrong = runner.run(sshCommand(endpoint, keys.resolve("client"), wrongHosts, "true",
@@ -153,8 +166,6 @@ class LibvirtEndToEndTest {
                 // nothing came through
             }
         }
-        CommandResult dns = guest.exec("getent hosts deb.debian.org; echo rc=$?", Duration.ofSeconds(60));
-        assertFalse(dns.stdout().contains("rc=0"), "sealed guest resolved a name: " + dns.stdout());
 
         // No host folder is mounted, and password login is off.
         CommandResult mounts = guest.exec("cat /proc/mounts", Duration.ofSeconds(30));
@@ -180,6 +191,74 @@ class LibvirtEndToEndTest {
             assertEquals(List.of(), s.filter(p -> !p.getFileName().toString().equals(LibvirtProvider.BASES)).toList());
         }
         assertNotEquals(0, toSsh.toMillis());
+    }
+
+    /**
+     * fetch-window: the guest first has egress (here narrowed by a test-only guest nftables rule to the
+     * host's loopback through QEMU's gateway 10.0.2.2, so the test never sends traffic beyond loopback),
+     * then {@code sealEgress} + restart puts {@code restrict=on} into the hypervisor and the same request
+     * fails although the guest's own firewall still allows it.
+     */
+    @Test
+    void fetchWindowIsOpenUntilSealedAtTheHypervisor() throws Exception {
+        List<String> loopbackOnly = List.of(
+                "nft delete table inet e2e_loopback_only 2>/dev/null || true",
+                "nft add table inet e2e_loopback_only",
+                "nft 'add chain inet e2e_loopback_only out { type filter hook output priority 0; policy drop; }'",
+                "nft add rule inet e2e_loopback_only out oifname lo accept",
+                "nft add rule inet e2e_loopback_only out ct state established,related accept",
+                "nft add rule inet e2e_loopback_only out udp dport 67 accept",
+                "nft add rule inet e2e_loopback_only out ip daddr 10.0.2.2 tcp dport 1024-65535 accept");
+        try (HostLoopbackServer server = new HostLoopbackServer()) {
+            Booted vm = boot(EgressPolicy.FETCH_WINDOW, loopbackOnly);
+            CommandResult open = vm.guest().exec("curl -sS -m 20 http://10.0.2.2:" + server.port() + "/fetch; echo rc=$?",
+                    Duration.ofSeconds(60));
+            assertTrue(open.stdout().contains("fetched") && open.stdout().contains("rc=0"), "window not open: " + open.stdout());
+            assertEquals(1, server.requests());
+
+            provider.stop(name, dev.vmbox.provider.StopMode.GRACEFUL, Duration.ofMinutes(3));
+            provider.sealEgress(name, Duration.ofSeconds(60));
+            assertTrue(provider.egressSealed(name));
+            provider.start(name, Duration.ofSeconds(60));
+            waitForSsh(vm.guest(), Instant.now().plus(BOOT));
+            CommandResult sealed = vm.guest().exec("curl -sS -m 8 http://10.0.2.2:" + server.port() + "/fetch; echo rc=$?",
+                    Duration.ofSeconds(60));
+            assertFalse(sealed.stdout().contains("rc=0"), "sealed guest still reaches the host: " + sealed.stdout());
+            assertEquals(1, server.requests(), "no request may arrive after the seal");
+        }
+        provider.delete(name, Duration.ofMinutes(2));
+        assertEquals(VmState.NOT_CREATED, provider.inspect(name).state());
+    }
+
+    /** An HTTP server on the host's 127.0.0.1 that counts requests. */
+    private static final class HostLoopbackServer implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer server;
+        private final AtomicInteger requests = new AtomicInteger();
+
+        HostLoopbackServer() throws IOException {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                requests.incrementAndGet();
+                byte[] body = "fetched\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        int requests() {
+            return requests.get();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     private Path prerequisites() throws IOException {
@@ -221,7 +300,7 @@ class LibvirtEndToEndTest {
 
     /** The minimal test-local seed: admin user with the client key, pinned ed25519 host key, no passwords. */
     static void minimalSeed(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey,
-                            String hostPublicKey) throws IOException {
+                            String hostPublicKey, List<String> bootcmd) throws IOException {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE));
         Map<String, Object> user = new LinkedHashMap<>();
@@ -237,6 +316,9 @@ class LibvirtEndToEndTest {
         config.put("ssh_deletekeys", true);
         config.put("ssh_genkeytypes", List.of());
         config.put("ssh_keys", Map.of("ed25519_private", hostPrivateKey, "ed25519_public", hostPublicKey));
+        if (!bootcmd.isEmpty()) {
+            config.put("bootcmd", bootcmd);
+        }
         Files.writeString(seedDir.resolve("user-data"), "#cloud-config\n" + yaml.writeValueAsString(config));
         Files.writeString(seedDir.resolve("meta-data"), yaml.writeValueAsString(Map.of(
                 "instance-id", "iid-vmbox-" + UUID.randomUUID(), "local-hostname", "vmbox")));

@@ -1,0 +1,87 @@
+package dev.vmbox.provider.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.vmbox.provider.VmState;
+import dev.vmbox.provider.libvirt.LibvirtOutput.Failure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Parsers and error classification on outputs captured from libvirt 9.0 / QEMU 7.2 (Debian 12). */
+class LibvirtOutputTest {
+    static String fixture(String name) throws IOException {
+        try (InputStream in = LibvirtOutputTest.class.getResourceAsStream("/fixtures/libvirt/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void classifiesVirshErrors() {
+        assertEquals(Failure.NOT_FOUND, LibvirtOutput.classify("error: failed to get domain 'x'\n"));
+        assertEquals(Failure.NOT_FOUND, LibvirtOutput.classify("error: Domain not found: no domain with matching name 'x'"));
+        assertEquals(Failure.EXISTS, LibvirtOutput.classify(
+                "error: operation failed: domain 'x' already exists with uuid 6695eb01-f6a4-8304-79aa-97f2502e193f"));
+        assertEquals(Failure.ALREADY_RUNNING, LibvirtOutput.classify(
+                "error: Failed to start domain 'x'\nerror: Requested operation is not valid: domain is already active"));
+        assertEquals(Failure.NOT_RUNNING, LibvirtOutput.classify(
+                "error: Failed to destroy domain 'x'\nerror: Requested operation is not valid: domain is not running"));
+        assertEquals(Failure.DAEMON_DOWN, LibvirtOutput.classify("error: failed to connect to the hypervisor\n"
+                + "error: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory"));
+        assertEquals(Failure.UNREACHABLE, LibvirtOutput.classify("error: failed to connect to the hypervisor\n"
+                + "error: Cannot recv data: ssh: Could not resolve hostname gpu9: Name or service not known"));
+        assertEquals(Failure.PERMISSION, LibvirtOutput.classify("error: failed to connect to the hypervisor\n"
+                + "error: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Permission denied"));
+        assertEquals(Failure.NO_SPACE, LibvirtOutput.classify("qemu-img: /x/disk.qcow2: Could not create '/x/disk.qcow2': No space left on device"));
+        assertEquals(Failure.OTHER, LibvirtOutput.classify("error: internal error: something else"));
+    }
+
+    @Test
+    void domstates() {
+        assertEquals(VmState.RUNNING, LibvirtOutput.state("running\n\n"));
+        assertEquals(VmState.STOPPED, LibvirtOutput.state("shut off (destroyed)\n"));
+        assertEquals(VmState.PAUSED, LibvirtOutput.state("paused"));
+        assertEquals(VmState.STOPPING, LibvirtOutput.state("in shutdown"));
+        assertEquals(VmState.BROKEN, LibvirtOutput.state("crashed"));
+    }
+
+    @Test
+    void namesAndVersion() throws IOException {
+        assertEquals(List.of("vmbox-a", "other"), LibvirtOutput.names("vmbox-a\nother\n\n"));
+        assertEquals(Optional.of("libvirt 9.0.0, QEMU 7.2.22"), LibvirtOutput.version(fixture("virsh-version.txt")));
+        assertEquals(Optional.empty(), LibvirtOutput.version("nothing"));
+    }
+
+    @Test
+    void qemuImgInfo() throws IOException {
+        LibvirtOutput.ImageInfo info = LibvirtOutput.imageInfo(fixture("qemu-img-info.json"));
+        assertEquals(3221225472L, info.virtualSize());
+        assertEquals("qcow2", info.format());
+        assertThrows(IllegalArgumentException.class, () -> LibvirtOutput.imageInfo("not json"));
+        assertThrows(IllegalArgumentException.class, () -> LibvirtOutput.imageInfo("{}"));
+    }
+
+    @Test
+    void domainTypesFromRealCapabilities() throws IOException {
+        // On this host libvirt lists kvm because /dev/kvm exists, although the CPU has no vmx/svm.
+        assertEquals(Set.of("qemu", "kvm"), LibvirtProbe.domainTypes(fixture("capabilities-9.0-tcg-host.xml")));
+    }
+
+    @Test
+    void configDefaultsAndUris() {
+        java.nio.file.Path home = java.nio.file.Path.of("/home/u/.vmbox");
+        LibvirtConfig system = LibvirtConfig.defaults(null, home);
+        assertEquals("qemu:///system", system.uri());
+        assertEquals(java.nio.file.Path.of("/var/lib/libvirt/images/vmbox"), system.storageRoot());
+        assertEquals(true, system.local());
+        LibvirtConfig session = LibvirtConfig.defaults("qemu:///session", home);
+        assertEquals(home.resolve("_libvirt"), session.storageRoot());
+        assertEquals(false, LibvirtConfig.defaults("qemu+ssh://root@gpu1/system", home).local());
+        assertThrows(dev.vmbox.VmboxException.class, () -> LibvirtConfig.defaults("not a uri", home));
+    }
+}
