@@ -12,7 +12,6 @@ import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.exec.CommandRunner;
-import dev.vmbox.exec.DryRunCommandRunner;
 import dev.vmbox.host.PciScanner;
 import dev.vmbox.model.fetch.ModelFetcher;
 import dev.vmbox.model.sizing.Plan;
@@ -115,7 +114,7 @@ final class CreateCommand implements Callable<Integer> {
         Duration deadline = Durations.parse(timeout != null ? timeout : root.config().get("create.timeout"), "--timeout");
 
         Plan plan = root.planner().plan(pr);
-        CommandRunner runner = dryRun ? new DryRunCommandRunner(root.out()) : root.runner();
+        CommandRunner runner = root.runner();
         ProviderSelector.Choice<Provider> choice = root.providers().select(provider, runner, uri);
         GpuRequest gpu = plan.gpu() == null ? GpuRequest.NONE : GpuRequest.parse(plan.gpu().pciAddress());
         VmSpec vm = new VmSpec(name, plan.cpus(), new ByteSize(plan.memoryBytes()), new ByteSize(plan.diskBytes()),
@@ -160,11 +159,15 @@ final class CreateCommand implements Callable<Integer> {
         PlanCommand.print(out, plan);
         out.println("Provider: " + req.provider().id() + " (" + req.providerReason() + ")");
         out.println("Egress:   " + req.spec().egress().cliName());
-        out.println("API:      http://" + req.apiBind() + ":" + req.apiPort() + " -> guest 127.0.0.1:" + req.runtimePort());
-        out.println("Provider commands create would run (nothing is run now):");
+        out.println("API:      http://" + CreateFlow.hostForUrl(req.apiBind()) + ":" + req.apiPort() + " -> guest 127.0.0.1:"
+                + req.runtimePort());
+        out.println("Steps:    " + String.join(", ", CreateFlow.STEPS));
+        out.println("Provider commands (nothing is run now):");
+        java.nio.file.Path seed = root.home().instanceDir(name).resolve(dev.vmbox.store.FileNames.CLOUD_INIT_DIR);
+        for (String line : req.provider().createCommands(req.spec(), seed, req.timeout())) {
+            out.println("  " + line);
+        }
         out.flush();
-        req.provider().validate(req.spec());
-        req.provider().create(req.spec(), root.home().instanceDir(name).resolve("cloud-init"), req.timeout());
         return ExitCode.OK.code();
     }
 

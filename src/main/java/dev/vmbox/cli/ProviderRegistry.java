@@ -46,9 +46,8 @@ final class ProviderRegistry implements ProviderResolver {
     }
 
     ImageCache images() {
-        return new ImageCache(root.home().root(), new ImageDownloader(java.net.http.HttpClient.newBuilder()
-                .connectTimeout(java.time.Duration.ofSeconds(20)).followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
-                .build(), root.log()), CloudImage.catalog(), java.time.Duration.ofMinutes(60));
+        return new ImageCache(root.home().root(), new ImageDownloader(ImageDownloader.defaultClient(), root.log()),
+                CloudImage.catalog(), java.time.Duration.ofMinutes(60));
     }
 
     List<ProviderProbe> probes() {

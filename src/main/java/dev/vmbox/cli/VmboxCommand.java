@@ -193,7 +193,8 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
     }
 
     dev.vmbox.provider.libvirt.PassthroughPlanner gpuPlanner() {
-        return dev.vmbox.provider.libvirt.PassthroughPlanner.unavailable("not wired yet", null);
+        return new dev.vmbox.provider.libvirt.GpuPassthroughPlanner(
+                new dev.vmbox.host.PciScanner(environment.systemRoot()), environment.systemRoot());
     }
 
     /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */

@@ -30,6 +30,13 @@ public interface Provider extends ProviderProbe {
      */
     void create(VmSpec spec, Path seedDir, Duration timeout);
 
+    /**
+     * The commands {@link #create} would run for {@code spec}, in order and shell-quoted, for
+     * {@code vmbox create --dry-run}. Runs nothing and changes nothing; secrets handed over on stdin are
+     * named, never shown.
+     */
+    List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout);
+
     void start(String name, Duration timeout);
 
     /** Stops the VM; stopping a VM that is already stopped is not an error. */

@@ -147,4 +147,26 @@ class CliTest {
         Result quiet = cli.run("doctor");
         assertFalse(quiet.err().contains("run: limactl"), quiet.toString());
     }
+
+    @Test
+    void createDryRunPrintsThePlanAndTheProviderCommandsAndMakesNothing() throws Exception {
+        FakeProviders fakes = FakeProviders.install(tmp.resolve("fakes"));
+        cli.env("PATH", fakes.bin() + ":/usr/bin:/bin").env("VMBOX_OFFLINE", "1");
+        Path gguf = Path.of(System.getProperty("vmbox.repo", ".")).resolve("src/test/resources/fixtures/gguf/tiny-llama.gguf");
+        Result r = cli.run("create", "demo", "--dry-run", "-p", "multipass", "--model-file", gguf.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("Reasoning:"), r.out());
+        assertTrue(r.out().contains("multipass launch --name vmbox-demo --cpus"), r.out());
+        assertTrue(r.out().contains("--cloud-init -"), "user-data goes on stdin, never argv: " + r.out());
+        assertFalse(Files.exists(home.resolve("demo")), "a dry run makes nothing");
+        assertTrue(fakes.multipassCalls().stream().noneMatch(c -> c.get(0).equals("launch")), fakes.multipassCalls().toString());
+
+        Result bad = cli.run("create", "Bad_Name", "--dry-run");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        Result hostile = cli.run("create", "ok", "--dry-run", "-m", "llama3;rm -rf /");
+        assertEquals(2, hostile.exitCode(), hostile.toString());
+        Result exposed = cli.run("create", "ok", "--dry-run", "-p", "multipass", "--model-file", gguf.toString(),
+                "--port", "70000");
+        assertEquals(2, exposed.exitCode(), exposed.toString());
+    }
 }

@@ -397,7 +397,7 @@ public final class CreateFlow {
         return a;
     }
 
-    static String hostForUrl(String bind) {
+    public static String hostForUrl(String bind) {
         return bind.contains(":") ? "[" + bind + "]" : bind;
     }
 

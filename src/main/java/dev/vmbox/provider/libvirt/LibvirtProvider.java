@@ -116,6 +116,30 @@ public final class LibvirtProvider implements Provider {
     }
 
     @Override
+    public List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout) {
+        validate(spec);
+        String domain = LibvirtNames.domain(spec.name());
+        Path dir = instanceDir(spec.name());
+        List<String> out = new java.util.ArrayList<>();
+        dev.vmbox.image.ImageCache cache = images instanceof dev.vmbox.image.ImageCache c ? c : null;
+        java.util.Optional<ResolvedImage> image = cache != null ? cache.cached(spec.image()) : java.util.Optional.empty();
+        Path base = image.map(ResolvedImage::disk).orElse(cache != null
+                ? cache.folderOf(spec.image()).resolve(ResolvedImage.DISK) : Path.of(spec.image()));
+        if (image.isEmpty()) {
+            out.add("# image " + spec.image() + " is not in the cache: built by `vmbox image build`, or downloaded and"
+                    + " verified on first use");
+        }
+        gpus.plan(spec.gpu()).forEach(a -> out.add("# PCI device " + a + " passed through (managed <hostdev>)"));
+        out.add(LibvirtCli.createOverlay(base, "qcow2", dir.resolve(OVERLAY), spec.disk().bytes()).display());
+        out.add(LibvirtCli.seedImage(dir.resolve(SEED), seedDir.resolve("user-data"), seedDir.resolve("meta-data"), null)
+                .display());
+        out.add(cli.define(dir.resolve(DOMAIN_XML)).display() + "   # " + (spec.egress() == EgressPolicy.SEALED
+                ? "user-mode network with restrict=on, " : "user-mode network, ") + "SSH forwarded from 127.0.0.1 only");
+        out.add(cli.start(domain).display());
+        return out;
+    }
+
+    @Override
     public void create(VmSpec spec, Path seedDir, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         validate(spec);

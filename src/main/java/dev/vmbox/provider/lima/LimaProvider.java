@@ -105,6 +105,17 @@ public final class LimaProvider implements Provider {
     }
 
     @Override
+    public List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout) {
+        validate(spec);
+        String limaName = LimaNames.limaName(spec.name());
+        return List.of(
+                Command.of(timeout, "limactl", "create", "--tty=false", "--name=" + limaName, "-").display()
+                        + "   < lima.yaml (vmbox's template; the seed's user-data inside, never shown)",
+                Command.of(timeout, "limactl", "start", "--tty=false", "--timeout=" + Math.max(1, timeout.toSeconds()) + "s",
+                        limaName).display());
+    }
+
+    @Override
     public void create(VmSpec spec, Path seedDir, Duration timeout) {
         validate(spec);
         String limaName = LimaNames.limaName(spec.name());

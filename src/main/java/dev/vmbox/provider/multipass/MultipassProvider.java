@@ -108,6 +108,23 @@ public final class MultipassProvider implements Provider {
         }
     }
 
+    private List<String> launchArgv(VmSpec spec, Duration left) {
+        return List.of("multipass", "launch",
+                "--name", mpName(spec.name()),
+                "--cpus", Integer.toString(spec.cpus()),
+                "--memory", size(spec.memory()),
+                "--disk", size(spec.disk()),
+                "--cloud-init", "-",
+                "--timeout", Long.toString(Math.max(1, ownWait(left).toSeconds())),
+                image(spec.image()));
+    }
+
+    @Override
+    public List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout) {
+        validate(spec);
+        return List.of(Command.of(timeout, launchArgv(spec, timeout)).display() + "   < " + seedDir.resolve("user-data"));
+    }
+
     @Override
     public void create(VmSpec spec, Path seedDir, Duration timeout) {
         validate(spec);
@@ -121,14 +138,7 @@ public final class MultipassProvider implements Provider {
         }
         log.debug("multipass: " + spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass");
         Duration left = deadline.remaining("multipass launch");
-        List<String> argv = List.of("multipass", "launch",
-                "--name", mpName,
-                "--cpus", Integer.toString(spec.cpus()),
-                "--memory", size(spec.memory()),
-                "--disk", size(spec.disk()),
-                "--cloud-init", "-",
-                "--timeout", Long.toString(Math.max(1, ownWait(left).toSeconds())),
-                image(spec.image()));
+        List<String> argv = launchArgv(spec, left);
         try {
             runner.run(Command.of(left, argv).withStdin(userData));
         } catch (VmboxException e) {
