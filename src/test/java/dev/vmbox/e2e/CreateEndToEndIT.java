@@ -207,6 +207,22 @@ class CreateEndToEndIT {
             assertTrue(ids.contains(id), "verify checks " + id + ": " + ids);
         }
 
+        // the guest is reached only with the pinned host key: pin another one and vmbox must refuse to connect
+        Path record = home.resolve(name).resolve("instance.json");
+        String original = Files.readString(record);
+        String pinned = JSON.readTree(original).get("settings").get("hostKey").asText();
+        Path other = tmp.resolve("other_host_key");
+        runner.run(dev.vmbox.exec.Command.of(Duration.ofSeconds(30), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                other.toString()));
+        Files.writeString(record, original.replace(pinned, Files.readString(Path.of(other + ".pub")).strip()));
+        Run refused = vmbox(Duration.ofMinutes(2), "exec", name, "--", "true");
+        assertEquals(6, refused.exit(), refused.toString());
+        assertTrue(refused.err().contains("does not match the pinned key"), refused.toString());
+        Files.writeString(record, original);
+        Run accepted = vmbox(Duration.ofMinutes(2), "exec", name, "--", "id", "-un");
+        assertEquals(0, accepted.exit(), accepted.toString());
+        assertEquals("vmbox", accepted.out().strip());
+
         Run list = vmbox(Duration.ofMinutes(1), "list", "--json");
         assertEquals("RUNNING", JSON.readTree(list.out()).get(0).get("state").asText(), list.toString());
 

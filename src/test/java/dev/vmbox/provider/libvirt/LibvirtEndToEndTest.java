@@ -16,7 +16,6 @@ import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.log.EventLog;
-import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.spec.ByteSize;
@@ -36,8 +35,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.vmbox.cloudinit.GpuKind;
+import dev.vmbox.cloudinit.GuestSpec;
+import dev.vmbox.cloudinit.Seed;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.security.HostKeyPair;
+import dev.vmbox.testing.E2ePrerequisites;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,7 +101,8 @@ class LibvirtEndToEndTest {
     }
 
     private Booted boot(EgressPolicy egress, List<String> bootcmd) throws Exception {
-        Path imageDir = prerequisites();
+        Path imageDir = E2ePrerequisites.check("LibvirtEndToEndTest", runner,
+                List.of("virsh", "qemu-img", "cloud-localds", "ssh", "ssh-keygen", "curl"));
         name = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
         storageRoot = Path.of("/var/lib/libvirt/images/vmbox-e2e-" + name);
         LibvirtConfig config = LibvirtConfig.defaults(URI, tmp.resolve("home")).withStorageRoot(storageRoot);
@@ -110,8 +115,10 @@ class LibvirtEndToEndTest {
         keygen(keys.resolve("host"));
         keygen(keys.resolve("other-host"));
         Path seed = Files.createDirectories(tmp.resolve("seed"));
-        SeedWriter seedWriter = LibvirtEndToEndTest::minimalSeed;
-        seedWriter.write(seed, "admin", Files.readString(keys.resolve("client.pub")).strip(),
+        // the sealed VM boots vmbox's real hardened seed; the fetch-window VM a minimal one whose bootcmd narrows
+        // its egress to the host's loopback, so that test never sends traffic beyond this machine
+        SeedWriter seedWriter = bootcmd.isEmpty() ? LibvirtEndToEndTest::realSeed : LibvirtEndToEndTest::minimalSeed;
+        seedWriter.write(seed, "vmbox", Files.readString(keys.resolve("client.pub")).strip(),
                 Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip(), bootcmd);
 
         VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
@@ -261,41 +268,15 @@ class LibvirtEndToEndTest {
         }
     }
 
-    private Path prerequisites() throws IOException {
-        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-        Executables exe = Executables.fromEnvironment(System.getenv());
-        for (String tool : List.of("virsh", "qemu-img", "cloud-localds", "ssh", "ssh-keygen", "curl")) {
-            if (exe.find(tool).isEmpty()) {
-                missing(ci, tool + " is not installed: " + Executables.installHint(tool));
-            }
-        }
-        Availability a = new LibvirtProbe(runner, URI).probe();
-        if (!a.usable()) {
-            missing(ci, "libvirt is not usable at " + URI + ": " + a.detail() + " (start it with scripts/ci-start-libvirtd)");
-        }
-        Path script = Path.of("scripts/build-test-image").toAbsolutePath();
-        CommandResult built;
-        try {
-            built = runner.run(Command.of(Duration.ofMinutes(30), "sh", script.toString()));
-        } catch (RuntimeException e) {
-            missing(ci, "the test image could not be built by " + script + ": " + e.getMessage());
-            throw e;
-        }
-        String[] lines = built.stdout().strip().split("\\R");
-        Path dir = Path.of(lines[lines.length - 1]);
-        if (ResolvedImage.fromFolder("vmbox-debian-12", dir).isEmpty()) {
-            missing(ci, "scripts/build-test-image printed " + dir + ", which holds no image");
-        }
-        return dir;
-    }
-
-    private static void missing(boolean ci, String what) {
-        String message = "\n*** LibvirtEndToEndTest SKIPPED: " + what + " ***\n";
-        System.err.println(message);
-        if (ci) {
-            fail("CI=true and a prerequisite is missing: " + what);
-        }
-        Assumptions.abort(message);
+    /** vmbox's own seed, as create renders it: base hardening, the Ollama fragment, the sealed policy. */
+    static void realSeed(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey,
+                         String hostPublicKey, List<String> bootcmd) throws IOException {
+        GuestSpec spec = new GuestSpec("e2e", "e2e", adminUser, clientPublicKey,
+                new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, EgressPolicy.SEALED,
+                GpuKind.NONE, 1L << 30, 512, null);
+        Seed seed = Seed.of(spec);
+        Files.writeString(seedDir.resolve("user-data"), seed.userData());
+        Files.writeString(seedDir.resolve("meta-data"), seed.metaData());
     }
 
     /** The minimal test-local seed: admin user with the client key, pinned ed25519 host key, no passwords. */
@@ -346,7 +327,7 @@ class LibvirtEndToEndTest {
                 "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-i", key.toString(), "-p",
                 Integer.toString(endpoint.port())));
         argv.addAll(extra);
-        argv.add("admin@" + endpoint.host());
+        argv.add("vmbox@" + endpoint.host());
         argv.add(cmd);
         return Command.of(timeout, argv);
     }
