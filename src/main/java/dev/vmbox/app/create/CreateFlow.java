@@ -150,6 +150,7 @@ public final class CreateFlow {
 
             step = progress.begin("ssh");
             Progress.Step sshStep = step;
+            String sealed;
             InstanceRecord rec = store.read(name);
             SshSession session = guests.waitForSsh(() -> provider.sshEndpoint(name)
                             .map(ep -> GuestAccess.target(rec, files, ep)).orElse(null),
@@ -168,9 +169,24 @@ public final class CreateFlow {
                 timings.put("install", step.done(payload.modelName() + " in " + req.runtime().installDirectory()));
 
                 step = progress.begin("seal");
-                String sealed = seal(session, req, deadline);
-                timings.put("seal", step.done(sealed));
+                sealed = seal(session, req, deadline);
             }
+            if (req.spec().egress() == dev.vmbox.spec.EgressPolicy.FETCH_WINDOW
+                    && provider.capabilities().hypervisorEgressSeal()) {
+                // the guest's nftables are closed; now close the hypervisor too: it takes a restart
+                step.detail("restarting with egress sealed at the hypervisor");
+                provider.stop(name, StopMode.GRACEFUL, min(Duration.ofMinutes(3), remaining(deadline)));
+                provider.sealEgress(name, min(Duration.ofMinutes(1), remaining(deadline)));
+                provider.start(name, min(Duration.ofMinutes(3), remaining(deadline)));
+                Progress.Step sealStep = step;
+                try (SshSession again = guests.waitForSsh(() -> provider.sshEndpoint(name)
+                                .map(ep -> GuestAccess.target(rec, files, ep)).orElse(null),
+                        remaining(deadline), () -> provider.inspect(name), sealStep)) {
+                    again.execChecked(SEALED_PROOF, Duration.ofSeconds(30));
+                }
+                sealed += "; restarted sealed at the hypervisor too";
+            }
+            timings.put("seal", step.done(sealed));
 
             step = progress.begin("tunnel");
             InstanceRecord ready = store.read(name);

@@ -17,11 +17,19 @@ import java.time.Duration;
  * (503 while the model loads); vLLM {@code GET /health} then {@code /v1/models}.
  */
 public final class HttpHealthCheck implements HealthCheck {
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .proxy(java.net.ProxySelector.of(null))
-            .build();
+    private HttpClient http;
+
+    /** Made on first use: commands that never check health (list, status) do not pay for an HTTP client. */
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .proxy(java.net.ProxySelector.of(null))
+                    .build();
+        }
+        return http;
+    }
 
     @Override
     public String await(RuntimeKind runtime, String baseUrl, Duration timeout, Progress.Step step) {
@@ -85,7 +93,7 @@ public final class HttpHealthCheck implements HealthCheck {
 
     private Answer get(String url) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+            HttpResponse<String> r = http().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body() == null ? "" : r.body();
             return new Answer(r.statusCode(), body.length() > 300 ? body.substring(0, 300) : body);
