@@ -15,6 +15,7 @@ import dev.vmbox.cloudinit.GuestSpec;
 import dev.vmbox.cloudinit.MetaData;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.Deadline;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -90,7 +91,7 @@ public final class CreateFlow {
     public CreateResult create(CreateRequest req, Progress progress) {
         progress.plan(STEPS);
         long started = System.nanoTime();
-        long deadline = started + req.timeout().toNanos();
+        Deadline deadline = Deadline.in(req.timeout());
         Map<String, Duration> timings = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Deque<Undo> undo = new ArrayDeque<>();
@@ -144,7 +145,7 @@ public final class CreateFlow {
             step = progress.begin("provision");
             Provider provider = req.provider();
             undo.push(new Undo("VM", () -> provider.delete(name, Duration.ofMinutes(3))));
-            provider.create(req.spec(), seed, remaining(deadline));
+            provider.create(req.spec(), seed, deadline.remaining("step 'provision'"));
             timings.put("provision", step.done(req.spec().cpus() + " vCPU, " + req.spec().memory() + ", "
                     + req.spec().disk() + " disk"));
 
@@ -154,14 +155,14 @@ public final class CreateFlow {
             InstanceRecord rec = store.read(name);
             SshSession session = guests.waitForSsh(() -> provider.sshEndpoint(name)
                             .map(ep -> GuestAccess.target(rec, files, ep)).orElse(null),
-                    remaining(deadline), () -> provider.inspect(name), sshStep);
+                    deadline.remaining("step 'ssh'"), () -> provider.inspect(name), sshStep);
             try (session) {
                 SshEndpoint ep = new SshEndpoint(session.target().host(), session.target().port());
                 KnownHosts.write(files.knownHosts(), ep.host(), ep.port(), keys.hostKey().publicKey());
                 timings.put("ssh", step.done(session.target().display() + ", host key matches the pinned key"));
 
                 step = progress.begin("cloud-init");
-                guests.waitForCloudInit(session, remaining(deadline), step);
+                guests.waitForCloudInit(session, deadline.remaining("step 'cloud-init'"), step);
                 timings.put("cloud-init", step.done(null));
 
                 step = progress.begin("install");
@@ -175,13 +176,13 @@ public final class CreateFlow {
                     && provider.capabilities().hypervisorEgressSeal()) {
                 // the guest's nftables are closed; now close the hypervisor too: it takes a restart
                 step.detail("restarting with egress sealed at the hypervisor");
-                provider.stop(name, StopMode.GRACEFUL, min(Duration.ofMinutes(3), remaining(deadline)));
-                provider.sealEgress(name, min(Duration.ofMinutes(1), remaining(deadline)));
-                provider.start(name, min(Duration.ofMinutes(3), remaining(deadline)));
+                provider.stop(name, StopMode.GRACEFUL, deadline.remaining("step 'seal'", Duration.ofMinutes(3)));
+                provider.sealEgress(name, deadline.remaining("step 'seal'", Duration.ofMinutes(1)));
+                provider.start(name, deadline.remaining("step 'seal'", Duration.ofMinutes(3)));
                 Progress.Step sealStep = step;
                 try (SshSession again = guests.waitForSsh(() -> provider.sshEndpoint(name)
                                 .map(ep -> GuestAccess.target(rec, files, ep)).orElse(null),
-                        remaining(deadline), () -> provider.inspect(name), sealStep)) {
+                        deadline.remaining("step 'seal'"), () -> provider.inspect(name), sealStep)) {
                     again.execChecked(SEALED_PROOF, Duration.ofSeconds(30));
                 }
                 sealed += "; restarted sealed at the hypervisor too";
@@ -195,7 +196,7 @@ public final class CreateFlow {
                             "the VM has no SSH endpoint", "see vmbox status " + name))));
             undo.push(new Undo("tunnel", () -> tunnels.stop(files.tunnelDir(), Duration.ofSeconds(10))));
             TunnelStatus tunnel = tunnels.start(files.tunnelDir(), ts, agentCommand(agentCommandPrefix, files.tunnelDir()),
-                    min(Duration.ofSeconds(60), remaining(deadline)));
+                    deadline.remaining("step 'tunnel'", Duration.ofSeconds(60)));
             if (!tunnel.up()) {
                 throw new VmboxException(ExitCode.FAILED, "the tunnel did not come up: " + tunnel.describe(),
                         "see " + files.tunnelDir().resolve("tunnel.log"));
@@ -205,7 +206,7 @@ public final class CreateFlow {
 
             step = progress.begin("health");
             String endpoint = "http://" + hostForUrl(req.apiBind()) + ":" + req.apiPort();
-            String answer = health.await(req.runtime(), endpoint, min(Duration.ofMinutes(3), remaining(deadline)), step);
+            String answer = health.await(req.runtime(), endpoint, deadline.remaining("step 'health'", Duration.ofMinutes(3)), step);
             timings.put("health", step.done(answer));
 
             store.write(store.read(name).withPhase(InstanceRecord.Phase.READY, null)
@@ -294,7 +295,7 @@ public final class CreateFlow {
         }
     }
 
-    private void install(SshSession session, CreateRequest req, Payload payload, Progress.Step step, long deadline) {
+    private void install(SshSession session, CreateRequest req, Payload payload, Progress.Step step, Deadline deadline) {
         session.execChecked("rm -rf " + STAGE + " && mkdir -m 0700 " + STAGE + " && mkdir " + STAGE + "/model",
                 Duration.ofSeconds(30));
         long total = payload.totalBytes();
@@ -316,7 +317,7 @@ public final class CreateFlow {
         int rc = session.exec("sudo -n sh -s -- " + STAGE + " " + SshSession.shellQuote(payload.runtimeArchive()) + " "
                         + SshSession.shellQuote(dir) + " " + SshSession.shellQuote(binary) + " " + SshSession.shellQuote(modelStore),
                 new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err,
-                min(Duration.ofMinutes(10), remaining(deadline)));
+                deadline.remaining("step 'install'", Duration.ofMinutes(10)));
         if (rc != 0) {
             throw new VmboxException(ExitCode.FAILED, "installing " + req.runtime().cliName() + " in the guest failed (exit "
                     + rc + "): " + GuestAccessText.tail(err.toString(StandardCharsets.UTF_8), 6),
@@ -332,14 +333,14 @@ public final class CreateFlow {
     }
 
     private static void upload(SshSession session, Path local, String remote, Progress.Step step, long total, long[] sent,
-                               long deadline) {
+                               Deadline deadline) {
         long base = sent[0];
         long t0 = System.nanoTime();
         String what = local.getFileName().toString();
         session.upload(local, remote, 0600, (done, size) -> {
             double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
             step.transfer("upload " + what, base + done, total, done / secs);
-        }, min(Duration.ofMinutes(30), remaining(deadline)));
+        }, deadline.remaining("step 'install'", Duration.ofMinutes(30)));
         try {
             sent[0] = base + Files.size(local);
         } catch (IOException e) {
@@ -351,7 +352,7 @@ public final class CreateFlow {
      * Sealed: egress was closed from the first boot (hypervisor + nftables); this confirms the guest's
      * ruleset is the sealed one. Fetch-window: closes it now. Open: says so.
      */
-    private String seal(SshSession session, CreateRequest req, long deadline) {
+    private String seal(SshSession session, CreateRequest req, Deadline deadline) {
         switch (req.spec().egress()) {
             case SEALED -> {
                 session.execChecked(SEALED_PROOF, Duration.ofSeconds(30));
@@ -359,7 +360,7 @@ public final class CreateFlow {
                         ? " (hypervisor and guest nftables)" : " (guest nftables)");
             }
             case FETCH_WINDOW -> {
-                session.execChecked("sudo -n " + GuestLayout.SEAL_COMMAND, min(Duration.ofSeconds(60), remaining(deadline)));
+                session.execChecked("sudo -n " + GuestLayout.SEAL_COMMAND, deadline.remaining("step 'seal'", Duration.ofSeconds(60)));
                 return "egress closed by " + GuestLayout.SEAL_COMMAND;
             }
             default -> {
@@ -417,17 +418,7 @@ public final class CreateFlow {
         return bind.contains(":") ? "[" + bind + "]" : bind;
     }
 
-    private static Duration remaining(long deadline) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new VmboxException(ExitCode.TIMEOUT, "the create deadline passed", "give it longer with --timeout");
-        }
-        return Duration.ofNanos(left);
-    }
 
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
 
     private static VmboxException asVmbox(Exception e) {
         if (e instanceof VmboxException v) {

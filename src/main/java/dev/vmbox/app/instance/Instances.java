@@ -12,6 +12,7 @@ import dev.vmbox.app.verify.Promise;
 import dev.vmbox.app.verify.Verifier;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.Deadline;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -140,7 +141,7 @@ public final class Instances {
     /** Starts the VM, waits for SSH with the pinned key, brings the tunnel back and waits for the API. */
     public String start(String name, Duration timeout, Progress progress) {
         progress.plan(List.of("start", "ssh", "tunnel", "health"));
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.in(timeout);
         try (InstanceLock ignored = store.lock(name, LOCK_WAIT)) {
             InstanceRecord r = ready(name);
             Provider p = provider(r);
@@ -152,14 +153,14 @@ public final class Instances {
                         "remove the record with: vmbox delete " + name);
             }
             if (st.state() != VmState.RUNNING) {
-                p.start(name, left(deadline));
+                p.start(name, deadline.remaining("start"));
             }
             step.done(st.state() == VmState.RUNNING ? "already running" : "started");
             step = progress.begin("ssh");
             Progress.Step sshStep = step;
             InstanceFiles f = files(name);
             try (SshSession s = guests.waitForSsh(() -> p.sshEndpoint(name).map(ep -> GuestAccess.target(r, f, ep))
-                    .orElse(null), left(deadline), () -> p.inspect(name), sshStep)) {
+                    .orElse(null), deadline.remaining("start"), () -> p.inspect(name), sshStep)) {
                 step.done(s.target().display());
             }
             step = progress.begin("tunnel");
@@ -167,8 +168,8 @@ public final class Instances {
             step.done(endpoint);
             step = progress.begin("health");
             InstanceSettings s = new InstanceSettings(r);
-            step.done(health.await(RuntimeKind.parse(s.string(InstanceSettings.RUNTIME)), endpoint, min(left(deadline),
-                    Duration.ofMinutes(3)), step));
+            step.done(health.await(RuntimeKind.parse(s.string(InstanceSettings.RUNTIME)), endpoint,
+                    deadline.remaining("start", Duration.ofMinutes(3)), step));
             return endpoint;
         }
     }
@@ -328,15 +329,5 @@ public final class Instances {
         return out;
     }
 
-    private static Duration left(long deadline) {
-        long n = deadline - System.nanoTime();
-        if (n <= 0) {
-            throw new VmboxException(ExitCode.TIMEOUT, "the deadline passed", "give it longer with --timeout");
-        }
-        return Duration.ofNanos(n);
-    }
 
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
 }
