@@ -144,7 +144,9 @@ final class InstanceCommands {
                     root.out().println("deleted " + n + ": " + String.join(", ", removed));
                 } catch (VmboxException e) {
                     errors.add(e);
-                    root.err().println("vmbox: " + n + ": " + e.getMessage());
+                    if (names.size() > 1) {
+                        root.err().println("vmbox: " + n + ": " + e.getMessage());
+                    }
                 }
                 root.out().flush();
             }

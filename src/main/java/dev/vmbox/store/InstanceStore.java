@@ -179,8 +179,9 @@ public final class InstanceStore {
     /** Exclusive lock on one instance; waits up to {@code wait} for another vmbox to finish. */
     public InstanceLock lock(String name, Duration wait) {
         Path d = dir(name);
-        home.ensure();
-        SecureFiles.privateDir(d);
+        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw VmboxException.notFound("no instance named '" + name + "'", "see the instances with: vmbox list");
+        }
         return InstanceLock.acquire(d.resolve(FileNames.LOCK), name, wait);
     }
 

@@ -193,4 +193,12 @@ class InstanceStoreTest {
         assertFalse(Files.exists(tmp.resolve("home/llm")));
         assertEquals("precious", Files.readString(outside.resolve("keep.txt")));
     }
+
+    @Test
+    void lockingAnInstanceThatDoesNotExistCreatesNothing() {
+        InstanceStore s = store();
+        VmboxException e = assertThrows(VmboxException.class, () -> s.lock("ghost", Duration.ofSeconds(1)));
+        assertEquals(ExitCode.NOT_FOUND, e.exitCode());
+        assertFalse(Files.exists(tmp.resolve("home").resolve("ghost")));
+    }
 }
