@@ -140,7 +140,8 @@ final class CreateCommand implements Callable<Integer> {
                 root.home().cacheDir("staging"),
                 new HostPayloadSource.Options(pr.model(), pr.modelFile(), pr.modelSha256(),
                         Optional.ofNullable(runtimeBundle).map(p -> p.toAbsolutePath().normalize()),
-                        Optional.ofNullable(runtimeSha256), GuestPlatform.fromArch(System.getProperty("os.arch"))));
+                        Optional.ofNullable(runtimeSha256), GuestPlatform.fromArch(System.getProperty("os.arch")),
+                        policy == EgressPolicy.FETCH_WINDOW));
         CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), new TunnelControl(root.executables()),
                 payloads, new HttpHealthCheck(), root.log(), root.environment().clock(), VmboxCommand.agentCommandPrefix(),
                 ManifestVersion.version());

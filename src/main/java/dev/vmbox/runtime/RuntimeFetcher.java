@@ -30,6 +30,11 @@ public final class RuntimeFetcher {
         this.log = log;
     }
 
+    /** The pinned release of {@code kind} (its version, and its archive per platform). */
+    public RuntimeRecipe recipe(RuntimeKind kind) {
+        return catalog.recipe(kind);
+    }
+
     /**
      * @param platform      the guest platform ({@link GuestPlatform})
      * @param bundle        {@code --runtime-bundle FILE}, if given

@@ -300,7 +300,12 @@ public final class CreateFlow {
                 Duration.ofSeconds(30));
         long total = payload.totalBytes();
         long[] sent = {0};
-        upload(session, payload.runtimeBundle(), STAGE + "/runtime.archive", step, total, sent, deadline);
+        if (payload.runtimeBundle() != null) {
+            upload(session, payload.runtimeBundle(), STAGE + "/" + Payload.RUNTIME_ARCHIVE, step, total, sent, deadline);
+        }
+        for (Payload.GuestDownload d : payload.guestDownloads()) {
+            guestDownload(session, d, step, deadline);
+        }
         for (Payload.ModelFile f : payload.modelFiles()) {
             String remote = STAGE + "/model/" + f.guestPath();
             int slash = remote.lastIndexOf('/');
@@ -323,6 +328,36 @@ public final class CreateFlow {
                     + rc + "): " + GuestAccessText.tail(err.toString(StandardCharsets.UTF_8), 6),
                     "see the runtime's journal: vmbox logs " + req.name());
         }
+    }
+
+    /**
+     * Fetch window: the guest downloads one file itself (https only, redirects https only) and vmbox checks
+     * its sha256 in the guest before the file is given its name; a mismatch is a SECURITY error.
+     */
+    private static void guestDownload(SshSession session, Payload.GuestDownload d, Progress.Step step, Deadline deadline) {
+        String target = STAGE + "/" + d.stagePath();
+        String part = target + ".part";
+        String name = d.stagePath().substring(d.stagePath().lastIndexOf('/') + 1);
+        step.detail("the guest downloads " + name + (d.sizeBytes() > 0 ? " (" + d.sizeBytes() / (1024 * 1024) + " MiB)" : ""));
+        Duration limit = deadline.remaining("step 'install'", Duration.ofMinutes(60));
+        session.execChecked(guestDownloadCommand(d, limit), limit.plusSeconds(30));
+        String sum = session.execChecked("sha256sum " + SshSession.shellQuote(part), Duration.ofMinutes(10)).stdout();
+        String got = sum.isBlank() ? "" : sum.strip().split("\\s+")[0];
+        if (!got.equals(d.sha256())) {
+            session.exec("rm -f " + SshSession.shellQuote(part), Duration.ofSeconds(30));
+            throw new VmboxException(ExitCode.SECURITY, "the guest downloaded " + d.url() + " with sha256 " + got + ", not the "
+                    + "expected " + d.sha256(), "the download was altered or the source changed; nothing was installed");
+        }
+        session.execChecked("mv " + SshSession.shellQuote(part) + " " + SshSession.shellQuote(target), Duration.ofSeconds(30));
+    }
+
+    /** The guest's curl for one download: https only, bounded in time, into a .part file. */
+    static String guestDownloadCommand(Payload.GuestDownload d, Duration limit) {
+        String target = STAGE + "/" + d.stagePath();
+        String dir = target.substring(0, target.lastIndexOf('/'));
+        return "mkdir -p " + SshSession.shellQuote(dir) + " && curl -fsSL --proto =https --proto-redir =https --retry 3"
+                + " --connect-timeout 30 --max-time " + Math.max(60, limit.toSeconds()) + " -o "
+                + SshSession.shellQuote(target + ".part") + " " + SshSession.shellQuote(d.url().toString());
     }
 
     static String modelStore(CreateRequest req) {

@@ -8,6 +8,9 @@ import dev.vmbox.model.ModelFormats;
 import dev.vmbox.model.ModelRef;
 import dev.vmbox.model.fetch.FetchedModel;
 import dev.vmbox.model.fetch.ModelFetcher;
+import dev.vmbox.model.fetch.OllamaManifest;
+import dev.vmbox.model.fetch.OllamaRegistry;
+import dev.vmbox.runtime.RuntimeArtifact;
 import dev.vmbox.runtime.FetchedRuntime;
 import dev.vmbox.runtime.RuntimeFetcher;
 import dev.vmbox.runtime.RuntimeKind;
@@ -27,7 +30,8 @@ import java.util.stream.Stream;
 public final class HostPayloadSource implements PayloadSource {
     /** What the user supplied for an air-gapped host, and the checksums vouching for it. */
     public record Options(ModelRef model, Optional<Path> modelFile, Optional<String> modelSha256,
-                          Optional<Path> runtimeBundle, Optional<String> runtimeSha256, String platform) {
+                          Optional<Path> runtimeBundle, Optional<String> runtimeSha256, String platform,
+                          boolean guestFetch) {
     }
 
     private final RuntimeFetcher runtimes;
@@ -47,11 +51,26 @@ public final class HostPayloadSource implements PayloadSource {
         DownloadListener listener = p -> step.transfer(p.name(), p.bytes(), p.totalBytes(), p.bytesPerSecond());
         RuntimeKind kind = request.runtime();
         List<String> notes = new ArrayList<>();
-        FetchedRuntime rt = runtimes.obtain(kind, options.platform(), options.runtimeBundle(), options.runtimeSha256(),
-                listener);
-        if ("none".equals(rt.verifiedAgainst())) {
-            notes.add("runtime bundle " + options.runtimeBundle().map(Path::toString).orElse("") + " has no pinned "
-                    + "checksum; used as given (sha256 " + rt.sha256() + ")");
+        List<Payload.GuestDownload> guest = new ArrayList<>();
+        Path runtimeFile = null;
+        String runtimeVersion;
+        String runtimeArchive;
+        Optional<RuntimeArtifact> pinned = runtimes.recipe(kind).artifact(options.platform());
+        if (options.guestFetch() && options.runtimeBundle().isEmpty() && pinned.isPresent()) {
+            RuntimeArtifact a = pinned.get();
+            guest.add(new Payload.GuestDownload(a.url(), a.sha256(), a.sizeBytes(), Payload.RUNTIME_ARCHIVE));
+            runtimeVersion = runtimes.recipe(kind).version() + " (pinned; the guest fetches it in the window)";
+            runtimeArchive = a.archive();
+        } else {
+            FetchedRuntime rt = runtimes.obtain(kind, options.platform(), options.runtimeBundle(), options.runtimeSha256(),
+                    listener);
+            if ("none".equals(rt.verifiedAgainst())) {
+                notes.add("runtime bundle " + options.runtimeBundle().map(Path::toString).orElse("") + " has no pinned "
+                        + "checksum; used as given (sha256 " + rt.sha256() + ")");
+            }
+            runtimeFile = rt.file();
+            runtimeVersion = rt.version() + " (" + rt.verifiedAgainst() + ")";
+            runtimeArchive = rt.archive();
         }
         Path staging = stagingRoot.resolve(request.name());
         List<Payload.ModelFile> files = new ArrayList<>();
@@ -60,6 +79,29 @@ public final class HostPayloadSource implements PayloadSource {
         if (ref instanceof ModelRef.Ollama o && kind != RuntimeKind.OLLAMA && options.modelFile().isEmpty()) {
             throw VmboxException.badInput(o.canonical() + " is an Ollama library name; " + kind.cliName()
                     + " needs a model file", "use --model hf:ORG/REPO/FILE.gguf or --model-file FILE");
+        }
+        if (options.guestFetch() && ref instanceof ModelRef.Ollama o && kind == RuntimeKind.OLLAMA
+                && options.modelFile().isEmpty() && models.registry().isPresent()) {
+            // the host reads the small manifest; the guest downloads each blob and checks its digest
+            OllamaRegistry reg = models.registry().get();
+            OllamaManifest manifest = reg.manifest(o, Optional.empty());
+            Path manifestFile = staging.resolve("manifest-" + o.name() + "-" + o.tag());
+            try {
+                Files.createDirectories(staging);
+                Files.write(manifestFile, manifest.raw());
+            } catch (java.io.IOException e) {
+                throw VmboxException.failed("cannot stage the manifest of " + o.canonical() + ": " + e.getMessage(),
+                        "check the free space in VMBOX_HOME", e);
+            }
+            files.add(new Payload.ModelFile(manifestFile, "manifests/" + OllamaRegistry.REGISTRY_HOST + "/" + o.namespace()
+                    + "/" + o.name() + "/" + o.tag()));
+            for (OllamaManifest.Layer layer : manifest.blobs()) {
+                guest.add(new Payload.GuestDownload(reg.blobUri(o, layer), layer.sha256(), layer.size(),
+                        "model/blobs/" + layer.blobFileName()));
+            }
+            notes.add("the guest downloads " + manifest.blobs().size() + " blobs of " + o.canonical()
+                    + " in the fetch window, each checked against the manifest's digest");
+            return new Payload(runtimeFile, runtimeVersion, runtimeArchive, files, o.canonical(), notes, guest);
         }
         FetchedModel fm = models.fetch(ref, options.modelFile(), options.modelSha256(), listener);
         if (fm.ollamaLayout().isPresent() && kind == RuntimeKind.OLLAMA) {
@@ -91,8 +133,7 @@ public final class HostPayloadSource implements PayloadSource {
         }
         notes.add("model " + fm.modelFile().getFileName() + " sha256 " + fm.sha256() + " (verified against: "
                 + fm.verifiedAgainst() + ")");
-        return new Payload(rt.file(), rt.version() + " (" + rt.verifiedAgainst() + ")", rt.archive(), files, modelName,
-                notes);
+        return new Payload(runtimeFile, runtimeVersion, runtimeArchive, files, modelName, notes, guest);
     }
 
     private static void requireGguf(ModelFormat format, Path file, RuntimeKind kind) {

@@ -43,6 +43,11 @@ public final class ModelFetcher {
         this.stagingRoot = stagingRoot;
     }
 
+    /** The Ollama registry client, empty on air-gapped hosts. */
+    public Optional<OllamaRegistry> registry() {
+        return registry;
+    }
+
     public FetchedModel fetch(ModelRef ref, Optional<Path> modelFile, Optional<String> modelSha256,
             DownloadListener listener) {
         Optional<String> userSha = modelSha256.map(s -> Sha256.parse(s, "--model-sha256"));
