@@ -62,8 +62,13 @@ public final class HostPayloadSource implements PayloadSource {
             runtimeVersion = runtimes.recipe(kind).version() + " (pinned; the guest fetches it in the window)";
             runtimeArchive = a.archive();
         } else {
-            FetchedRuntime rt = runtimes.obtain(kind, options.platform(), options.runtimeBundle(), options.runtimeSha256(),
-                    listener);
+            FetchedRuntime rt;
+            try {
+                rt = runtimes.obtain(kind, options.platform(), options.runtimeBundle(), options.runtimeSha256(), listener);
+            } catch (VmboxException e) {
+                throw offline(e, "the " + kind.cliName() + " release", "download " + pinned.map(a -> a.url().toString())
+                        .orElse("the release") + " elsewhere and pass it with --runtime-bundle FILE");
+            }
             if ("none".equals(rt.verifiedAgainst())) {
                 notes.add("runtime bundle " + options.runtimeBundle().map(Path::toString).orElse("") + " has no pinned "
                         + "checksum; used as given (sha256 " + rt.sha256() + ")");
@@ -103,7 +108,13 @@ public final class HostPayloadSource implements PayloadSource {
                     + " in the fetch window, each checked against the manifest's digest");
             return new Payload(runtimeFile, runtimeVersion, runtimeArchive, files, o.canonical(), notes, guest);
         }
-        FetchedModel fm = models.fetch(ref, options.modelFile(), options.modelSha256(), listener);
+        FetchedModel fm;
+        try {
+            fm = models.fetch(ref, options.modelFile(), options.modelSha256(), listener);
+        } catch (VmboxException e) {
+            throw offline(e, "the model " + ref.canonical(), "get its GGUF file elsewhere and pass it with --model-file FILE"
+                    + " (and --model-sha256 SHA256)");
+        }
         if (fm.ollamaLayout().isPresent() && kind == RuntimeKind.OLLAMA) {
             files.addAll(tree(fm.ollamaLayout().get().modelsDir()));
             modelName = ref.canonical();
@@ -134,6 +145,19 @@ public final class HostPayloadSource implements PayloadSource {
         notes.add("model " + fm.modelFile().getFileName() + " sha256 " + fm.sha256() + " (verified against: "
                 + fm.verifiedAgainst() + ")");
         return new Payload(runtimeFile, runtimeVersion, runtimeArchive, files, modelName, notes, guest);
+    }
+
+    /**
+     * A download that failed for want of a network says how to supply the file offline; checksum
+     * mismatches and bad input keep their own message.
+     */
+    private static VmboxException offline(VmboxException e, String what, String how) {
+        if (e.exitCode() == dev.vmbox.ExitCode.SECURITY || e.exitCode() == dev.vmbox.ExitCode.BAD_INPUT
+                || e.exitCode() == dev.vmbox.ExitCode.INTERRUPTED) {
+            return e;
+        }
+        return new VmboxException(e.exitCode(), "cannot download " + what + ": " + e.getMessage(),
+                "no network? " + how + "; see README, Models (air-gapped hosts)", e);
     }
 
     private static void requireGguf(ModelFormat format, Path file, RuntimeKind kind) {

@@ -92,4 +92,28 @@ class GuestDownloadTest {
         assertEquals("tiny:latest", p.modelName(), "a local model file is still uploaded by the host");
         assertEquals(3, p.modelFiles().size());
     }
+
+    @Test
+    void aRuntimeThatCannotBeDownloadedSaysHowToSupplyItOffline() throws Exception {
+        int closed = dev.vmbox.testing.LocalSshd.freePort();
+        RuntimeArtifact unreachable = new RuntimeArtifact(GuestPlatform.LINUX_AMD64,
+                URI.create("http://127.0.0.1:" + closed + "/ollama-linux-amd64.tar.zst"), SHA, -1, "tar.zst", "test");
+        RuntimeCatalog catalog = new RuntimeCatalog(java.util.List.of(new dev.vmbox.runtime.RuntimeRecipe(RuntimeKind.OLLAMA,
+                "0.0.1", java.util.List.of(unreachable))));
+        ContentCache cache = new ContentCache(tmp.resolve("cache"));
+        Downloader downloader = Downloader.create(new Downloader.Options(Duration.ofSeconds(2), Duration.ofSeconds(2), 1, 1,
+                Duration.ofMillis(250)), EventLog.NONE);
+        HostPayloadSource source = new HostPayloadSource(new RuntimeFetcher(catalog, downloader, cache, EventLog.NONE),
+                new ModelFetcher(Optional.empty(), Optional.empty(), cache, tmp.resolve("staging")), tmp.resolve("staging"),
+                new HostPayloadSource.Options(ModelRef.parse("qwen2.5:0.5b"), Optional.empty(), Optional.empty(),
+                        Optional.empty(), Optional.empty(), GuestPlatform.LINUX_AMD64, false));
+        VmSpec spec = new VmSpec("off", 2, ByteSize.ofGiB(2), ByteSize.ofGiB(13), null, EgressPolicy.SEALED, GpuRequest.NONE);
+        CreateRequest req = new CreateRequest(spec, Mockito.mock(Provider.class), "test", Map.of(), RuntimeKind.OLLAMA,
+                11434, "127.0.0.1", 11434, false, "qwen2.5:0.5b", 1L << 30, null, null, false, Duration.ofMinutes(1));
+        dev.vmbox.VmboxException e = assertThrows(dev.vmbox.VmboxException.class,
+                () -> source.fetch(req, Progress.NONE.begin("fetch")));
+        assertTrue(e.getMessage().startsWith("cannot download the ollama release"), e.getMessage());
+        assertTrue(e.hint().contains("--runtime-bundle FILE") && e.hint().contains("air-gapped"), e.hint());
+        assertEquals(-1, e.getMessage().indexOf('\n'), "one line");
+    }
 }
