@@ -14,13 +14,14 @@ final class Durations {
 
     static Duration parse(String text, String option) {
         String t = text == null ? "" : text.trim();
-        if (t.matches("\\d{1,6}")) {
-            return Duration.ofSeconds(Long.parseLong(t));
-        }
         Matcher m = PART.matcher(t);
         Duration d = Duration.ZERO;
         int end = 0;
-        while (m.find() && m.start() == end) {
+        if (t.matches("\\d{1,6}")) {
+            d = Duration.ofSeconds(Long.parseLong(t));
+            end = t.length();
+        }
+        while (end < t.length() && m.find() && m.start() == end) {
             long n = Long.parseLong(m.group(1));
             d = d.plus(switch (m.group(2)) {
                 case "h" -> Duration.ofHours(n);

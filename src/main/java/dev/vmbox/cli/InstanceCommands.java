@@ -296,6 +296,10 @@ final class InstanceCommands {
                 root.instances().moveApi(name, port, expose);
             }
             String endpoint = root.instances().startTunnel(name);
+            if (expose != null) {
+                root.err().println("warning: the model API is published on " + expose + ", beyond this host's loopback: "
+                        + "anyone who can reach that address can use the model, without authentication");
+            }
             root.out().println("tunnel up: " + endpoint);
             root.out().flush();
             return 0;

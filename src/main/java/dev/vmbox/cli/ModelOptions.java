@@ -68,6 +68,10 @@ final class ModelOptions {
 
     PlanRequest planRequest(VmboxCommand root) {
         ModelRef ref = ModelRef.parse(modelText(root));
+        if (modelSha256 != null && modelFile == null && ref instanceof ModelRef.Ollama) {
+            throw dev.vmbox.VmboxException.badInput("--model-sha256 does not apply to an Ollama name: every blob is checked "
+                    + "against the registry manifest's digests", "drop --model-sha256, or pass the GGUF with --model-file");
+        }
         return new PlanRequest(ref, Optional.ofNullable(modelFile).map(p -> p.toAbsolutePath().normalize()),
                 Optional.ofNullable(modelSha256), runtime(root), context, KvCacheType.parse(kvCache), GpuRequest.parse(gpu),
                 gpuMemory == null ? OptionalLong.empty() : OptionalLong.of(ByteSize.parse(gpuMemory).bytes()), cpus,

@@ -55,6 +55,14 @@ public interface Provider extends ProviderProbe {
     Optional<SshEndpoint> sshEndpoint(String name);
 
     /**
+     * Whether the VM's egress is sealed at the hypervisor, read from the VM itself; empty when this
+     * provider has no such seal.
+     */
+    default Optional<Boolean> hypervisorEgressSealed(String name) {
+        return Optional.empty();
+    }
+
+    /**
      * Closes the guest's egress at the hypervisor (the fetch-window's end), taking effect from the next
      * boot: the caller stops and starts the VM. Only where {@link Capabilities#hypervisorEgressSeal()}.
      */

@@ -36,17 +36,18 @@ rm -rf "$new"
 mkdir -p "$new"
 # GNU tar refuses absolute names and '..' members by default; owners in the archive are ignored.
 case "$archive" in
-  tar.gz) tar -xzf "$stage/runtime.archive" -C "$new" --no-same-owner ;;
+  tar.gz) tar -xzf "$stage/runtime.archive" -C "$new" --no-same-owner --no-same-permissions ;;
   tar.zst)
     command -v zstd >/dev/null 2>&1 || { echo "the guest has no zstd to unpack the runtime (.tar.zst)" >&2; exit 3; }
-    tar --zstd -xf "$stage/runtime.archive" -C "$new" --no-same-owner ;;
+    tar --zstd -xf "$stage/runtime.archive" -C "$new" --no-same-owner --no-same-permissions ;;
   bundle)
     # A wheelhouse made with `pip download`: install offline into a venv, nothing from the network.
     mkdir -p "$new/wheels"
-    tar -xzf "$stage/runtime.archive" -C "$new/wheels" --no-same-owner
+    tar -xzf "$stage/runtime.archive" -C "$new/wheels" --no-same-owner --no-same-permissions
     python3 -m venv "$new/venv"
     wheels=$(find "$new/wheels" -name '*.whl' -exec dirname {} \; | sort -u | head -n 1)
-    "$new/venv/bin/pip" install --no-index --find-links "$wheels" vllm >/dev/null
+    # wheels only: a source package would run its setup.py here, as root
+    "$new/venv/bin/pip" install --no-index --only-binary=:all: --find-links "$wheels" vllm >/dev/null
     rm -rf "$new/wheels" ;;
   *) echo "unknown runtime archive type $archive" >&2; exit 2 ;;
 esac
@@ -62,8 +63,13 @@ if [ ! -f "$new/$binary" ]; then
   rm -rf "$new"
   mv "$moved" "$new"
 fi
+# nothing in the archive may point outside it or carry set-id bits
+if [ -L "$new/$binary" ]; then echo "the runtime's $binary is a symbolic link; refusing it" >&2; exit 3; fi
+find "$new" -type l | while read -r link; do
+  case "$(readlink -f "$link")" in "$new"/*) ;; *) echo "refusing $link: it points outside the runtime" >&2; exit 3 ;; esac
+done
 chown -R root:root "$new"
-chmod -R u+rwX,go+rX,go-w "$new"
+chmod -R u+rwX,go+rX,go-w,a-st "$new"
 chmod 0755 "$new/$binary"
 rm -rf "$runtime_dir"
 mv "$new" "$runtime_dir"

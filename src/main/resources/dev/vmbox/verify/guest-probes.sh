@@ -14,7 +14,7 @@ say() { printf 'PROBE %s %s %s\n' "$1" "$2" "$3"; }
 
 # 1. Egress: an outbound connection must fail when sealed. Targets: the default gateway (the first
 #    hop off the guest), the cloud metadata address, and DNS on the gateway.
-if [ "$policy" = sealed ]; then
+if [ "$policy" = sealed ] || [ "$policy" = fetch-window ]; then  # fetch-window is sealed once create is done
   gw=$(ip -4 route show default 2>/dev/null | awk '/default/ {print $3; exit}')
   dns=$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | grep -v '^127\.' | head -n 2)
   targets="169.254.169.254:80"

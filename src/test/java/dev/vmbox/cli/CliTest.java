@@ -168,5 +168,12 @@ class CliTest {
         Result exposed = cli.run("create", "ok", "--dry-run", "-p", "multipass", "--model-file", gguf.toString(),
                 "--port", "70000");
         assertEquals(2, exposed.exitCode(), exposed.toString());
+        for (String t : new String[] {"0", "999999", "10x", "-5m"}) {
+            Result timeout = cli.run("create", "ok", "--dry-run", "-p", "multipass", "--model-file", gguf.toString(),
+                    "--timeout", t);
+            assertEquals(2, timeout.exitCode(), t + ": " + timeout);
+        }
+        Result sha = cli.run("create", "ok", "--dry-run", "-m", "qwen2.5:0.5b", "--model-sha256", "a".repeat(64));
+        assertEquals(2, sha.exitCode(), sha.toString());
     }
 }

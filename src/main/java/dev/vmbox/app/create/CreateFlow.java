@@ -20,7 +20,6 @@ import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
 import dev.vmbox.security.KeyMaterial;
-import dev.vmbox.security.KnownHosts;
 import dev.vmbox.security.SshKeys;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.ssh.SshTarget;
@@ -144,8 +143,15 @@ public final class CreateFlow {
 
             step = progress.begin("provision");
             Provider provider = req.provider();
-            undo.push(new Undo("VM", () -> provider.delete(name, Duration.ofMinutes(3))));
+            if (provider.inspect(name).exists()) {
+                throw VmboxException.badInput(provider.id() + " now has a VM for '" + name + "' that this create did not "
+                        + "make", "another vmbox may be creating the same name; pick another name");
+            }
+            // a provider cleans up its own half-made create; from here on the VM is ours to remove
             provider.create(req.spec(), seed, deadline.remaining("step 'provision'"));
+            undo.push(new Undo("VM", () -> provider.delete(name, Duration.ofMinutes(3))));
+            // the seed (it holds the guest's host private key) now lives only in what the provider made
+            SecureFiles.deleteTree(seed);
             timings.put("provision", step.done(req.spec().cpus() + " vCPU, " + req.spec().memory() + ", "
                     + req.spec().disk() + " disk"));
 
@@ -157,8 +163,7 @@ public final class CreateFlow {
                             .map(ep -> GuestAccess.target(rec, files, ep)).orElse(null),
                     deadline.remaining("step 'ssh'"), () -> provider.inspect(name), sshStep);
             try (session) {
-                SshEndpoint ep = new SshEndpoint(session.target().host(), session.target().port());
-                KnownHosts.write(files.knownHosts(), ep.host(), ep.port(), keys.hostKey().publicKey());
+                session.target().hostKey().writeKnownHosts(files.knownHosts());
                 timings.put("ssh", step.done(session.target().display() + ", host key matches the pinned key"));
 
                 step = progress.begin("cloud-init");
@@ -222,6 +227,7 @@ public final class CreateFlow {
             }
             throw rollback(req, failedStep, v, undo, files, progress);
         } finally {
+            payloads.cleanUp(req);
             if (lock != null) {
                 lock.close();
             }
@@ -322,7 +328,7 @@ public final class CreateFlow {
         int rc = session.exec("sudo -n sh -s -- " + STAGE + " " + SshSession.shellQuote(payload.runtimeArchive()) + " "
                         + SshSession.shellQuote(dir) + " " + SshSession.shellQuote(binary) + " " + SshSession.shellQuote(modelStore),
                 new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err,
-                deadline.remaining("step 'install'", Duration.ofMinutes(10)));
+                deadline.remaining("step 'install'"));
         if (rc != 0) {
             throw new VmboxException(ExitCode.FAILED, "installing " + req.runtime().cliName() + " in the guest failed (exit "
                     + rc + "): " + GuestAccessText.tail(err.toString(StandardCharsets.UTF_8), 6),
@@ -339,7 +345,7 @@ public final class CreateFlow {
         String part = target + ".part";
         String name = d.stagePath().substring(d.stagePath().lastIndexOf('/') + 1);
         step.detail("the guest downloads " + name + (d.sizeBytes() > 0 ? " (" + d.sizeBytes() / (1024 * 1024) + " MiB)" : ""));
-        Duration limit = deadline.remaining("step 'install'", Duration.ofMinutes(60));
+        Duration limit = deadline.remaining("step 'install'");
         session.execChecked(guestDownloadCommand(d, limit), limit.plusSeconds(30));
         String sum = session.execChecked("sha256sum " + SshSession.shellQuote(part), Duration.ofMinutes(10)).stdout();
         String got = sum.isBlank() ? "" : sum.strip().split("\\s+")[0];
@@ -375,7 +381,7 @@ public final class CreateFlow {
         session.upload(local, remote, 0600, (done, size) -> {
             double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
             step.transfer("upload " + what, base + done, total, done / secs);
-        }, deadline.remaining("step 'install'", Duration.ofMinutes(30)));
+        }, deadline.remaining("step 'install'"));
         try {
             sent[0] = base + Files.size(local);
         } catch (IOException e) {
@@ -405,8 +411,8 @@ public final class CreateFlow {
     }
 
     private TunnelSettings tunnelSettings(CreateRequest req, SshTarget target) {
-        TunnelSettings ts = TunnelSettings.loopback(req.name(), target, req.apiPort(), req.runtimePort());
-        return req.exposed() ? ts.withExpose(req.apiBind()) : ts;
+        return dev.vmbox.app.instance.Instances.tunnelSettings(req.name(), target, req.apiBind(), req.apiPort(),
+                req.runtimePort());
     }
 
     private InstanceRecord record(CreateRequest req, String hostKey, InstanceRecord.Phase phase) {

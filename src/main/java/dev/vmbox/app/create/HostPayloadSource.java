@@ -47,6 +47,15 @@ public final class HostPayloadSource implements PayloadSource {
     }
 
     @Override
+    public void cleanUp(CreateRequest request) {
+        try {
+            dev.vmbox.store.SecureFiles.deleteTree(stagingRoot.resolve(request.name()));
+        } catch (java.io.IOException e) {
+            // staging is under VMBOX_HOME/_cache; a leftover is harmless and replaced by the next create
+        }
+    }
+
+    @Override
     public Payload fetch(CreateRequest request, Progress.Step step) {
         DownloadListener listener = p -> step.transfer(p.name(), p.bytes(), p.totalBytes(), p.bytesPerSecond());
         RuntimeKind kind = request.runtime();
@@ -130,15 +139,27 @@ public final class HostPayloadSource implements PayloadSource {
                 case LLAMA_CPP -> {
                     requireGguf(format, file, kind);
                     modelName = file.getFileName().toString();
-                    files.add(new Payload.ModelFile(file, "model.gguf"));
+                    files.add(modelFile(file, "model.gguf"));
                 }
                 default -> {
                     if (format != ModelFormat.SAFETENSORS) {
                         throw VmboxException.badInput("vLLM serves safetensors models; " + file + " is " + format,
                                 "pass a safetensors model, or use --runtime ollama for GGUF");
                     }
-                    modelName = file.getFileName().toString();
-                    files.add(new Payload.ModelFile(file, "model/" + file.getFileName()));
+                    // vLLM loads a model folder: the weights with their config and tokenizer files beside them
+                    modelName = file.getParent().getFileName().toString();
+                    try (Stream<Path> beside = Files.list(file.getParent())) {
+                        for (Path f : beside.filter(Files::isRegularFile).sorted().toList()) {
+                            String n = f.getFileName().toString();
+                            if (n.endsWith(".safetensors") || n.endsWith(".json") || n.endsWith(".model")
+                                    || n.endsWith(".tiktoken") || n.equals("tokenizer.txt") || n.equals("merges.txt")) {
+                                files.add(modelFile(f, "model/" + n));
+                            }
+                        }
+                    } catch (java.io.IOException e) {
+                        throw VmboxException.failed("cannot read the model folder " + file.getParent() + ": "
+                                + e.getMessage(), null, e);
+                    }
                 }
             }
         }
@@ -158,6 +179,15 @@ public final class HostPayloadSource implements PayloadSource {
         }
         return new VmboxException(e.exitCode(), "cannot download " + what + ": " + e.getMessage(),
                 "no network? " + how + "; see README, Models (air-gapped hosts)", e);
+    }
+
+    private static Payload.ModelFile modelFile(Path local, String guestPath) {
+        try {
+            return new Payload.ModelFile(local, guestPath);
+        } catch (IllegalArgumentException e) {
+            throw VmboxException.badInput("the model file name " + dev.vmbox.spec.Names.forMessage(local.getFileName()
+                    .toString()) + " cannot be used in the guest", "rename it to letters, digits, '.', '_' and '-'");
+        }
     }
 
     private static void requireGguf(ModelFormat format, Path file, RuntimeKind kind) {

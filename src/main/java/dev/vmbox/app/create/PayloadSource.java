@@ -9,4 +9,8 @@ import dev.vmbox.app.progress.Progress;
  */
 public interface PayloadSource {
     Payload fetch(CreateRequest request, Progress.Step step);
+
+    /** Removes what {@link #fetch} staged for this create only (not the shared download cache). */
+    default void cleanUp(CreateRequest request) {
+    }
 }

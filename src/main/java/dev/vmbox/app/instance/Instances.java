@@ -89,7 +89,10 @@ public final class Instances {
         try {
             vm = provider(r).inspect(r.name());
             state = vm.state().name();
-            if (vm.state() == VmState.NOT_CREATED) {
+            if (vm.state() == VmState.NOT_CREATED && r.phase() == InstanceRecord.Phase.CREATING) {
+                state = "CREATING";
+                detail = "create has not made the VM yet (or was interrupted before it)";
+            } else if (vm.state() == VmState.NOT_CREATED) {
                 state = "BROKEN";
                 detail = "the " + r.provider() + " VM is gone (removed outside vmbox?); clean up with: vmbox delete " + r.name();
             } else if (!vm.messages().isEmpty()) {
@@ -127,15 +130,30 @@ public final class Instances {
     }
 
     /** The SSH target of a running instance (its key, its pinned host key). */
+    /**
+     * The SSH target of a running instance (its key, its pinned host key). BROKEN instances kept with
+     * --keep-on-failure are reachable too, to inspect them; the pinned key still applies.
+     */
     public SshTarget sshTarget(String name) {
-        InstanceRecord r = ready(name);
+        InstanceRecord r = store.read(name);
+        if (r.settings().get(InstanceSettings.HOST_KEY) == null) {
+            throw VmboxException.notFound("instance '" + name + "' never got its keys (create failed early)",
+                    "remove it with: vmbox delete " + name);
+        }
         SshEndpoint ep = provider(r).sshEndpoint(name).orElseThrow(() -> VmboxException.notFound(
                 "instance '" + name + "' is not running", "start it with: vmbox start " + name));
         return GuestAccess.target(r, files(name), ep);
     }
 
+    /** The instance's known_hosts for the system ssh client, written afresh from the record's pinned key. */
     public java.nio.file.Path knownHosts(String name) {
-        return files(name).knownHosts();
+        java.nio.file.Path file = files(name).knownHosts();
+        try {
+            sshTarget(name).hostKey().writeKnownHosts(file);
+        } catch (java.io.IOException e) {
+            throw VmboxException.failed("cannot write " + file + ": " + e.getMessage(), "check VMBOX_HOME's permissions", e);
+        }
+        return file;
     }
 
     /** Starts the VM, waits for SSH with the pinned key, brings the tunnel back and waits for the API. */
@@ -186,12 +204,9 @@ public final class Instances {
         SshEndpoint ep = p.sshEndpoint(r.name()).orElseThrow(() -> VmboxException.notFound(
                 "instance '" + r.name() + "' is not running", "start it with: vmbox start " + r.name()));
         tunnels.stop(f.tunnelDir(), Duration.ofSeconds(10));
-        TunnelSettings ts = TunnelSettings.loopback(r.name(), GuestAccess.target(r, f, ep), s.integer(InstanceSettings.API_PORT),
-                s.integer(InstanceSettings.RUNTIME_PORT));
         String bind = s.stringOr(InstanceSettings.API_BIND, "127.0.0.1");
-        if (!bind.startsWith("127.") && !bind.equals("::1")) {
-            ts = ts.withExpose(bind);
-        }
+        TunnelSettings ts = tunnelSettings(r.name(), GuestAccess.target(r, f, ep), bind, s.integer(InstanceSettings.API_PORT),
+                s.integer(InstanceSettings.RUNTIME_PORT));
         TunnelStatus t = tunnels.start(f.tunnelDir(), ts, CreateFlow.agentCommand(agentPrefix, f.tunnelDir()),
                 Duration.ofSeconds(60));
         if (!t.up()) {
@@ -213,10 +228,31 @@ public final class Instances {
                 s.put(InstanceSettings.API_PORT, Integer.toString(port));
             }
             if (bind != null) {
+                if (!bind.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                    throw VmboxException.badInput("--expose needs an IP address of this host, not "
+                            + dev.vmbox.spec.Names.forMessage(bind), "e.g. --expose 192.0.2.10");
+                }
                 s.put(InstanceSettings.API_BIND, bind);
             }
             store.write(r.withSettings(s));
         }
+    }
+
+    /**
+     * The tunnel for an API published on {@code bind}: loopback addresses as they are, anything else only as
+     * an explicit exposure (the settings then carry the warning).
+     */
+    public static TunnelSettings tunnelSettings(String name, SshTarget target, String bind, int port, int remotePort) {
+        TunnelSettings ts = TunnelSettings.loopback(name, target, port, remotePort);
+        boolean loopback;
+        try {
+            loopback = java.net.InetAddress.getByName(bind).isLoopbackAddress() && bind.matches("[0-9.]+|[0-9a-fA-F:]+");
+        } catch (java.net.UnknownHostException e) {
+            throw VmboxException.badInput("the API address must be an IP address, not " + dev.vmbox.spec.Names.forMessage(bind),
+                    "use 127.0.0.1, or an address of this host with --expose");
+        }
+        return loopback ? new TunnelSettings(name, target, bind, port, null, ts.remoteHost(), remotePort, false, ts.ssh(),
+                ts.backoffMin(), ts.backoffMax()) : ts.withExpose(bind);
     }
 
     public boolean stopTunnel(String name) {
@@ -261,7 +297,15 @@ public final class Instances {
                             + "to delete a VM named '" + name + "'): vmbox delete " + name + " --force", e);
                 }
             }
-            List<Provider> targets = r != null ? List.of(provider(r)) : providers.all();
+            List<Provider> targets;
+            try {
+                targets = r != null ? List.of(provider(r)) : providers.all();
+            } catch (VmboxException e) {
+                if (!force) {
+                    throw e;
+                }
+                targets = providers.all();
+            }
             for (Provider p : targets) {
                 try {
                     if (p.inspect(name).exists()) {
@@ -277,8 +321,9 @@ public final class Instances {
                     log.warn("could not ask " + p.id() + " about '" + name + "': " + e.getMessage());
                 }
             }
+            // removed while the lock is held: a command waiting for it finds nothing, not a half-deleted folder
+            store.deleteFolder(name);
         }
-        store.deleteFolder(name);
         removed.add("keys, seed, logs and record");
         return removed;
     }
@@ -310,11 +355,16 @@ public final class Instances {
         }
         Provider p = provider(r);
         String egress = s.string(InstanceSettings.EGRESS);
-        if ("sealed".equals(egress)) {
-            out.add(p.capabilities().hypervisorEgressSeal()
-                    ? new Promise("hypervisor-seal", "host", Promise.Result.PASS, p.id() + " seals egress outside the guest too")
-                    : new Promise("hypervisor-seal", "host", Promise.Result.INFO, p.id()
-                    + " has no hypervisor-level egress seal: only the guest's nftables stops egress"));
+        if (!"open".equals(egress)) {
+            java.util.Optional<Boolean> sealed = p.hypervisorEgressSealed(name);
+            out.add(sealed.isEmpty()
+                    ? new Promise("hypervisor-seal", "host", Promise.Result.INFO, p.id()
+                    + " has no hypervisor-level egress seal: only the guest's nftables stop egress")
+                    : sealed.get()
+                    ? new Promise("hypervisor-seal", "host", Promise.Result.PASS, p.id()
+                    + " runs the VM with egress sealed outside the guest (QEMU restrict=on)")
+                    : new Promise("hypervisor-seal", "host", Promise.Result.FAIL, p.id()
+                    + " runs the VM with an open network at the hypervisor"));
         }
         TunnelStatus t = tunnels.status(files(name).tunnelDir());
         String bind = s.stringOr(InstanceSettings.API_BIND, "127.0.0.1");

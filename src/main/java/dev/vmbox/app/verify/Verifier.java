@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * {@code guest-probes.sh}), host probes read the tunnel's state and the host's own socket table.
  */
 public final class Verifier {
+    /** Every promise the guest script must report on; a missing one counts as FAIL. */
+    static final List<String> GUEST_PROMISES = List.of("egress", "loopback", "runtime-user", "sandbox", "no-host-mounts",
+            "password-ssh");
     private static final Pattern LINE = Pattern.compile("^PROBE (\\S+) (PASS|FAIL) (.*)$");
 
     private Verifier() {
@@ -48,10 +51,16 @@ public final class Verifier {
         int rc = session.exec("sudo -n sh -s -- " + SshSession.shellQuote(s.string(InstanceSettings.EGRESS)) + " "
                         + SshSession.shellQuote(runtime.systemUser()) + " " + s.integer(InstanceSettings.RUNTIME_PORT),
                 new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err, Duration.ofSeconds(90));
-        List<Promise> list = parse(out.toString(StandardCharsets.UTF_8));
+        List<Promise> list = new ArrayList<>(parse(out.toString(StandardCharsets.UTF_8)));
         if (list.isEmpty()) {
             throw new VmboxException(ExitCode.FAILED, "the guest probes printed nothing (exit " + rc + "): "
                     + err.toString(StandardCharsets.UTF_8).strip(), "check that the admin user still has sudo in the guest");
+        }
+        for (String id : GUEST_PROMISES) {
+            if (list.stream().noneMatch(p -> p.id().equals(id))) {
+                list.add(new Promise(id, "guest", Result.FAIL, "the probe did not report (the probe script stopped early, "
+                        + "exit " + rc + ")"));
+            }
         }
         return list;
     }

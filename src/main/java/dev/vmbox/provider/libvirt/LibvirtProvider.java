@@ -318,6 +318,11 @@ public final class LibvirtProvider implements Provider {
     }
 
     /** Whether the instance's network is restricted at the hypervisor ({@code restrict=on}) in its definition. */
+    @Override
+    public Optional<Boolean> hypervisorEgressSealed(String name) {
+        return Optional.of(egressSealed(name));
+    }
+
     public boolean egressSealed(String name) {
         requireExists(name);
         return DomainXml.networkRestricted(dumpxml(name, true));
