@@ -222,6 +222,9 @@ class CreateEndToEndIT {
         Run accepted = vmbox(Duration.ofMinutes(2), "exec", name, "--", "id", "-un");
         assertEquals(0, accepted.exit(), accepted.toString());
         assertEquals("vmbox", accepted.out().strip());
+        Run ssh = vmbox(Duration.ofMinutes(2), "ssh", name, "--", "id", "-un");
+        assertEquals(0, ssh.exit(), "the system ssh client with the pinned known_hosts: " + ssh);
+        assertEquals("vmbox", ssh.out().strip());
 
         Run list = vmbox(Duration.ofMinutes(1), "list", "--json");
         assertEquals("RUNNING", JSON.readTree(list.out()).get(0).get("state").asText(), list.toString());
