@@ -145,9 +145,41 @@ final class CreateCommand implements Callable<Integer> {
         CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), new TunnelControl(root.executables()),
                 payloads, new HttpHealthCheck(), root.log(), root.environment().clock(), VmboxCommand.agentCommandPrefix(),
                 ManifestVersion.version());
-        CreateResult result = flow.create(req, root.progress());
+        CreateResult result = withRollbackOnInterrupt(() -> flow.create(req, root.progress()));
         print(root, result, runtime);
         return ExitCode.OK.code();
+    }
+
+    /**
+     * Ctrl-C (SIGINT/SIGTERM) during create: the JVM's shutdown waits while the create thread is interrupted
+     * and rolls back what it made (bounded), so no half-made VM is left behind; then vmbox exits.
+     */
+    private static CreateResult withRollbackOnInterrupt(java.util.function.Supplier<CreateResult> create) {
+        Thread worker = Thread.currentThread();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            if (finished.getCount() > 0) {
+                System.err.println("\nvmbox: interrupted; removing what this create made...");
+                worker.interrupt();
+                try {
+                    finished.await(4, java.util.concurrent.TimeUnit.MINUTES);
+                    worker.join(1000); // let the one-line error about the rollback reach the terminal
+                } catch (InterruptedException ignored) {
+                    // shutting down anyway
+                }
+            }
+        }, "vmbox-create-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return create.get();
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it only waited for this point
+            }
+        }
     }
 
     private GpuKind gpuKind(VmboxCommand root, String address) {

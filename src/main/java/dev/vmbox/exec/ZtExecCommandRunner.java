@@ -49,8 +49,9 @@ public final class ZtExecCommandRunner implements CommandRunner {
                 .environment(command.env())
                 .redirectOutput(out)
                 .redirectError(err)
-                .exitValueAny()
-                .destroyOnExit();
+                .exitValueAny();
+        // no destroyOnExit(): on Ctrl-C a create's rollback runs its commands during shutdown, and
+        // zt-exec's exit hook would kill them; every command is waited for or killed by its timeout instead
         if (command.workDir() != null) {
             executor.directory(command.workDir().toFile());
         }
@@ -85,8 +86,9 @@ public final class ZtExecCommandRunner implements CommandRunner {
             log.debug("timeout after " + command.timeout().toMillis() + " ms, killed: " + command.display());
             throw new CommandTimeoutException(command, CommandResult.tail(err.text(), 2));
         } catch (InterruptedException e) {
+            // The exception is the signal (exit 130). The thread's flag is deliberately left clear so that the
+            // caller's cleanup (a create's rollback after Ctrl-C) can still run the commands that undo its work.
             killTree(process);
-            Thread.currentThread().interrupt();
             throw new VmboxException(ExitCode.INTERRUPTED, "interrupted while running '" + program + "'", null, e);
         } catch (ExecutionException e) {
             killTree(process);

@@ -110,6 +110,31 @@ class ZtExecCommandRunnerTest {
     }
 
     @Test
+    void anInterruptKillsTheCommandAndLeavesTheThreadAbleToCleanUp() throws Exception {
+        Path pidFile = tmp.resolve("child.pid");
+        Thread me = Thread.currentThread();
+        Thread interrupter = new Thread(() -> {
+            for (int i = 0; i < 200 && !Files.exists(pidFile); i++) {
+                try {
+                    Thread.sleep(25);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            me.interrupt();
+        });
+        interrupter.start();
+        dev.vmbox.VmboxException e = assertThrows(dev.vmbox.VmboxException.class, () -> runner.run(
+                Command.of(Duration.ofSeconds(60), "sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60")));
+        interrupter.join();
+        assertEquals(ExitCode.INTERRUPTED, e.exitCode());
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the command was killed");
+        assertFalse(Thread.currentThread().isInterrupted(), "the flag is clear: cleanup can run commands");
+        assertEquals("cleanup ran\n", runner.run(Command.of(T, "echo", "cleanup ran")).stdout());
+    }
+
+    @Test
     void hugeOutputIsCappedNotBuffered() {
         long bytes = 200L * 1024 * 1024;
         CommandResult r = runner.run(Command.of(Duration.ofSeconds(60), "sh", "-c",

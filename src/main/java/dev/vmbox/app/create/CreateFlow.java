@@ -51,6 +51,7 @@ public final class CreateFlow {
     public static final List<String> STEPS = List.of(
             "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "seal", "tunnel", "health");
     static final String STAGE = "/var/tmp/vmbox-install";
+    private static final String INSTANCE_FOLDER = "instance folder";
     /** Succeeds only when the guest's loaded ruleset is the sealed one (the same proof vmbox-seal ends with). */
     static final String SEALED_PROOF = "sudo -n nft list chain inet vmbox output | grep -q 'vmbox: egress sealed'";
 
@@ -122,7 +123,7 @@ public final class CreateFlow {
             // keys: the instance folder and its record exist from here on; undo removes them.
             step = progress.begin("keys");
             store.create(record(req, null, InstanceRecord.Phase.CREATING));
-            undo.push(new Undo("instance folder", () -> store.deleteFolder(name)));
+            undo.push(new Undo(INSTANCE_FOLDER, () -> store.deleteFolder(name)));
             lock = store.lock(name, InstanceStore.DEFAULT_LOCK_WAIT);
             SecureFiles.privateDir(files.logsDir());
             KeyMaterial keys = SshKeys.generate(files.sshDir(), name, runner);
@@ -220,7 +221,10 @@ public final class CreateFlow {
             return new CreateResult(name, endpoint, payload.modelName(), timings,
                     Duration.ofNanos(System.nanoTime() - started), notes);
         } catch (RuntimeException | IOException e) {
-            VmboxException v = asVmbox(e);
+            // after Ctrl-C the rollback must still be able to run commands and wait for them
+            boolean interrupted = Thread.interrupted();
+            VmboxException v = interrupted && !(e instanceof VmboxException)
+                    ? new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e) : asVmbox(e);
             String failedStep = step == null ? "check" : step.name();
             if (step != null) {
                 step.fail(v.getMessage());
@@ -259,6 +263,9 @@ public final class CreateFlow {
         List<String> done = new ArrayList<>();
         while (!undo.isEmpty()) {
             Undo u = undo.pop();
+            if (!leftovers.isEmpty() && u.what().equals(INSTANCE_FOLDER)) {
+                break; // keep the record (as BROKEN) and the keys, so `vmbox delete` can finish the job
+            }
             try {
                 u.action.run();
                 done.add(u.what);

@@ -282,6 +282,24 @@ public final class Instances {
         List<String> removed = new ArrayList<>();
         InstanceFiles f = files(name);
         if (!java.nio.file.Files.isDirectory(f.dir())) {
+            if (force) {
+                // no record left (e.g. a rollback that could not finish): still remove a vmbox VM of that name
+                for (Provider p : providers.all()) {
+                    try {
+                        if (p.inspect(name).exists()) {
+                            p.delete(name, timeout);
+                            removed.add(p.id() + " VM and its disks");
+                        }
+                    } catch (VmboxException e) {
+                        if (e.exitCode() != ExitCode.UNAVAILABLE) { // not installed here: nothing of it to remove
+                            log.warn("could not ask " + p.id() + " about '" + name + "': " + e.getMessage());
+                        }
+                    }
+                }
+                if (!removed.isEmpty()) {
+                    return removed;
+                }
+            }
             throw VmboxException.notFound("no instance named '" + name + "'", "see the instances with: vmbox list");
         }
         try (InstanceLock ignored = store.lock(name, LOCK_WAIT)) {
@@ -318,7 +336,9 @@ public final class Instances {
                                 + e.getMessage(), "fix the cause, or remove only vmbox's files with: vmbox delete "
                                 + name + " --force", e);
                     }
-                    log.warn("could not ask " + p.id() + " about '" + name + "': " + e.getMessage());
+                    if (e.exitCode() != ExitCode.UNAVAILABLE) {
+                        log.warn("could not ask " + p.id() + " about '" + name + "': " + e.getMessage());
+                    }
                 }
             }
             // removed while the lock is held: a command waiting for it finds nothing, not a half-deleted folder
