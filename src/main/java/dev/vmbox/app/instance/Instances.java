@@ -194,8 +194,10 @@ public final class Instances {
 
     /** Starts (or restarts after a VM restart) the tunnel agent of a running instance. */
     public String startTunnel(String name) {
-        InstanceRecord r = ready(name);
-        return startTunnel(r, provider(r));
+        try (InstanceLock ignored = store.lock(name, LOCK_WAIT)) {
+            InstanceRecord r = ready(name);
+            return startTunnel(r, provider(r));
+        }
     }
 
     private String startTunnel(InstanceRecord r, Provider p) {
@@ -256,8 +258,10 @@ public final class Instances {
     }
 
     public boolean stopTunnel(String name) {
-        store.read(name);
-        return tunnels.stop(files(name).tunnelDir(), Duration.ofSeconds(10));
+        try (InstanceLock ignored = store.lock(name, LOCK_WAIT)) {
+            store.read(name);
+            return tunnels.stop(files(name).tunnelDir(), Duration.ofSeconds(10));
+        }
     }
 
     public TunnelStatus tunnelStatus(String name) {
