@@ -20,7 +20,7 @@ import java.util.List;
  *   <li>{@code ssh.forwardAgent: false}, no X11, the host's {@code ~/.ssh/*.pub} not loaded;</li>
  *   <li>no proxy variables carried from the host, no package upgrades, no nested virtualisation;</li>
  *   <li>vmbox's cloud-config delivered as a root-only file and applied by the guest's own cloud-init
- *       (docs/decisions/lima-provisioning.md), with a readiness probe that waits for it.</li>
+ *       (docs/decisions/0003-lima-provisioning.md), with a readiness probe that waits for it.</li>
  * </ul>
  */
 public final class LimaTemplate {

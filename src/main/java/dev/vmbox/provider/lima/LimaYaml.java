@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The lima.yaml vmbox writes for an instance, as typed values: only the fields vmbox sets, each one on
- * purpose (see docs/decisions/lima-provisioning.md). Written by {@link LimaYamlWriter}; never assembled
+ * purpose (see docs/decisions/0003-lima-provisioning.md). Written by {@link LimaYamlWriter}; never assembled
  * from strings.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
