@@ -1,8 +1,6 @@
 package dev.vmbox.model.sizing;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -26,16 +24,7 @@ public record HostResources(int cpus, long memoryBytes, long freeDiskBytes, List
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             mem = os.getTotalMemorySize();
         }
-        Path p = dataDir.toAbsolutePath();
-        while (p != null && !Files.exists(p)) {
-            p = p.getParent();
-        }
-        long free = 0;
-        try {
-            free = p == null ? 0 : Files.getFileStore(p).getUsableSpace();
-        } catch (IOException e) {
-            free = 0;
-        }
+        long free = Math.max(0, dev.vmbox.host.HostResources.freeDisk(dataDir));
         return new HostResources(Runtime.getRuntime().availableProcessors(), mem, free, gpus);
     }
 }
