@@ -310,7 +310,7 @@ public final class CreateFlow {
 
     private void install(SshSession session, CreateRequest req, Payload payload, Progress.Step step, Deadline deadline) {
         session.execChecked("rm -rf " + STAGE + " && mkdir -m 0700 " + STAGE + " && mkdir " + STAGE + "/model",
-                Duration.ofSeconds(30));
+                deadline.remaining("step 'install'", Duration.ofSeconds(30)));
         long total = payload.totalBytes();
         long[] sent = {0};
         if (payload.runtimeBundle() != null) {
@@ -322,7 +322,8 @@ public final class CreateFlow {
         for (Payload.ModelFile f : payload.modelFiles()) {
             String remote = STAGE + "/model/" + f.guestPath();
             int slash = remote.lastIndexOf('/');
-            session.execChecked("mkdir -p " + SshSession.shellQuote(remote.substring(0, slash)), Duration.ofSeconds(30));
+            session.execChecked("mkdir -p " + SshSession.shellQuote(remote.substring(0, slash)),
+                    deadline.remaining("step 'install'", Duration.ofSeconds(30)));
             upload(session, f.local(), remote, step, total, sent, deadline);
         }
         step.detail("installing " + req.runtime().cliName());
@@ -354,14 +355,16 @@ public final class CreateFlow {
         step.detail("the guest downloads " + name + (d.sizeBytes() > 0 ? " (" + d.sizeBytes() / (1024 * 1024) + " MiB)" : ""));
         Duration limit = deadline.remaining("step 'install'");
         session.execChecked(guestDownloadCommand(d, limit), limit.plusSeconds(30));
-        String sum = session.execChecked("sha256sum " + SshSession.shellQuote(part), Duration.ofMinutes(10)).stdout();
+        String sum = session.execChecked("sha256sum " + SshSession.shellQuote(part),
+                deadline.remaining("step 'install'", Duration.ofMinutes(10))).stdout();
         String got = sum.isBlank() ? "" : sum.strip().split("\\s+")[0];
         if (!got.equals(d.sha256())) {
             session.exec("rm -f " + SshSession.shellQuote(part), Duration.ofSeconds(30));
             throw new VmboxException(ExitCode.SECURITY, "the guest downloaded " + d.url() + " with sha256 " + got + ", not the "
                     + "expected " + d.sha256(), "the download was altered or the source changed; nothing was installed");
         }
-        session.execChecked("mv " + SshSession.shellQuote(part) + " " + SshSession.shellQuote(target), Duration.ofSeconds(30));
+        session.execChecked("mv " + SshSession.shellQuote(part) + " " + SshSession.shellQuote(target),
+                deadline.remaining("step 'install'", Duration.ofSeconds(30)));
     }
 
     /** The guest's curl for one download: https only, bounded in time, into a .part file. */

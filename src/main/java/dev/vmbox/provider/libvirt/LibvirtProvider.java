@@ -125,6 +125,16 @@ public final class LibvirtProvider implements Provider {
         java.util.Optional<ResolvedImage> image = cache != null ? cache.cached(spec.image()) : java.util.Optional.empty();
         Path base = image.map(ResolvedImage::disk).orElse(cache != null
                 ? cache.folderOf(spec.image()).resolve(ResolvedImage.DISK) : Path.of(spec.image()));
+        try {
+            if (image.isPresent() && !config.session() && !worldReadable(image.get())) {
+                Path staged = stagedBaseFolder(image.get()).resolve(ResolvedImage.DISK);
+                out.add("# " + base + " is staged (hard link or copy) to " + staged
+                        + ", where QEMU (libvirt-qemu) can read it");
+                base = staged;
+            }
+        } catch (IOException e) {
+            out.add("# " + base + " may be staged under " + config.storageRoot().resolve(BASES));
+        }
         if (image.isEmpty()) {
             out.add("# image " + spec.image() + " is not in the cache: built by `vmbox image build`, or downloaded and"
                     + " verified on first use");
@@ -427,13 +437,18 @@ public final class LibvirtProvider implements Provider {
      * The base image where QEMU can read it. With qemu:///system QEMU runs as libvirt-qemu, which cannot
      * enter a 0700 VMBOX_HOME: an unreachable base is staged (hard link, or copy) under storageRoot/_base.
      */
+    /** Where an image QEMU cannot read in place is staged under the storage root (one folder per image file). */
+    private Path stagedBaseFolder(ResolvedImage image) throws IOException {
+        long size = Files.size(image.disk());
+        long mtime = Files.getLastModifiedTime(image.disk()).toMillis();
+        return config.storageRoot().resolve(BASES).resolve(image.name() + "-" + Long.toHexString(size ^ mtime));
+    }
+
     private ResolvedImage reachableBase(ResolvedImage image) throws IOException {
         if (config.session() || worldReadable(image)) {
             return image;
         }
-        long size = Files.size(image.disk());
-        long mtime = Files.getLastModifiedTime(image.disk()).toMillis();
-        Path folder = config.storageRoot().resolve(BASES).resolve(image.name() + "-" + Long.toHexString(size ^ mtime));
+        Path folder = stagedBaseFolder(image);
         if (!Files.isRegularFile(folder.resolve(ResolvedImage.DISK))) {
             createTraversableDirectory(folder.getParent());
             Path staging = Files.createTempDirectory(folder.getParent(), ".stage");
