@@ -54,36 +54,6 @@ public final class SshClient {
         }
     }
 
-    /**
-     * Waits for the guest's sshd: connects, and while the failure is "not there yet" (refused, reset, closed
-     * during the handshake, handshake timeout) tries again every {@code interval} until {@code within} has
-     * passed, then fails with TIMEOUT naming the last reason. A wrong host key or a refused login ends the
-     * wait at once (they do not fix themselves by waiting).
-     */
-    public SshSession connectWithin(SshTarget target, SshOptions options, Duration within, Duration interval) {
-        long deadline = System.nanoTime() + within.toNanos();
-        SshOptions once = options.withConnectAttempts(1);
-        String last = "no attempt made";
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new VmboxException(ExitCode.TIMEOUT, "SSH at " + target.host() + ":" + target.port()
-                        + " did not become ready within " + within.toSeconds() + " s (last: " + last + ")",
-                        "the VM may still be booting or failed to boot; check its console log");
-            }
-            try {
-                Duration attemptTimeout = Duration.ofNanos(Math.max(1_000_000_000L, Math.min(left, options.connectTimeout().toNanos())));
-                return connect(target, once.withConnectTimeout(attemptTimeout));
-            } catch (VmboxException e) {
-                if (e.exitCode() != ExitCode.UNAVAILABLE && e.exitCode() != ExitCode.TIMEOUT) {
-                    throw e;
-                }
-                last = e.getMessage();
-            }
-            sleep(Math.max(1, Math.min(interval.toMillis(), (deadline - System.nanoTime()) / 1_000_000)));
-        }
-    }
-
     private SshSession attempt(SshTarget target, SshOptions options, PinnedHostKey pinned) {
         JSch jsch = new JSch();
         PinnedRepository repo = new PinnedRepository(pinned);

@@ -12,7 +12,6 @@ import dev.vmbox.log.EventLog;
 import dev.vmbox.testing.LocalSshd;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -204,45 +203,6 @@ class SshClientTest {
     }
 
     @Test
-    void connectWithinWaitsForSshdToComeUp() throws Exception {
-        try (LocalSshd late = LocalSshd.start(tmp.resolve("late"))) {
-            late.stop();
-            Thread starter = new Thread(() -> {
-                try {
-                    Thread.sleep(800);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                late.restart();
-            });
-            starter.start();
-            long t0 = System.nanoTime();
-            try (SshSession s = CLIENT.connectWithin(late.target(), SshOptions.defaults(), Duration.ofSeconds(20), Duration.ofMillis(100))) {
-                assertTrue(System.nanoTime() - t0 >= 700_000_000L);
-                assertEquals("up\n", s.exec("echo up", Duration.ofSeconds(10)).stdout());
-            }
-            starter.join(10_000);
-            late.stop();
-            VmboxException e = assertThrows(VmboxException.class,
-                    () -> CLIENT.connectWithin(late.target(), SshOptions.defaults(), Duration.ofMillis(600), Duration.ofMillis(100)));
-            assertEquals(ExitCode.TIMEOUT, e.exitCode());
-        }
-    }
-
-    @Test
-    void connectWithinDoesNotWaitOutAWrongHostKey() throws Exception {
-        Path other = tmp.resolve("otherkey2");
-        new dev.vmbox.exec.ZtExecCommandRunner(EventLog.NONE, dev.vmbox.exec.Executables.fromEnvironment(System.getenv()))
-                .run(dev.vmbox.exec.Command.of(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.toString()));
-        SshTarget t = new SshTarget(sshd.host(), sshd.port(), sshd.user(), sshd.clientKey(), Files.readString(Path.of(other + ".pub")).strip());
-        long t0 = System.nanoTime();
-        VmboxException e = assertThrows(VmboxException.class,
-                () -> CLIENT.connectWithin(t, SshOptions.defaults(), Duration.ofSeconds(30), Duration.ofMillis(100)));
-        assertEquals(ExitCode.SECURITY, e.exitCode());
-        assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
-    }
-
-    @Test
     void pinnedKeyParsing() {
         PinnedHostKey k = PinnedHostKey.parse(sshd.hostPublicKey());
         assertEquals("ssh-ed25519", k.type());
@@ -251,6 +211,5 @@ class SshClientTest {
         assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class, () -> PinnedHostKey.parse("ssh-dss AAAA")).exitCode());
         String mislabeled = "ecdsa-sha2-nistp256 " + sshd.hostPublicKey().split(" ")[1];
         assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class, () -> PinnedHostKey.parse(mislabeled)).exitCode());
-        assertEquals(StandardCharsets.US_ASCII.name(), "US-ASCII");
     }
 }
