@@ -33,9 +33,6 @@ final class ConfigCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static VmboxCommand root(CommandSpec spec) {
-        return (VmboxCommand) spec.root().userObject();
-    }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Every setting, its value and where it comes from.")
     static final class ListSettings implements Callable<Integer> {
@@ -47,7 +44,7 @@ final class ConfigCommand implements Runnable {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             List<Setting> all = root.config().all();
             if (json) {
                 JsonOutput.print(root.out(), all);
@@ -70,7 +67,7 @@ final class ConfigCommand implements Runnable {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             Setting s = root.config().setting(key);
             if (s == null) {
                 throw VmboxException.badInput("unknown setting '" + key + "'", "see them all with: vmbox config list");
@@ -95,7 +92,7 @@ final class ConfigCommand implements Runnable {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             VmboxConfig cfg = root.config();
             if (cfg.setting(key) == null) {
                 throw VmboxException.badInput("unknown setting '" + key + "'", "see them all with: vmbox config list");

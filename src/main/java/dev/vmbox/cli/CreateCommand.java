@@ -100,7 +100,7 @@ final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        VmboxCommand root = VmboxCommand.of(spec);
         Names.instanceName(name);
         PlanRequest pr = model.planRequest(root);
         RuntimeKind runtime = pr.runtime();

@@ -29,7 +29,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        VmboxCommand root = VmboxCommand.of(spec);
         List<ProviderProbe> probes = root.providers().probes();
         Doctor doctor = new Doctor(probes, root.environment().systemRoot(), root.environment().osName(),
                 root.executables(), root.runner(), root.home().root());

@@ -39,7 +39,7 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            VmboxCommand root = (VmboxCommand) spec.root().userObject();
+            VmboxCommand root = VmboxCommand.of(spec);
             Progress progress = root.progress();
             progress.plan(List.of("build"));
             Progress.Step step = progress.begin("build");
@@ -68,7 +68,7 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            VmboxCommand root = (VmboxCommand) spec.root().userObject();
+            VmboxCommand root = VmboxCommand.of(spec);
             ImageCache cache = root.providers().images();
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put(ImageCache.BUILT_IMAGE, "not built (vmbox image build)");

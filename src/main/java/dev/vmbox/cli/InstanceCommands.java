@@ -30,9 +30,6 @@ final class InstanceCommands {
     private InstanceCommands() {
     }
 
-    static VmboxCommand root(CommandSpec spec) {
-        return (VmboxCommand) spec.root().userObject();
-    }
 
     static Duration timeout(String text) {
         return Durations.parse(text, "--timeout");
@@ -50,7 +47,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             InstanceView v = root.instances().status(name);
             if (json) {
                 JsonOutput.print(root.out(), v);
@@ -92,7 +89,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             String endpoint = root.instances().start(name, timeout(timeout), root.progress());
             root.out().println(name + " is running; API at " + endpoint);
             root.out().flush();
@@ -113,7 +110,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             root.instances().stop(name, force, timeout(timeout));
             root.out().println(name + " stopped");
             root.out().flush();
@@ -136,7 +133,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             List<VmboxException> errors = new ArrayList<>();
             for (String n : names) {
                 try {
@@ -172,7 +169,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             root.out().print(root.instances().logs(name, lines));
             root.out().flush();
             return 0;
@@ -194,7 +191,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             List<Promise> promises = root.instances().verify(name);
             boolean failed = promises.stream().anyMatch(p -> p.result() == Promise.Result.FAIL);
             if (json) {
@@ -226,7 +223,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             SshTarget t = root.instances().sshTarget(name);
             List<String> argv = SshCommandLine.interactive(t, root.instances().knownHosts(name), SshOptions.defaults(), command);
             root.out().flush();
@@ -250,7 +247,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             SshTarget t = root.instances().sshTarget(name);
             String line = String.join(" ", command.stream().map(SshSession::shellQuote).toList());
             try (SshSession s = root.guests().connect(t)) {
@@ -291,7 +288,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             if (port != null || expose != null) {
                 root.instances().moveApi(name, port, expose);
             }
@@ -315,7 +312,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             boolean was = root.instances().stopTunnel(name);
             root.out().println(was ? "tunnel stopped" : "no tunnel was running");
             root.out().flush();
@@ -334,7 +331,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             TunnelStatus st = root.instances().tunnelStatus(name);
             if (json) {
                 JsonOutput.print(root.out(), st);
@@ -356,7 +353,7 @@ final class InstanceCommands {
 
         @Override
         public Integer call() {
-            VmboxCommand root = root(spec);
+            VmboxCommand root = VmboxCommand.of(spec);
             TunnelAgent.runFromStateDir(stateDir, root.executables());
             return 0;
         }

@@ -24,7 +24,7 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        VmboxCommand root = VmboxCommand.of(spec);
         PrintWriter out = root.out();
         if (quiet) {
             root.store().list().forEach(e -> out.println(e.name()));

@@ -25,7 +25,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = (VmboxCommand) spec.root().userObject();
+        VmboxCommand root = VmboxCommand.of(spec);
         Plan plan = root.planner().plan(model.planRequest(root));
         if (json) {
             JsonOutput.print(root.out(), plan);

@@ -72,6 +72,11 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
         this.debug = "1".equals(environment.env().get("VMBOX_DEBUG"));
     }
 
+    /** The root command of any (sub)command, where the shared services live. */
+    static VmboxCommand of(picocli.CommandLine.Model.CommandSpec spec) {
+        return (VmboxCommand) spec.root().userObject();
+    }
+
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "Show every external command, its timing and the full cause of errors (on stderr).")
     void setDebug(boolean value) {

@@ -15,7 +15,8 @@ public record CommandResult(Command command, int exitCode, String stdout, String
         return tail(stderr, maxLines);
     }
 
-    static String tail(String text, int maxLines) {
+    /** The last {@code maxLines} non-blank lines of {@code text}, joined with " | ", for one-line messages. */
+    public static String tail(String text, int maxLines) {
         if (text == null || text.isBlank()) {
             return "";
         }

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PublicKeysTest {
-    static final String BARE = KnownHostsTest.BARE;
+    static final String BARE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFTq+7spsLQW0ODFMsZfDtkjsww4g3UJ+2FLClTbxco7";
 
     @Test
     void acceptsKeysWithAndWithoutCommentAndStripsWhitespace() {

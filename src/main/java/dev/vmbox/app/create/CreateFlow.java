@@ -339,7 +339,7 @@ public final class CreateFlow {
                 deadline.remaining("step 'install'"));
         if (rc != 0) {
             throw new VmboxException(ExitCode.FAILED, "installing " + req.runtime().cliName() + " in the guest failed (exit "
-                    + rc + "): " + GuestAccessText.tail(err.toString(StandardCharsets.UTF_8), 6),
+                    + rc + "): " + dev.vmbox.exec.CommandResult.tail(err.toString(StandardCharsets.UTF_8), 6),
                     "see the runtime's journal: vmbox logs " + req.name());
         }
     }
@@ -499,16 +499,5 @@ public final class CreateFlow {
     @FunctionalInterface
     private interface UndoAction {
         void run() throws IOException;
-    }
-
-    /** Keeps the last lines of guest output for an error message. */
-    static final class GuestAccessText {
-        private GuestAccessText() {
-        }
-
-        static String tail(String text, int lines) {
-            String[] all = text.strip().split("\\R");
-            return String.join(" | ", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
-        }
     }
 }
