@@ -113,9 +113,9 @@ final class CreateCommand implements Callable<Integer> {
         String bind = expose != null ? expose : root.config().get("tunnel.bind");
         Duration deadline = Durations.parse(timeout != null ? timeout : root.config().get("create.timeout"), "--timeout");
 
-        Plan plan = root.planner().plan(pr);
         CommandRunner runner = root.runner();
         ProviderSelector.Choice<Provider> choice = root.providers().select(provider, runner, uri);
+        Plan plan = root.planner().plan(pr, choice.provider().remoteCapacity());
         GpuRequest gpu = plan.gpu() == null ? GpuRequest.NONE : GpuRequest.parse(plan.gpu().pciAddress());
         VmSpec vm = new VmSpec(name, plan.cpus(), new ByteSize(plan.memoryBytes()), new ByteSize(plan.diskBytes()),
                 image, policy, gpu);

@@ -144,7 +144,7 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
     }
 
     dev.vmbox.app.instance.GuestAccess guests() {
-        return new dev.vmbox.app.instance.GuestAccess(new dev.vmbox.ssh.SshClient(log()));
+        return new dev.vmbox.app.instance.GuestAccess(new dev.vmbox.ssh.SshClient(log(), executables()));
     }
 
     dev.vmbox.app.progress.Progress progress() {

@@ -55,6 +55,14 @@ public interface Provider extends ProviderProbe {
     Optional<SshEndpoint> sshEndpoint(String name);
 
     /**
+     * CPUs, memory and free disk of the machine the VMs run on when it is not this one (a remote libvirt
+     * host); empty when the VMs run here.
+     */
+    default java.util.Optional<HostCapacity> remoteCapacity() {
+        return Optional.empty();
+    }
+
+    /**
      * Whether the VM's egress is sealed at the hypervisor, read from the VM itself; empty when this
      * provider has no such seal.
      */

@@ -1,7 +1,18 @@
 package dev.vmbox.provider;
 
-/** Where the guest's SSH server is reachable from this host (libvirt: a forwarded loopback port). */
-public record SshEndpoint(String host, int port) {
+import dev.vmbox.ssh.JumpHost;
+import java.util.Optional;
+
+/**
+ * Where the guest's SSH server is reachable (libvirt: a forwarded loopback port). {@code via} is null when
+ * that address is on this host; otherwise it is the host the address belongs to (a remote libvirt host),
+ * reached with the system ssh client.
+ */
+public record SshEndpoint(String host, int port, JumpHost via) {
+    public SshEndpoint(String host, int port) {
+        this(host, port, null);
+    }
+
     public SshEndpoint {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("host");
@@ -9,5 +20,9 @@ public record SshEndpoint(String host, int port) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
+    }
+
+    public Optional<JumpHost> jumpHost() {
+        return Optional.ofNullable(via);
     }
 }

@@ -9,6 +9,7 @@ import com.jcraft.jsch.Session;
 import com.jcraft.jsch.UserInfo;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.exec.Executables;
 import dev.vmbox.log.EventLog;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -24,9 +25,16 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class SshClient {
     private final EventLog log;
+    private final Executables executables;
 
     public SshClient(EventLog log) {
+        this(log, Executables.fromEnvironment(System.getenv()));
+    }
+
+    /** @param executables where the system {@code ssh} for a {@link JumpHost} hop is found */
+    public SshClient(EventLog log, Executables executables) {
         this.log = log == null ? EventLog.NONE : log;
+        this.executables = executables;
     }
 
     /**
@@ -81,6 +89,10 @@ public final class SshClient {
         session.setConfig("compression.c2s", "none");
         session.setConfig("compression.s2c", "none");
         session.setUserInfo(NO_PROMPTS);
+        HopProxy hop = target.jumpHost().map(j -> new HopProxy(j, executables, options.connectTimeout())).orElse(null);
+        if (hop != null) {
+            session.setProxy(hop);
+        }
         try {
             session.setServerAliveInterval((int) options.keepaliveInterval().toMillis());
             session.setServerAliveCountMax(options.keepaliveCountMax());
@@ -92,7 +104,13 @@ public final class SshClient {
             session.connect((int) options.connectTimeout().toMillis());
         } catch (JSchException e) {
             session.disconnect();
+            if (hop != null && repo.mismatch.get() == null) {
+                hopFailure(target, hop.failure(), e);
+            }
             throw classify(target, pinned, repo, e);
+        }
+        if (hop != null) {
+            hop.settled();
         }
         log.debug("ssh " + target.display() + ": connected in " + (System.nanoTime() - started) / 1_000_000 + " ms ("
                 + session.getServerVersion() + ")");
@@ -132,6 +150,29 @@ public final class SshClient {
         }
         return new VmboxException(ExitCode.FAILED, "SSH to " + target.host() + ":" + target.port() + " failed: " + m,
                 "run with --debug for details", e);
+    }
+
+    /**
+     * Turns a failed hop into one clear error when the jump host itself refused or could not be reached; a hop
+     * that reached the host but found the guest's forward closed (the VM still booting) is left to
+     * {@link #classify}, which retries it.
+     */
+    private static void hopFailure(SshTarget target, String why, JSchException e) {
+        JumpHost jump = target.jump();
+        String hint = "vmbox reaches the VM the way libvirt reaches its host: check that `" + jump.command() + " "
+                + jump.display() + " true` works without a prompt (a key or an agent, the host in known_hosts)";
+        if (why.contains("Host key verification failed") || why.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")) {
+            throw new VmboxException(ExitCode.SECURITY, "the host key of " + jump.display()
+                    + " is not the one in your known_hosts; refusing to reach the VM through it", hint, e);
+        }
+        if (why.contains("Permission denied") || why.contains("Could not resolve") || why.contains("No route to host")
+                || why.contains("Connection timed out") || why.contains("Operation timed out")
+                || why.contains("administratively prohibited")
+                || why.contains("connect to host " + jump.address())) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, "cannot reach the VM's host " + jump.display() + ": " + why,
+                    why.contains("prohibited") ? "allow TCP forwarding for your user in that host's sshd_config "
+                            + "(AllowTcpForwarding local)" : hint, e);
+        }
     }
 
     /** Whether {@code e} means "not reachable yet", so a wait loop may try again. */

@@ -14,6 +14,9 @@ import java.util.List;
  *
  * <p>The known_hosts file is written by {@link PinnedHostKey#writeKnownHosts(Path)}; its entry is looked up
  * through {@code HostKeyAlias}, so it does not depend on the address or port used to reach the guest.
+ *
+ * <p>A guest on another host ({@link SshTarget#jump()}) is reached through a {@code ProxyCommand} running
+ * {@code ssh -W} to that host ({@link JumpHost#proxyCommand}); only the inner connection carries the pins above.
  */
 public final class SshCommandLine {
     private SshCommandLine() {
@@ -116,6 +119,10 @@ public final class SshCommandLine {
             argv.add("-o");
             argv.add(opt);
         }
+        target.jumpHost().ifPresent(jump -> {
+            argv.add("-o");
+            argv.add("ProxyCommand=" + jump.proxyCommand(target.host(), target.port(), options.connectTimeout()));
+        });
         return argv;
     }
 }

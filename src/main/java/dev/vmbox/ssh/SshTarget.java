@@ -3,12 +3,19 @@ package dev.vmbox.ssh;
 import dev.vmbox.VmboxException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where and as whom to log in: the guest's sshd address, the admin user, the instance's private key
- * file (0600) and the guest's pinned host public key ({@code "ssh-ed25519 AAAA..."}).
+ * file (0600) and the guest's pinned host public key ({@code "ssh-ed25519 AAAA..."}). {@code jump} is null
+ * when {@code host:port} is reachable from here; otherwise it is the host through which it is reached
+ * ({@code host} and {@code port} are then as seen from that host).
  */
-public record SshTarget(String host, int port, String user, Path privateKey, String pinnedHostKey) {
+public record SshTarget(String host, int port, String user, Path privateKey, String pinnedHostKey, JumpHost jump) {
+    public SshTarget(String host, int port, String user, Path privateKey, String pinnedHostKey) {
+        this(host, port, user, privateKey, pinnedHostKey, null);
+    }
+
     public SshTarget {
         Objects.requireNonNull(privateKey, "privateKey");
         if (host == null || !host.matches("[A-Za-z0-9.:\\[\\]_-]+") || host.startsWith("-")) {
@@ -27,8 +34,12 @@ public record SshTarget(String host, int port, String user, Path privateKey, Str
         return PinnedHostKey.parse(pinnedHostKey);
     }
 
-    /** {@code user@host:port}, for messages. */
+    public Optional<JumpHost> jumpHost() {
+        return Optional.ofNullable(jump);
+    }
+
+    /** {@code user@host:port} (and the hop, if any), for messages. */
     public String display() {
-        return user + "@" + host + ":" + port;
+        return user + "@" + host + ":" + port + (jump == null ? "" : " via " + jump.display());
     }
 }

@@ -31,7 +31,7 @@ public final class GuestAccess {
     public static SshTarget target(InstanceRecord record, InstanceFiles files, SshEndpoint endpoint) {
         InstanceSettings s = new InstanceSettings(record);
         return new SshTarget(endpoint.host(), endpoint.port(), s.string(InstanceSettings.ADMIN_USER), files.clientKey(),
-                s.string(InstanceSettings.HOST_KEY));
+                s.string(InstanceSettings.HOST_KEY), endpoint.via());
     }
 
     public SshSession connect(SshTarget target) {

@@ -11,6 +11,7 @@ import dev.vmbox.model.sizing.GpuMode;
 import dev.vmbox.model.sizing.HostResources;
 import dev.vmbox.model.sizing.Plan;
 import dev.vmbox.model.sizing.Sizer;
+import dev.vmbox.provider.HostCapacity;
 import dev.vmbox.model.sizing.SizingRequest;
 import dev.vmbox.spec.GpuRequest;
 import java.nio.file.Path;
@@ -37,6 +38,15 @@ public final class Planner {
     }
 
     public Plan plan(PlanRequest r) {
+        return plan(r, Optional.empty());
+    }
+
+    /**
+     * Plans for {@code remote} when the VM runs on another machine (a remote libvirt host): its CPUs and memory,
+     * the free space of its pool (this machine's when unknown; the download cache is here either way), and no
+     * GPU, since passthrough is planned from a host's own /sys.
+     */
+    public Plan plan(PlanRequest r, Optional<HostCapacity> remote) {
         ModelInfo info = r.modelFile()
                 .map(f -> ModelInspector.inspectFile(f).withName(r.model().canonical()))
                 .orElseGet(() -> inspector.inspect(r.model(), r.modelSha256()));
@@ -45,13 +55,21 @@ public final class Planner {
             case AUTO -> GpuMode.AUTO;
             case ADDRESS -> GpuMode.REQUIRED;
         };
-        List<Gpu> gpus = mode == GpuMode.OFF ? List.of() : gpus(r.gpu(), r.gpuMemory());
+        if (remote.isPresent() && mode == GpuMode.REQUIRED) {
+            throw new VmboxException(dev.vmbox.ExitCode.UNAVAILABLE, "GPU passthrough on a remote libvirt host is not "
+                    + "supported: vmbox checks IOMMU groups, boot display and drivers in the host's own /sys",
+                    "run vmbox on the GPU host (qemu:///system), or create without --gpu");
+        }
+        List<Gpu> gpus = mode == GpuMode.OFF || remote.isPresent() ? List.of() : gpus(r.gpu(), r.gpuMemory());
         SizingRequest sr = SizingRequest.of(info, r.runtime()).withGpuMode(mode).withKvCache(r.kvCache())
                 .withOverrides(r.cpus(), r.memoryBytes(), r.diskBytes());
         if (r.context() > 0) {
             sr = sr.withContext(r.context());
         }
-        return Sizer.plan(sr, HostResources.ofThisMachine(dataDir, gpus));
+        HostResources here = HostResources.ofThisMachine(dataDir, gpus);
+        HostResources host = remote.map(c -> new HostResources(c.cpus(), c.memoryBytes(),
+                c.freeDiskBytes().orElse(here.freeDiskBytes()), List.of())).orElse(here);
+        return Sizer.plan(sr, host);
     }
 
     /** GPUs that could be passed through (never the boot display), with their memory where it is known. */

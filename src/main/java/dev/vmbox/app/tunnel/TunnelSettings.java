@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.ssh.SshOptions;
+import dev.vmbox.ssh.JumpHost;
 import dev.vmbox.ssh.SshTarget;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -150,6 +151,14 @@ public record TunnelSettings(String name, SshTarget target, String bindAddress, 
         t.put("user", target.user());
         t.put("privateKey", target.privateKey().toAbsolutePath().toString());
         t.put("pinnedHostKey", target.pinnedHostKey());
+        target.jumpHost().ifPresent(j -> {
+            ObjectNode via = t.putObject("via");
+            via.put("host", j.host());
+            via.put("port", j.port());
+            via.put("user", j.user());
+            via.put("identityFile", j.identityFile() == null ? null : j.identityFile().toString());
+            via.put("command", j.command());
+        });
         n.put("bindAddress", bindAddress);
         n.put("port", port);
         n.put("unixSocket", unixSocket == null ? null : unixSocket.toString());
@@ -167,13 +176,21 @@ public record TunnelSettings(String name, SshTarget target, String bindAddress, 
         SecureFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
     }
 
+    private static String text(JsonNode n) {
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
     public static TunnelSettings read(Path file) {
         try {
             JsonNode n = JSON.readTree(file.toFile());
             JsonNode t = n.required("target");
             JsonNode s = n.required("ssh");
+            JsonNode v = t.get("via");
+            JumpHost via = v == null || v.isNull() ? null : new JumpHost(v.required("host").asText(), v.path("port").asInt(0),
+                    text(v.get("user")), v.hasNonNull("identityFile") ? Path.of(v.get("identityFile").asText()) : null,
+                    text(v.get("command")));
             SshTarget target = new SshTarget(t.required("host").asText(), t.required("port").asInt(), t.required("user").asText(),
-                    Path.of(t.required("privateKey").asText()), t.required("pinnedHostKey").asText());
+                    Path.of(t.required("privateKey").asText()), t.required("pinnedHostKey").asText(), via);
             SshOptions o = new SshOptions(Duration.ofMillis(s.required("connectTimeoutMs").asLong()),
                     Duration.ofMillis(s.required("channelTimeoutMs").asLong()),
                     Duration.ofMillis(s.required("keepaliveIntervalMs").asLong()),

@@ -34,11 +34,20 @@ public record DomainDefinition(String domainName, String instance, VirtType virt
         if (!macAddress.matches("52:54:00(:[0-9a-f]{2}){3}")) {
             throw new IllegalArgumentException("not a QEMU MAC address: " + macAddress);
         }
+        if (sshPort < 1 || sshPort > 65535) {
+            throw new IllegalArgumentException("not a port: " + sshPort);
+        }
         hostdevs = List.copyOf(hostdevs == null ? List.of() : hostdevs);
         for (String h : hostdevs) {
             if (!h.matches("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]")) {
                 throw new IllegalArgumentException("not a PCI address: " + h);
             }
         }
+    }
+
+    /** The same VM with its SSH forward on another port (the first was taken). */
+    public DomainDefinition withSshPort(int port) {
+        return new DomainDefinition(domainName, instance, virtType, cpus, memoryKiB, image, overlay, seed, consoleLog, port,
+                restrictNetwork, macAddress, hostdevs);
     }
 }

@@ -74,6 +74,66 @@ final class LibvirtCli {
         return inactive ? virsh(QUERY, "dumpxml", "--inactive", domain) : virsh(QUERY, "dumpxml", domain);
     }
 
+    Command poolInfo(String pool) {
+        return virsh(QUERY, "pool-info", "--bytes", pool);
+    }
+
+    Command nodeinfo() {
+        return virsh(QUERY, "nodeinfo");
+    }
+
+    Command poolDumpxml(String pool) {
+        return virsh(QUERY, "pool-dumpxml", pool);
+    }
+
+    /** A directory pool; {@code pool-build} then creates the folder (0711, as libvirt makes it). */
+    Command poolDefineDir(String pool, String targetPath) {
+        return virsh(CHANGE, "pool-define-as", "--name", pool, "--type", "dir", "--target", targetPath);
+    }
+
+    Command poolBuild(String pool) {
+        return virsh(CHANGE, "pool-build", pool);
+    }
+
+    Command poolStart(String pool) {
+        return virsh(CHANGE, "pool-start", pool);
+    }
+
+    Command poolAutostart(String pool) {
+        return virsh(CHANGE, "pool-autostart", pool);
+    }
+
+    /** Makes libvirt see files created behind its back (the serial log virtlogd writes). */
+    Command poolRefresh(String pool) {
+        return virsh(CHANGE, "pool-refresh", pool);
+    }
+
+    /** The path of a volume on the libvirt host; fails with "Storage volume not found" when absent. */
+    Command volPath(String pool, String volume) {
+        return virsh(QUERY, "vol-path", "--pool", pool, volume);
+    }
+
+    /** A volume of {@code capacity} bytes, created by libvirt 0600 root-owned (QEMU gets it at start). */
+    Command volCreate(String pool, String volume, long capacity, String format) {
+        return virsh(CHANGE, "vol-create-as", "--pool", pool, "--name", volume, "--capacity", Long.toString(capacity),
+                "--format", format);
+    }
+
+    /** A qcow2 volume over the volume {@code backing} (libvirt runs qemu-img on its host). */
+    Command volCreateOverlay(String pool, String volume, long capacity, String backing, String backingFormat) {
+        return virsh(DISK, "vol-create-as", "--pool", pool, "--name", volume, "--capacity", Long.toString(capacity),
+                "--format", "qcow2", "--backing-vol", backing, "--backing-vol-format", backingFormat);
+    }
+
+    /** Sends a local file's bytes into a volume through libvirt's own connection. */
+    Command volUpload(String pool, String volume, Path file, Duration timeout) {
+        return virsh(timeout, "vol-upload", "--pool", pool, "--sparse", volume, file.toAbsolutePath().toString());
+    }
+
+    Command volDelete(String pool, String volume) {
+        return virsh(CHANGE, "vol-delete", "--pool", pool, volume);
+    }
+
     /** A qcow2 overlay on {@code base}: absolute backing path, explicit backing format (mandatory in qemu-img 7+). */
     static Command createOverlay(Path base, String baseFormat, Path overlay, long sizeBytes) {
         return Command.of(DISK, "qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat,

@@ -1,9 +1,16 @@
 package dev.vmbox.provider.libvirt;
 
+import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.ssh.JumpHost;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How vmbox talks to libvirt and where it keeps instance disks.
@@ -58,11 +65,77 @@ public record LibvirtConfig(String uri, Path storageRoot, VirtType virtType) {
         return URI.create(uri).getHost() == null && URI.create(uri).getAuthority() == null;
     }
 
+    /**
+     * The host a VM on a remote libvirt is reached through, as libvirt's ssh transport reaches it (same user,
+     * port, {@code keyfile} and {@code command}); empty for a local URI.
+     *
+     * @throws VmboxException for a remote URI whose transport is not SSH (vmbox needs SSH to that host to
+     *                        reach the guest's forwarded port), or one that turns host-key checks off
+     */
+    public Optional<JumpHost> jumpHost() {
+        if (local()) {
+            return Optional.empty();
+        }
+        URI u = URI.create(uri);
+        String scheme = u.getScheme();
+        String transport = scheme.contains("+") ? scheme.substring(scheme.indexOf('+') + 1) : "tls";
+        if (!transport.equals("ssh") && !transport.equals("libssh") && !transport.equals("libssh2")) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, "vmbox reaches VMs on another host over SSH to that host, "
+                    + "and " + uri + " uses the " + transport + " transport",
+                    "use an SSH URI such as qemu+ssh://user@host/system");
+        }
+        Map<String, String> params = queryParameters(u.getRawQuery());
+        if ("1".equals(params.get("no_verify"))) {
+            throw new VmboxException(ExitCode.SECURITY, uri + " turns off the host-key check of the libvirt host "
+                    + "(no_verify=1); vmbox will not reach a VM through a host it has not verified",
+                    "remove no_verify=1 and add the host to known_hosts (ssh " + u.getRawAuthority() + " true)");
+        }
+        String authority = u.getRawAuthority();
+        String user = null;
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            user = URLDecoder.decode(authority.substring(0, at), StandardCharsets.UTF_8);
+            authority = authority.substring(at + 1);
+        }
+        int port = 0;
+        int colon = authority.lastIndexOf(':');
+        if (colon >= 0 && colon > authority.lastIndexOf(']')) {
+            try {
+                port = Integer.parseInt(authority.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw VmboxException.badInput("invalid port in " + uri, "use qemu+ssh://user@host:PORT/system");
+            }
+            authority = authority.substring(0, colon);
+        }
+        String keyfile = params.get("keyfile");
+        return Optional.of(new JumpHost(authority, port, user,
+                keyfile == null ? null : Path.of(keyfile), transport.equals("ssh") ? params.get("command") : null));
+    }
+
+    private static Map<String, String> queryParameters(String rawQuery) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (rawQuery == null) {
+            return params;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : pair.substring(eq + 1);
+            params.put(URLDecoder.decode(key, StandardCharsets.UTF_8),
+                    URLDecoder.decode(value, StandardCharsets.UTF_8));
+        }
+        return params;
+    }
+
     public boolean session() {
         return isSession(uri);
     }
 
     private static boolean isSession(String uri) {
-        return uri.endsWith("/session");
+        try {
+            return "/session".equals(new URI(uri).getPath());
+        } catch (java.net.URISyntaxException e) {
+            return false; // rejected with a clear message by the constructor
+        }
     }
 }

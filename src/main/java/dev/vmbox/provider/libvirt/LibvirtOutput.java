@@ -16,6 +16,8 @@ final class LibvirtOutput {
     /** What went wrong, read from virsh's or qemu-img's stderr. */
     enum Failure {
         NOT_FOUND,
+        NO_POOL,
+        NO_VOLUME,
         EXISTS,
         NOT_RUNNING,
         ALREADY_RUNNING,
@@ -34,7 +36,13 @@ final class LibvirtOutput {
         if (s.contains("failed to get domain") || s.contains("domain not found") || s.contains("no domain with matching")) {
             return Failure.NOT_FOUND;
         }
-        if (s.contains("already exists")) {
+        if (s.contains("storage pool not found") || s.contains("failed to get pool")) {
+            return Failure.NO_POOL;
+        }
+        if (s.contains("storage volume not found") || s.contains("failed to get vol")) {
+            return Failure.NO_VOLUME;
+        }
+        if (s.contains("already exists") || s.contains("exists already")) {
             return Failure.EXISTS;
         }
         if (s.contains("domain is already active") || s.contains("already running")) {
@@ -55,6 +63,11 @@ final class LibvirtOutput {
             return Failure.PERMISSION;
         }
         return Failure.OTHER;
+    }
+
+    /** QEMU could not listen on the SSH forward's port ("Could not set up host forwarding rule 'tcp:...'"). */
+    static boolean forwardPortTaken(String stderr) {
+        return stderr != null && stderr.toLowerCase(Locale.ROOT).contains("host forwarding rule");
     }
 
     /** {@code virsh domstate} output (first line; a {@code --reason} suffix is ignored). */
@@ -98,6 +111,46 @@ final class LibvirtOutput {
             return Optional.empty();
         }
         return Optional.of(l == null ? h : h == null ? l : l + ", " + h);
+    }
+
+    /** The {@code <target><path>} of {@code virsh pool-dumpxml}: where the pool's volumes are files. */
+    static Optional<String> poolPath(String poolXml) {
+        Matcher m = POOL_PATH.matcher(poolXml == null ? "" : poolXml);
+        return m.find() ? Optional.of(m.group(1).trim()) : Optional.empty();
+    }
+
+    private static final Pattern POOL_PATH = Pattern.compile("<target>\\s*<path>([^<]+)</path>", Pattern.DOTALL);
+
+    /** {@code virsh pool-info}: whether the pool is running. */
+    static boolean poolRunning(String stdout) {
+        return field(stdout, "State").map("running"::equals).orElse(false);
+    }
+
+    /** {@code virsh pool-info --bytes}: free bytes in the pool, when shown. */
+    static java.util.OptionalLong poolAvailable(String stdout) {
+        return field(stdout, "Available").filter(v -> v.matches("\\d+"))
+                .map(v -> java.util.OptionalLong.of(Long.parseLong(v))).orElse(java.util.OptionalLong.empty());
+    }
+
+    /** {@code virsh nodeinfo}: logical CPUs and memory in bytes. */
+    static dev.vmbox.provider.HostCapacity nodeinfo(String stdout, java.util.OptionalLong freeDisk) {
+        String cpus = field(stdout, "CPU(s)").orElse("");
+        String mem = field(stdout, "Memory size").orElse("");
+        if (!cpus.matches("\\d+") || !mem.matches("\\d+ KiB")) {
+            throw new IllegalArgumentException("virsh nodeinfo output lacks CPU(s) or Memory size");
+        }
+        return new dev.vmbox.provider.HostCapacity(Integer.parseInt(cpus), Long.parseLong(mem.split(" ")[0]) * 1024, freeDisk);
+    }
+
+    /** The value of a {@code Key:   value} line of virsh's info commands. */
+    private static Optional<String> field(String stdout, String key) {
+        for (String line : (stdout == null ? "" : stdout).split("\\R")) {
+            String[] kv = line.split(":", 2);
+            if (kv.length == 2 && kv[0].trim().equals(key)) {
+                return Optional.of(kv[1].trim());
+            }
+        }
+        return Optional.empty();
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -66,13 +66,34 @@ public final class LibvirtProbe implements ProviderProbe {
 
     /** The domain types libvirt offers for x86_64 guests at this URI ({@code qemu}, {@code kvm}); throws on failure. */
     public Set<String> domainTypes() {
-        CommandResult r;
+        return domainTypes(capabilities());
+    }
+
+    /** {@code virsh capabilities} at this URI; throws on failure. */
+    String capabilities() {
         try {
-            r = runner.run(cli.capabilities());
+            return runner.run(cli.capabilities()).stdout();
         } catch (CommandFailedException e) {
             throw LibvirtErrors.translate(e, "read libvirt's capabilities", uri);
         }
-        return domainTypes(r.stdout());
+    }
+
+    /**
+     * Whether the host's CPU, as libvirt describes it, has vmx or svm: the remote counterpart of reading
+     * /proc/cpuinfo (libvirt lists kvm wherever /dev/kvm exists, PVM included, where kvm guests do not boot).
+     */
+    static boolean hostCpuVirtualizes(String capabilitiesXml) {
+        NodeList hosts = DomainXml.parse(capabilitiesXml).getElementsByTagName("host");
+        for (int i = 0; i < hosts.getLength(); i++) {
+            NodeList features = ((Element) hosts.item(i)).getElementsByTagName("feature");
+            for (int j = 0; j < features.getLength(); j++) {
+                String f = ((Element) features.item(j)).getAttribute("name");
+                if (f.equals("vmx") || f.equals("svm")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     static Set<String> domainTypes(String capabilitiesXml) {

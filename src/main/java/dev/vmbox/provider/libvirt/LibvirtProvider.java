@@ -12,6 +12,7 @@ import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
+import dev.vmbox.provider.HostCapacity;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -104,20 +105,28 @@ public final class LibvirtProvider implements Provider {
     @Override
     public void validate(VmSpec spec) {
         if (!config.local()) {
-            throw new VmboxException(ExitCode.UNAVAILABLE, "creating VMs on a remote libvirt host (" + config.uri()
-                    + ") is not supported yet: instance disks must be on the host that runs QEMU",
-                    "run vmbox on that host, or use a local URI (qemu:///system); inspect, list, stop and delete work remotely");
+            config.jumpHost();
+            if (spec.gpu().wanted()) {
+                throw new VmboxException(ExitCode.UNAVAILABLE, "GPU passthrough on a remote libvirt host (" + config.uri()
+                        + ") is not supported: vmbox checks IOMMU groups, boot display and drivers in the host's own /sys",
+                        "run vmbox on the GPU host (qemu:///system), or create without --gpu");
+            }
         }
         if (spec.gpu().wanted() && config.session()) {
             throw new VmboxException(ExitCode.UNAVAILABLE, "GPU passthrough needs qemu:///system; "
                     + config.uri() + " (session libvirt) cannot assign PCI devices", "use --connect qemu:///system");
         }
-        gpus.plan(spec.gpu());
+        if (config.local()) {
+            gpus.plan(spec.gpu());
+        }
     }
 
     @Override
     public List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout) {
         validate(spec);
+        if (!config.local()) {
+            return remoteCreateCommands(spec, seedDir);
+        }
         String domain = LibvirtNames.domain(spec.name());
         Path dir = instanceDir(spec.name());
         List<String> out = new java.util.ArrayList<>();
@@ -149,10 +158,37 @@ public final class LibvirtProvider implements Provider {
         return out;
     }
 
+    private List<String> remoteCreateCommands(VmSpec spec, Path seedDir) {
+        String domain = LibvirtNames.domain(spec.name());
+        String pool = PoolVolumes.POOL;
+        List<String> out = new ArrayList<>();
+        out.add("# disks are volumes of the storage pool '" + pool + "' on the libvirt host (made at "
+                + PoolVolumes.DEFAULT_TARGET + " if it has none)");
+        out.add("# the base image " + spec.image() + " is uploaded once (vol-create-as + vol-upload) unless the host "
+                + "already has it");
+        out.add(cli.volCreateOverlay(pool, PoolVolumes.disk(spec.name()), spec.disk().bytes(), "_base-" + spec.image()
+                + "-TAG.disk", "qcow2").display());
+        out.add(LibvirtCli.seedImage(Path.of("PRIVATE-TEMP", SEED), seedDir.resolve("user-data"), seedDir.resolve("meta-data"),
+                null).display());
+        out.add(cli.volUpload(pool, PoolVolumes.seed(spec.name()), Path.of("PRIVATE-TEMP", SEED), LibvirtCli.DISK).display()
+                + "   # after vol-create-as; the local copy is removed");
+        out.add(cli.define(Path.of("PRIVATE-TEMP", DOMAIN_XML)).display() + "   # " + (spec.egress() == EgressPolicy.SEALED
+                ? "user-mode network with restrict=on, " : "user-mode network, ") + "SSH forwarded from the host's 127.0.0.1 only");
+        out.add(cli.start(domain).display());
+        out.add("# SSH to the guest goes through the libvirt host: " + String.join(" ",
+                config.jumpHost().orElseThrow().streamArgv("127.0.0.1", 22, Duration.ofSeconds(15)))
+                .replace(":22 ", ":PORT "));
+        return out;
+    }
+
     @Override
     public void create(VmSpec spec, Path seedDir, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         validate(spec);
+        if (!config.local()) {
+            createRemote(spec, seedDir, deadline);
+            return;
+        }
         String domain = LibvirtNames.domain(spec.name());
         if (inspect(spec.name()).exists()) {
             throw VmboxException.badInput("instance '" + spec.name() + "' already exists in libvirt at " + config.uri(),
@@ -196,10 +232,17 @@ public final class LibvirtProvider implements Provider {
                     base, overlay, seed, dir.resolve(CONSOLE_LOG), freeLoopbackPort(),
                     spec.egress() == EgressPolicy.SEALED, macAddress(), hostdevs);
             Path xml = dir.resolve(DOMAIN_XML);
-            writePrivate(xml, DomainXml.render(definition));
-            run(cli.define(xml), deadline, "define " + spec.name());
-            defined = true;
-            run(cli.start(domain), deadline, "start " + spec.name());
+            for (int attempt = 1; ; attempt++) {
+                writePrivate(xml, DomainXml.render(definition));
+                run(cli.define(xml), deadline, "define " + spec.name());
+                defined = true;
+                if (started(domain, spec.name(), deadline, attempt)) {
+                    break;
+                }
+                runAllowing(cli.undefine(domain), "undefine " + domain, LibvirtOutput.Failure.NOT_FOUND);
+                defined = false;
+                definition = definition.withSshPort(freeLoopbackPort());
+            }
             log.debug("libvirt: " + domain + " started (" + type.xmlName() + ", ssh 127.0.0.1:" + definition.sshPort() + ")");
         } catch (RuntimeException e) {
             rollback(domain, dir, defined);
@@ -208,6 +251,154 @@ public final class LibvirtProvider implements Provider {
             rollback(domain, dir, defined);
             throw VmboxException.failed("cannot prepare the files of " + spec.name() + " in " + dir + ": " + e.getMessage(),
                     "check free space and permissions of " + config.storageRoot(), e);
+        }
+    }
+
+    /** Attempts before giving up on finding a free port for the SSH forward (another program may take it first). */
+    private static final int PORT_ATTEMPTS = 5;
+
+    /**
+     * Starts the domain; false when QEMU could not bind the SSH forward's port (taken since it was chosen) and
+     * another port may be tried: the caller undefines it and defines it again with the new port (libvirt
+     * refuses a second definition of the same name under a new uuid).
+     */
+    private boolean started(String domain, String name, Instant deadline, int attempt) {
+        try {
+            runner.run(cli.start(domain).withTimeout(min(LibvirtCli.CHANGE, remaining(deadline))));
+            return true;
+        } catch (CommandFailedException e) {
+            if (attempt < PORT_ATTEMPTS && LibvirtOutput.forwardPortTaken(e.result().stderr())) {
+                log.debug("libvirt: the SSH forward's port of " + name + " is taken; trying another");
+                return false;
+            }
+            throw LibvirtErrors.translate(e, "start " + name, config.uri());
+        }
+    }
+
+    /**
+     * create on a libvirt host that is not this machine: the disks are volumes of the pool {@value
+     * PoolVolumes#POOL} there (base uploaded once, overlay made there, seed made here and uploaded), the domain
+     * XML is sent by virsh, and the SSH forward listens on that host's loopback, reached through SSH to it.
+     */
+    private void createRemote(VmSpec spec, Path seedDir, Instant deadline) {
+        String name = spec.name();
+        String domain = LibvirtNames.domain(name);
+        if (inspect(name).exists()) {
+            throw VmboxException.badInput("instance '" + name + "' already exists in libvirt at " + config.uri(),
+                    "pick another name, or delete it first: vmbox delete " + name);
+        }
+        Path userData = seedDir.resolve("user-data");
+        Path metaData = seedDir.resolve("meta-data");
+        Path networkConfig = Files.isRegularFile(seedDir.resolve("network-config")) ? seedDir.resolve("network-config") : null;
+        ResolvedImage image = images.resolve(spec.image());
+        VirtType type = resolveVirtType();
+        PoolVolumes volumes = new PoolVolumes(runner, cli, config.uri(), log);
+        boolean touched = false;
+        boolean defined = false;
+        Path scratch = null;
+        try {
+            LibvirtOutput.ImageInfo baseInfo = LibvirtOutput.imageInfo(run(LibvirtCli.imageInfo(image.disk()), deadline,
+                    "read image " + image.disk()).stdout());
+            if (spec.disk().bytes() < baseInfo.virtualSize()) {
+                throw VmboxException.badInput("disk " + spec.disk() + " is smaller than the image " + image.name() + " ("
+                        + baseInfo.virtualSize() / (1024 * 1024) + "MiB)", "give the VM a larger --disk");
+            }
+            String poolPath = volumes.ensurePool(deadline);
+            if (volumes.anyOf(name, deadline)) {
+                throw VmboxException.badInput("leftover volumes of an earlier instance '" + name + "' are in the pool "
+                        + PoolVolumes.POOL + " at " + config.uri(), "remove them with: vmbox delete " + name);
+            }
+            PoolVolumes.Base base = volumes.ensureBase(image, deadline, log::debug);
+            touched = true;
+            volumes.createOverlay(PoolVolumes.disk(name), spec.disk().bytes(), PoolVolumes.baseName(image) + ".disk",
+                    baseInfo.format(), deadline);
+            scratch = Files.createTempDirectory("vmbox-seed-", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            Path seed = scratch.resolve(SEED);
+            run(LibvirtCli.seedImage(seed, userData, metaData, networkConfig), deadline, "make the seed of " + name);
+            volumes.upload(PoolVolumes.seed(name), seed, deadline);
+            deleteTree(scratch);
+            scratch = null;
+            ResolvedImage remoteBase = new ResolvedImage(image.name(), Path.of(base.disk()), baseInfo.format(),
+                    base.kernel() == null ? null : Path.of(base.kernel()), base.initrd() == null ? null : Path.of(base.initrd()),
+                    image.cmdline());
+            Path folder = Path.of(poolPath);
+            DomainDefinition definition = new DomainDefinition(domain, name, type, spec.cpus(), spec.memory().kib(),
+                    remoteBase, folder.resolve(PoolVolumes.disk(name)), folder.resolve(PoolVolumes.seed(name)),
+                    folder.resolve(PoolVolumes.console(name)), remotePort(), spec.egress() == EgressPolicy.SEALED,
+                    macAddress(), List.of());
+            for (int attempt = 1; ; attempt++) {
+                defineXml(DomainXml.render(definition), deadline, "define " + name);
+                defined = true;
+                if (started(domain, name, deadline, attempt)) {
+                    break;
+                }
+                runAllowing(cli.undefine(domain), "undefine " + domain, LibvirtOutput.Failure.NOT_FOUND);
+                defined = false;
+                definition = definition.withSshPort(remotePort());
+            }
+            log.debug("libvirt: " + domain + " started at " + config.uri() + " (" + type.xmlName() + ", ssh 127.0.0.1:"
+                    + definition.sshPort() + " on that host)");
+        } catch (RuntimeException e) {
+            rollbackRemote(domain, name, defined, touched, volumes);
+            throw e;
+        } catch (IOException e) {
+            rollbackRemote(domain, name, defined, touched, volumes);
+            throw VmboxException.failed("cannot prepare the disks of " + name + ": " + e.getMessage(),
+                    "check free space in the temporary folder and that the image is readable", e);
+        } finally {
+            if (scratch != null) {
+                deleteTree(scratch);
+            }
+        }
+    }
+
+    private void rollbackRemote(String domain, String name, boolean defined, boolean touched, PoolVolumes volumes) {
+        try {
+            if (defined) {
+                runAllowing(cli.destroy(domain), "stop " + domain, LibvirtOutput.Failure.NOT_RUNNING, LibvirtOutput.Failure.NOT_FOUND);
+                runAllowing(cli.undefine(domain), "undefine " + domain, LibvirtOutput.Failure.NOT_FOUND);
+            }
+            if (touched) {
+                deleteVolumes(name, volumes, Instant.now().plus(LibvirtCli.CHANGE.multipliedBy(2)));
+            }
+        } catch (VmboxException cleanup) {
+            log.warn("could not remove all of the half-made " + domain + " at " + config.uri() + ": " + cleanup.getMessage()
+                    + "; remove it with: vmbox delete --force " + name);
+        }
+    }
+
+    private static void deleteVolumes(String name, PoolVolumes volumes, Instant deadline) {
+        volumes.refresh(deadline);
+        for (String v : PoolVolumes.ofInstance(name)) {
+            volumes.delete(v, deadline);
+        }
+    }
+
+    /** A port for the SSH forward on the remote host's loopback, below Linux's ephemeral range; retried if taken. */
+    private int remotePort() {
+        return 20000 + random.nextInt(12000);
+    }
+
+    /** Defines a domain from XML held here: written to a private temporary file virsh reads, then removed. */
+    private void defineXml(String xml, Instant deadline, String action) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("vmbox-domain-", ".xml", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, xml);
+            run(cli.define(tmp), deadline, action);
+        } catch (IOException e) {
+            throw VmboxException.failed("cannot write a temporary file for the domain XML: " + e.getMessage(),
+                    "check free space in the temporary folder", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a private temporary file; nothing secret in it
+                }
+            }
         }
     }
 
@@ -265,6 +456,10 @@ public final class LibvirtProvider implements Provider {
             runAllowing(cli.undefine(domain).withTimeout(min(LibvirtCli.CHANGE, remaining(deadline))), "delete " + name,
                     LibvirtOutput.Failure.NOT_FOUND);
         }
+        if (!config.local()) {
+            deleteVolumes(name, new PoolVolumes(runner, cli, config.uri(), log), deadline);
+            return;
+        }
         Path dir = instanceDir(name);
         deleteTree(dir);
         if (Files.exists(dir)) {
@@ -285,6 +480,12 @@ public final class LibvirtProvider implements Provider {
                 if (config.local() && Files.exists(dir)) {
                     return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
                             + " but its files remain in " + dir + "; remove them with: vmbox delete " + name));
+                }
+                if (!config.local() && new PoolVolumes(runner, cli, config.uri(), log).anyOf(name,
+                        Instant.now().plus(LibvirtCli.QUERY.multipliedBy(3)))) {
+                    return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
+                            + " but its volumes remain in the pool " + PoolVolumes.POOL + " at " + config.uri()
+                            + "; remove them with: vmbox delete " + name));
                 }
                 return VmStatus.notCreated(name, id());
             }
@@ -319,12 +520,37 @@ public final class LibvirtProvider implements Provider {
         return all;
     }
 
+    /** The remote host's CPUs and memory ({@code virsh nodeinfo}) and the free space of its pool, if it has one. */
+    @Override
+    public Optional<HostCapacity> remoteCapacity() {
+        if (config.local()) {
+            return Optional.empty();
+        }
+        java.util.OptionalLong free = java.util.OptionalLong.empty();
+        try {
+            free = LibvirtOutput.poolAvailable(runner.run(cli.poolInfo(PoolVolumes.POOL)).stdout());
+        } catch (CommandFailedException e) {
+            if (LibvirtOutput.classify(e.result().stderr()) != LibvirtOutput.Failure.NO_POOL) {
+                throw LibvirtErrors.translate(e, "read the storage pool " + PoolVolumes.POOL, config.uri());
+            }
+        }
+        try {
+            return Optional.of(LibvirtOutput.nodeinfo(runner.run(cli.nodeinfo()).stdout(), free));
+        } catch (CommandFailedException e) {
+            throw LibvirtErrors.translate(e, "read the resources of the libvirt host", config.uri());
+        } catch (IllegalArgumentException e) {
+            throw VmboxException.failed("cannot read the resources of the libvirt host at " + config.uri() + ": "
+                    + e.getMessage(), "check that 'virsh -c " + config.uri() + " nodeinfo' works", e);
+        }
+    }
+
     @Override
     public Optional<SshEndpoint> sshEndpoint(String name) {
         if (inspect(name).state() != VmState.RUNNING) {
             return Optional.empty();
         }
-        return DomainXml.sshPort(dumpxml(name, false)).map(port -> new SshEndpoint("127.0.0.1", port));
+        return DomainXml.sshPort(dumpxml(name, false)).map(port -> new SshEndpoint("127.0.0.1", port,
+                config.jumpHost().orElse(null)));
     }
 
     /** Whether the instance's network is restricted at the hypervisor ({@code restrict=on}) in its definition. */
@@ -343,6 +569,10 @@ public final class LibvirtProvider implements Provider {
     public void sealEgress(String name, Duration timeout) {
         requireExists(name);
         String sealed = DomainXml.sealed(dumpxml(name, true));
+        if (!config.local()) {
+            defineXml(sealed, Instant.now().plus(timeout), "seal " + name);
+            return;
+        }
         Path xml = instanceDir(name).resolve(DOMAIN_XML);
         try {
             writePrivate(xml, sealed);
@@ -362,8 +592,10 @@ public final class LibvirtProvider implements Provider {
         if (config.virtType() != VirtType.AUTO) {
             return config.virtType();
         }
-        Set<String> types = probe.domainTypes();
-        boolean hardware = !config.local() || hardwareVirtualization(Virtualization.probeLinux(hostRoot));
+        String capabilities = probe.capabilities();
+        Set<String> types = LibvirtProbe.domainTypes(capabilities);
+        boolean hardware = config.local() ? hardwareVirtualization(Virtualization.probeLinux(hostRoot))
+                : LibvirtProbe.hostCpuVirtualizes(capabilities);
         if (types.contains("kvm") && hardware) {
             return VirtType.KVM;
         }
@@ -542,7 +774,8 @@ public final class LibvirtProvider implements Provider {
         return "52:54:00:" + HexFormat.ofDelimiter(":").formatHex(b);
     }
 
-    private static Duration remaining(Instant deadline) {
+    /** What is left until {@code deadline}; TIMEOUT when nothing is. */
+    static Duration remaining(Instant deadline) {
         Duration left = Duration.between(Instant.now(), deadline);
         if (left.isNegative() || left.isZero()) {
             throw new VmboxException(ExitCode.TIMEOUT, "the libvirt operation ran out of time", "raise the timeout");
@@ -550,7 +783,7 @@ public final class LibvirtProvider implements Provider {
         return left;
     }
 
-    private static Duration min(Duration a, Duration b) {
+    static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
 

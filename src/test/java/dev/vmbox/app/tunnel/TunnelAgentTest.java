@@ -301,6 +301,20 @@ class TunnelAgentTest {
     }
 
     @Test
+    void theHopToARemoteHostSurvivesTheSettingsFile() throws Exception {
+        SshTarget t = sshd.target();
+        dev.vmbox.ssh.JumpHost via = new dev.vmbox.ssh.JumpHost("gpu1", 2222, "ops", Path.of("/keys/id"), "/opt/ssh");
+        TunnelSettings s = settings("hop", new SshTarget(t.host(), t.port(), t.user(), t.privateKey(), t.pinnedHostKey(), via),
+                backend.port());
+        Path file = tmp.resolve("hop-settings.json");
+        s.write(file);
+        assertEquals(via, TunnelSettings.read(file).target().jump());
+        s = settings("direct", t, backend.port());
+        s.write(file);
+        assertEquals(null, TunnelSettings.read(file).target().jump());
+    }
+
+    @Test
     void portInUseIsAClearError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             TunnelSettings s = settings("taken", sshd.target(), backend.port()).withPort(taken.getLocalPort());

@@ -1,0 +1,102 @@
+package dev.vmbox.ssh;
+
+import dev.vmbox.VmboxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The machine a guest is reached through when it runs on another host (libvirt at
+ * {@code qemu+ssh://user@gpu1:2222/system}): the guest's SSH port is forwarded to that host's loopback, and
+ * vmbox opens a stream to it with the system OpenSSH client, {@code ssh -W 127.0.0.1:PORT gpu1}.
+ *
+ * <p>The hop is made exactly the way libvirt's own ssh transport reaches the host: the same program
+ * ({@code command}), user, port and key file, and the person's own ssh_config, agent and known_hosts. vmbox's
+ * pins (the guest's host key, the instance key, the algorithms) apply to the inner connection, which is
+ * end-to-end encrypted through the hop; the jump host sees only ciphertext.
+ *
+ * @param host         host name or address as in the libvirt URI
+ * @param port         0 for the ssh default (or the ssh_config's)
+ * @param user         null for the ssh default (or the ssh_config's)
+ * @param identityFile null, or the key file named by the URI's {@code keyfile} parameter
+ * @param command      the ssh program (the URI's {@code command} parameter; {@code ssh} by default)
+ */
+public record JumpHost(String host, int port, String user, Path identityFile, String command) {
+    public JumpHost {
+        if (host == null || host.startsWith("-") || !host.matches("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+            throw VmboxException.badInput("invalid host to reach the VM through: " + host, "use a host name or address");
+        }
+        if (port < 0 || port > 65535) {
+            throw VmboxException.badInput("invalid SSH port of " + host + ": " + port, "use a port between 1 and 65535");
+        }
+        if (user != null && (user.startsWith("-") || !user.matches("[A-Za-z0-9._][A-Za-z0-9._-]{0,63}"))) {
+            throw VmboxException.badInput("invalid SSH user for " + host + ": " + user, "use a plain user name");
+        }
+        if (command == null || command.isBlank()) {
+            command = "ssh";
+        }
+        if (command.startsWith("-") || !command.matches("[A-Za-z0-9_./+-]+")) {
+            throw VmboxException.badInput("invalid ssh program for " + host + ": " + command,
+                    "name a program on the PATH or give its absolute path");
+        }
+        if (identityFile != null && identityFile.toString().startsWith("-")) {
+            throw VmboxException.badInput("invalid key file for " + host + ": " + identityFile, "give an absolute path");
+        }
+    }
+
+    public static JumpHost of(String host) {
+        return new JumpHost(host, 0, null, null, "ssh");
+    }
+
+    /** The address ssh is told to connect to: IPv6 literals without brackets. */
+    String address() {
+        return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /**
+     * argv of the hop: a stream to {@code targetHost:targetPort} as seen from the jump host. No prompts
+     * ({@code BatchMode}): like the libvirt connection it must work unattended, with a key or an agent.
+     * Its own server-alive probes end it when the link dies, which ends the connection carried inside.
+     */
+    public List<String> streamArgv(String targetHost, int targetPort, Duration connectTimeout) {
+        List<String> argv = new ArrayList<>(List.of(command));
+        if (port != 0) {
+            argv.addAll(List.of("-p", Integer.toString(port)));
+        }
+        if (user != null) {
+            argv.addAll(List.of("-l", user));
+        }
+        if (identityFile != null) {
+            argv.addAll(List.of("-i", identityFile.toAbsolutePath().toString()));
+        }
+        argv.addAll(List.of("-T", "-e", "none",
+                "-o", "BatchMode=yes",
+                "-o", "ClearAllForwardings=yes",
+                "-o", "ForwardAgent=no",
+                "-o", "ForwardX11=no",
+                "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds()),
+                "-o", "ServerAliveInterval=15",
+                "-o", "ServerAliveCountMax=3",
+                "-W", (targetHost.contains(":") ? "[" + targetHost + "]" : targetHost) + ":" + targetPort,
+                "--", address()));
+        return argv;
+    }
+
+    /**
+     * The same hop as one {@code ProxyCommand} value for the system ssh client: every word single-quoted for
+     * the shell ssh runs it with ({@code sh -c "exec ..."}), and {@code %} doubled so ssh expands no tokens.
+     */
+    public String proxyCommand(String targetHost, int targetPort, Duration connectTimeout) {
+        StringBuilder sb = new StringBuilder();
+        for (String word : streamArgv(targetHost, targetPort, connectTimeout)) {
+            sb.append(sb.isEmpty() ? "" : " ").append('\'').append(word.replace("'", "'\\''").replace("%", "%%")).append('\'');
+        }
+        return sb.toString();
+    }
+
+    /** {@code user@host:port} as far as known, for messages. */
+    public String display() {
+        return (user == null ? "" : user + "@") + host + (port == 0 ? "" : ":" + port);
+    }
+}

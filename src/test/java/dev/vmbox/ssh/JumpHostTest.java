@@ -1,0 +1,203 @@
+package dev.vmbox.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.exec.BackgroundProcess;
+import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandResult;
+import dev.vmbox.exec.Executables;
+import dev.vmbox.exec.ZtExecCommandRunner;
+import dev.vmbox.log.EventLog;
+import dev.vmbox.testing.LocalSshd;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reaching a guest through the host it runs on (a remote libvirt host), for real: one local sshd plays the
+ * libvirt host (the jump), another the guest; JSch, the interactive ssh argv and the tunnel's forward all go
+ * through {@code ssh -W} to the jump, and vmbox's pins still apply to the guest behind it.
+ *
+ * <p>The jump is reached the way libvirt's URI says (user, port, {@code keyfile}, {@code command}); here the
+ * command is a small wrapper that gives ssh this test's known_hosts, as a person's ~/.ssh would.
+ */
+@Timeout(120)
+class JumpHostTest {
+    static final Executables EXEC = Executables.fromEnvironment(System.getenv());
+    static final ZtExecCommandRunner RUNNER = new ZtExecCommandRunner(EventLog.NONE, EXEC);
+    static final SshClient CLIENT = new SshClient(EventLog.NONE, EXEC);
+
+    @TempDir
+    static Path tmp;
+    static LocalSshd jump;
+    static LocalSshd guest;
+    static Path knownHosts;
+
+    @BeforeAll
+    static void start() throws IOException {
+        jump = LocalSshd.start(tmp.resolve("jump"));
+        guest = LocalSshd.start(tmp.resolve("guest"));
+        knownHosts = tmp.resolve("state/known_hosts");
+        guest.target().hostKey().writeKnownHosts(knownHosts);
+    }
+
+    @AfterAll
+    static void stop() {
+        guest.close();
+        jump.close();
+    }
+
+    /** An ssh "command" (the libvirt URI parameter) trusting exactly {@code hostKeyLine} for the jump. */
+    static Path sshTrusting(String name, String hostKeyLine) throws IOException {
+        Path kh = tmp.resolve(name + ".known_hosts");
+        Files.writeString(kh, hostKeyLine == null ? "" : "[127.0.0.1]:" + jump.port() + " " + hostKeyLine + "\n");
+        Path wrapper = tmp.resolve(name + ".ssh");
+        Files.writeString(wrapper, "#!/bin/sh\nexec ssh -F none -o UserKnownHostsFile=" + kh
+                + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+        return wrapper;
+    }
+
+    static JumpHost jumpHost(Path command, Path key) {
+        return new JumpHost("127.0.0.1", jump.port(), jump.user(), key, command.toString());
+    }
+
+    static SshTarget viaJump(JumpHost j, String pinnedHostKey) {
+        return new SshTarget("127.0.0.1", guest.port(), guest.user(), guest.clientKey(), pinnedHostKey, j);
+    }
+
+    @Test
+    void argvAndProxyCommandAreQuotedAndExpandNothing() {
+        JumpHost j = new JumpHost("gpu1", 2222, "admin", Path.of("/keys/it's%h"), "ssh");
+        List<String> argv = j.streamArgv("127.0.0.1", 20022, Duration.ofSeconds(15));
+        assertEquals(List.of("ssh", "-p", "2222", "-l", "admin", "-i", "/keys/it's%h", "-T", "-e", "none", "-o", "BatchMode=yes",
+                "-o", "ClearAllForwardings=yes", "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ConnectTimeout=15",
+                "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "-W", "127.0.0.1:20022", "--", "gpu1"), argv);
+        String pc = j.proxyCommand("127.0.0.1", 20022, Duration.ofSeconds(15));
+        assertTrue(pc.startsWith("'ssh' '-p' '2222'"), pc);
+        assertTrue(pc.contains("'/keys/it'\\''s%%h'"), pc);
+        assertEquals(List.of("ssh", "-T", "-e", "none"), JumpHost.of("gpu1").streamArgv("::1", 1, Duration.ofSeconds(1))
+                .subList(0, 4));
+        assertTrue(JumpHost.of("gpu1").streamArgv("::1", 22, Duration.ofSeconds(1)).contains("[::1]:22"));
+        assertEquals("::1", new JumpHost("[::1]", 0, null, null, null).address());
+    }
+
+    @Test
+    void hostileJumpValuesAreRefused() {
+        for (String host : List.of("-oProxyCommand=x", "a b", "h;rm", "")) {
+            assertThrows(VmboxException.class, () -> JumpHost.of(host), host);
+        }
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, "-l", null, null));
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, null, "ssh; rm -rf /"));
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 70000, null, null, null));
+        assertEquals("ssh", new JumpHost("h", 0, null, null, " ").command());
+    }
+
+    @Test
+    void jschReachesTheGuestThroughTheJumpWithItsPinnedKey() throws IOException {
+        JumpHost j = jumpHost(sshTrusting("ok", jump.hostPublicKey()), jump.clientKey());
+        try (SshSession s = CLIENT.connect(viaJump(j, guest.hostPublicKey()), SshOptions.defaults())) {
+            assertEquals("through", s.exec("echo through", Duration.ofSeconds(20)).stdout().strip());
+        }
+        // proof the hop is used: with the jump down, the same target cannot be reached
+        jump.stop();
+        try {
+            VmboxException e = assertThrows(VmboxException.class, () -> CLIENT.connect(viaJump(j, guest.hostPublicKey()),
+                    SshOptions.defaults().withConnectAttempts(1)));
+            assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+            assertTrue(e.getMessage().contains("127.0.0.1:" + jump.port()), e.getMessage());
+        } finally {
+            jump.restart();
+        }
+    }
+
+    @Test
+    void aWrongGuestKeyBehindTheJumpIsStillRefused() throws IOException {
+        JumpHost j = jumpHost(sshTrusting("ok2", jump.hostPublicKey()), jump.clientKey());
+        VmboxException e = assertThrows(VmboxException.class, () -> CLIENT.connect(viaJump(j, jump.hostPublicKey()),
+                SshOptions.defaults()));
+        assertEquals(ExitCode.SECURITY, e.exitCode());
+        assertTrue(e.getMessage().contains("does not match the pinned key"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownJumpHostKeyIsASecurityError() throws IOException {
+        JumpHost j = jumpHost(sshTrusting("unknown", null), jump.clientKey());
+        VmboxException e = assertThrows(VmboxException.class, () -> CLIENT.connect(viaJump(j, guest.hostPublicKey()),
+                SshOptions.defaults()));
+        assertEquals(ExitCode.SECURITY, e.exitCode());
+        assertTrue(e.getMessage().contains("127.0.0.1:" + jump.port()), e.getMessage());
+        assertTrue(e.hint().contains("known_hosts"), e.hint());
+    }
+
+    @Test
+    void aRefusedLoginAtTheJumpSaysSoOnce() throws IOException {
+        JumpHost j = jumpHost(sshTrusting("refused", jump.hostPublicKey()), guest.clientKey().resolveSibling("nope"));
+        Files.copy(tmp.resolve("guest/sshd/host_ed25519"), guest.clientKey().resolveSibling("nope"));
+        VmboxException e = assertThrows(VmboxException.class, () -> CLIENT.connect(viaJump(j, guest.hostPublicKey()),
+                SshOptions.defaults()));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertTrue(e.getMessage().contains("cannot reach the VM's host") && e.getMessage().contains("Permission denied"),
+                e.getMessage());
+    }
+
+    @Test
+    void systemSshAndTheTunnelForwardGoThroughTheJump() throws Exception {
+        JumpHost j = jumpHost(sshTrusting("cli", jump.hostPublicKey()), jump.clientKey());
+        SshTarget t = viaJump(j, guest.hostPublicKey());
+        List<String> argv = SshCommandLine.interactive(t, knownHosts, SshOptions.defaults(), List.of("echo", "$((6*7))"));
+        assertTrue(argv.stream().anyMatch(a -> a.startsWith("ProxyCommand='" + j.command() + "'")), argv.toString());
+        CommandResult r = RUNNER.run(Command.of(Duration.ofSeconds(30), argv));
+        assertEquals("42", r.stdout().strip());
+
+        try (ServerSocket api = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket c = api.accept(); OutputStream out = c.getOutputStream()) {
+                    out.write("model api\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    // the test fails on the client side
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            int local = LocalSshd.freePort();
+            List<String> fwd = SshCommandLine.forward(t, knownHosts, SshOptions.defaults(), "127.0.0.1:" + local, "127.0.0.1",
+                    api.getLocalPort());
+            try (BackgroundProcess p = BackgroundProcess.start(fwd, Map.of(), tmp.resolve("forward.log"), EXEC)) {
+                String got = null;
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (got == null && System.nanoTime() < deadline) {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", local), 500);
+                        try (InputStream in = s.getInputStream()) {
+                            got = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                        }
+                    } catch (IOException notYet) {
+                        Thread.sleep(200);
+                    }
+                }
+                assertEquals("model api\n", got, Files.readString(tmp.resolve("forward.log")));
+            }
+        }
+    }
+}
