@@ -142,11 +142,13 @@ class CreateEndToEndIT {
         return m;
     }
 
-    private Run create(String name, Path bundle, int port) throws IOException {
+    private Run create(String name, Path bundle, int port, String... extra) throws IOException {
         made.add(name);
-        return vmbox(CREATE.plusMinutes(2), "create", name, "--provider", "libvirt", "--model-file", model().toString(),
-                "--runtime-bundle", bundle.toString(), "--runtime-sha256", Sha256.of(bundle), "--cpus", "2",
-                "--port", Integer.toString(port), "--timeout", CREATE.toMinutes() + "m", "--json");
+        List<String> args = new ArrayList<>(List.of("create", name, "--provider", "libvirt", "--model-file",
+                model().toString(), "--runtime-bundle", bundle.toString(), "--runtime-sha256", Sha256.of(bundle), "--cpus", "2",
+                "--port", Integer.toString(port), "--timeout", CREATE.toMinutes() + "m", "--json"));
+        args.addAll(List.of(extra));
+        return vmbox(CREATE.plusMinutes(2), args.toArray(String[]::new));
     }
 
     private static HttpResponse<String> http(String method, String url, String body) throws IOException, InterruptedException {
@@ -251,6 +253,83 @@ class CreateEndToEndIT {
         assertTrue(created.err().contains("everything made was removed"), created.toString());
         made.remove(name);
         assertNothingLeft(name);
+    }
+
+    /**
+     * The same main job on a "remote" GPU host: libvirt reached as qemu+ssh://root@127.0.0.1:PORT/system through
+     * a real sshd the test starts, so the disks become volumes uploaded over SSH and the guest, the tunnel and
+     * verify all hop through that host. The URI's {@code command} is ssh trusting that sshd's key (a person's
+     * known_hosts would), its {@code keyfile} the key it accepts.
+     */
+    @Test
+    void createOnARemoteLibvirtHostServesTheApiThroughTheHop() throws Exception {
+        boolean poolWasThere = virshOk("pool-info", "vmbox");
+        try (LocalSshd gpuHost = LocalSshd.start(tmp.resolve("gpu-host"))) {
+            Path kh = tmp.resolve("gpu-host.known_hosts");
+            Files.writeString(kh, "[127.0.0.1]:" + gpuHost.port() + " " + gpuHost.hostPublicKey() + "\n");
+            Path ssh = tmp.resolve("gpu-host-ssh");
+            Files.writeString(ssh, "#!/bin/sh\nexec ssh -F none -o UserKnownHostsFile=" + kh
+                    + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
+            Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
+            String uri = "qemu+ssh://" + gpuHost.user() + "@127.0.0.1:" + gpuHost.port() + "/system?keyfile="
+                    + gpuHost.clientKey() + "&command=" + ssh;
+            String name = "e2e-remote-" + UUID.randomUUID().toString().substring(0, 6);
+            int port = LocalSshd.freePort();
+            String standin = Files.readString(E2ePrerequisites.repo().resolve(
+                    "src/test/resources/standin/vmbox-standin-ollama.py"));
+            Run created = create(name, bundle(standin), port, "--connect", uri);
+            assertEquals(0, created.exit(), created.toString());
+            JsonNode result = JSON.readTree(created.out());
+            System.out.printf(Locale.ROOT, "%n=== e2e figure (remote libvirt over SSH): create to API ready %.1f s ===%n%n",
+                    result.get("totalSeconds").asDouble());
+            assertFalse(Files.exists(Path.of("/var/lib/libvirt/images/vmbox").resolve(name)), "no local disk folder");
+            assertTrue(virsh("vol-list", "--pool", "vmbox").contains("vmbox-" + name + ".qcow2"));
+            assertApiAnswers(result.get("api").asText(), result.get("model").asText());
+
+            Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");
+            assertEquals(0, verify.exit(), verify.toString());
+            for (JsonNode p : JSON.readTree(verify.out()).get("promises")) {
+                assertEquals("PASS", p.get("result").asText(), p.toString());
+            }
+            Run id = vmbox(Duration.ofMinutes(2), "ssh", name, "--", "id", "-un");
+            assertEquals(0, id.exit(), "the system ssh client through the host: " + id);
+            assertEquals("vmbox", id.out().strip());
+
+            Run delete = vmbox(Duration.ofMinutes(5), "delete", name);
+            assertEquals(0, delete.exit(), delete.toString());
+            made.remove(name);
+            assertNothingLeft(name);
+            virsh("pool-refresh", "vmbox");
+            assertFalse(virsh("vol-list", "--pool", "vmbox").contains("vmbox-" + name + "."), "no volume of the VM remains");
+        } finally {
+            if (!poolWasThere && virshOk("pool-info", "vmbox")) {
+                virsh("pool-refresh", "vmbox");
+                for (String line : virsh("vol-list", "--pool", "vmbox").lines().toList()) {
+                    String vol = line.strip().split("\\s+")[0];
+                    if (!vol.isEmpty()) {
+                        virshOk("vol-delete", "--pool", "vmbox", vol);
+                    }
+                }
+                virshOk("pool-destroy", "vmbox");
+                virshOk("pool-delete", "vmbox");
+                virshOk("pool-undefine", "vmbox");
+            }
+        }
+    }
+
+    private String virsh(String... args) {
+        List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", E2ePrerequisites.URI));
+        argv.addAll(List.of(args));
+        return runner.run(dev.vmbox.exec.Command.of(Duration.ofMinutes(1), argv)).stdout();
+    }
+
+    private boolean virshOk(String... args) {
+        try {
+            virsh(args);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private void assertNothingLeft(String name) throws IOException {

@@ -603,7 +603,7 @@ public final class LibvirtProvider implements Provider {
             throw new VmboxException(ExitCode.UNAVAILABLE, "libvirt at " + config.uri() + " offers neither kvm nor qemu guests for x86_64",
                     "install QEMU: sudo apt-get install qemu-system-x86");
         }
-        log.warn("no usable KVM here (" + (types.contains("kvm") ? "the CPU shows no vmx/svm flags" : "libvirt offers no kvm domains")
+        log.warn("no usable KVM " + (config.local() ? "here" : "on " + config.uri()) + " (" + (types.contains("kvm") ? "the CPU shows no vmx/svm flags" : "libvirt offers no kvm domains")
                 + "): using software emulation (domain type qemu), which is many times slower");
         return VirtType.QEMU;
     }
