@@ -41,16 +41,15 @@ final class HopProxy implements Proxy {
     }
 
     /**
-     * Why the hop ended, in ssh's words (empty while it runs or when it said nothing). Called after the SSH
-     * handshake failed: a hop that is ending has closed its output already, so it is given a moment to exit.
+     * What the hop wrote to stderr, once it has ended (empty while it runs). Called after the SSH handshake
+     * failed: a hop that is ending has closed its output already, so it is given a moment to exit. All of it
+     * matters: ssh's reason ("administratively prohibited") may come before its last line.
      */
     String failure() {
         if (process == null || !process.waitFor(Duration.ofSeconds(2))) {
             return "";
         }
-        String err = process.stderr();
-        int last = err.lastIndexOf('\n');
-        return last < 0 ? err : err.substring(last + 1);
+        return process.stderr();
     }
 
     @Override

@@ -19,10 +19,17 @@ import java.util.List;
  * @param host         host name or address as in the libvirt URI
  * @param port         0 for the ssh default (or the ssh_config's)
  * @param user         null for the ssh default (or the ssh_config's)
- * @param identityFile null, or the key file named by the URI's {@code keyfile} parameter
- * @param command      the ssh program (the URI's {@code command} parameter; {@code ssh} by default)
+ * @param identityFile null, or the key file named by the URI's {@code keyfile} parameter (absolute)
+ * @param command      the ssh program (the URI's {@code command} parameter; {@code ssh} by default): a name on
+ *                     the PATH or an absolute path
+ * @param knownHosts   null, or the known_hosts file named by the URI's {@code known_hosts} parameter (libssh
+ *                     transports), absolute
  */
-public record JumpHost(String host, int port, String user, Path identityFile, String command) {
+public record JumpHost(String host, int port, String user, Path identityFile, String command, Path knownHosts) {
+    public JumpHost(String host, int port, String user, Path identityFile, String command) {
+        this(host, port, user, identityFile, command, null);
+    }
+
     public JumpHost {
         if (host == null || host.startsWith("-") || !host.matches("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\]")) {
             throw VmboxException.badInput("invalid host to reach the VM through: " + host, "use a host name or address");
@@ -36,17 +43,24 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
         if (command == null || command.isBlank()) {
             command = "ssh";
         }
-        if (command.startsWith("-") || !command.matches("[A-Za-z0-9_./+-]+")) {
+        if (command.startsWith("-") || !command.matches("[A-Za-z0-9_./+-]+") || command.contains("/") && !command.startsWith("/")) {
             throw VmboxException.badInput("invalid ssh program for " + host + ": " + command,
                     "name a program on the PATH or give its absolute path");
         }
-        if (identityFile != null && identityFile.toString().startsWith("-")) {
-            throw VmboxException.badInput("invalid key file for " + host + ": " + identityFile, "give an absolute path");
+        checkFile(host, "key file", identityFile);
+        checkFile(host, "known_hosts file", knownHosts);
+    }
+
+    /** Absolute (a tunnel agent runs elsewhere), and nothing ssh's config parser would read differently. */
+    private static void checkFile(String host, String what, Path file) {
+        if (file != null && (!file.isAbsolute() || !file.toString().matches("[^\\p{Cntrl}\\\\\"]+"))) {
+            throw VmboxException.badInput("invalid " + what + " for " + host + ": " + file,
+                    "give an absolute path without quotes, backslashes or control characters");
         }
     }
 
     public static JumpHost of(String host) {
-        return new JumpHost(host, 0, null, null, "ssh");
+        return new JumpHost(host, 0, null, null, "ssh", null);
     }
 
     /** The address ssh is told to connect to: IPv6 literals without brackets. */
@@ -56,7 +70,8 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
 
     /**
      * argv of the hop: a stream to {@code targetHost:targetPort} as seen from the jump host. No prompts
-     * ({@code BatchMode}): like the libvirt connection it must work unattended, with a key or an agent.
+     * ({@code BatchMode}): it runs unattended (the tunnel agent), so it needs a key or an agent; and the host's
+     * key must already be known ({@code StrictHostKeyChecking=yes}, whatever the ssh_config says).
      * Its own server-alive probes end it when the link dies, which ends the connection carried inside.
      */
     public List<String> streamArgv(String targetHost, int targetPort, Duration connectTimeout) {
@@ -68,10 +83,14 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
             argv.addAll(List.of("-l", user));
         }
         if (identityFile != null) {
-            argv.addAll(List.of("-i", identityFile.toAbsolutePath().toString()));
+            argv.addAll(List.of("-i", identityFile.toString()));
+        }
+        if (knownHosts != null) {
+            argv.addAll(List.of("-o", "UserKnownHostsFile=" + knownHosts));
         }
         argv.addAll(List.of("-T", "-e", "none",
                 "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes",
                 "-o", "ClearAllForwardings=yes",
                 "-o", "ForwardAgent=no",
                 "-o", "ForwardX11=no",

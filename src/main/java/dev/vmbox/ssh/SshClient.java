@@ -157,22 +157,38 @@ public final class SshClient {
      * that reached the host but found the guest's forward closed (the VM still booting) is left to
      * {@link #classify}, which retries it.
      */
-    private static void hopFailure(SshTarget target, String why, JSchException e) {
+    private static void hopFailure(SshTarget target, String stderr, JSchException e) {
         JumpHost jump = target.jump();
         String hint = "vmbox reaches the VM the way libvirt reaches its host: check that `" + jump.command() + " "
                 + jump.display() + " true` works without a prompt (a key or an agent, the host in known_hosts)";
-        if (why.contains("Host key verification failed") || why.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")) {
-            throw new VmboxException(ExitCode.SECURITY, "the host key of " + jump.display()
+        if (stderr.contains("Host key verification failed") || stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+                || stderr.contains("No ED25519 host key is known") || stderr.contains("host key is known for")) {
+            throw new HopFailedException(ExitCode.SECURITY, "the host key of " + jump.display()
                     + " is not the one in your known_hosts; refusing to reach the VM through it", hint, e);
         }
-        if (why.contains("Permission denied") || why.contains("Could not resolve") || why.contains("No route to host")
-                || why.contains("Connection timed out") || why.contains("Operation timed out")
-                || why.contains("administratively prohibited")
-                || why.contains("connect to host " + jump.address())) {
-            throw new VmboxException(ExitCode.UNAVAILABLE, "cannot reach the VM's host " + jump.display() + ": " + why,
-                    why.contains("prohibited") ? "allow TCP forwarding for your user in that host's sshd_config "
-                            + "(AllowTcpForwarding local)" : hint, e);
+        if (stderr.contains("administratively prohibited")) {
+            throw new HopFailedException(ExitCode.UNAVAILABLE, "the VM's host " + jump.display()
+                    + " does not allow forwarding to the VM (" + lastLine(stderr, "administratively prohibited") + ")",
+                    "allow TCP forwarding for your user in that host's sshd_config (AllowTcpForwarding local)", e);
         }
+        for (String fatal : new String[] {"Permission denied", "Could not resolve", "No route to host", "Connection timed out",
+                "Operation timed out", "connect to host " + jump.address()}) {
+            if (stderr.contains(fatal)) {
+                throw new HopFailedException(ExitCode.UNAVAILABLE, "cannot reach the VM's host " + jump.display() + ": "
+                        + lastLine(stderr, fatal), hint, e);
+            }
+        }
+    }
+
+    /** The line of ssh's stderr that says {@code what}. */
+    private static String lastLine(String stderr, String what) {
+        String found = stderr;
+        for (String line : stderr.split("\\R")) {
+            if (line.contains(what)) {
+                found = line.strip();
+            }
+        }
+        return found;
     }
 
     /** Whether {@code e} means "not reachable yet", so a wait loop may try again. */

@@ -263,12 +263,13 @@ class CreateEndToEndIT {
      */
     @Test
     void createOnARemoteLibvirtHostServesTheApiThroughTheHop() throws Exception {
-        boolean poolWasThere = virshOk("pool-info", "vmbox");
+        boolean poolWasThere = poolExists();
         try (LocalSshd gpuHost = LocalSshd.start(tmp.resolve("gpu-host"))) {
             Path kh = tmp.resolve("gpu-host.known_hosts");
             Files.writeString(kh, "[127.0.0.1]:" + gpuHost.port() + " " + gpuHost.hostPublicKey() + "\n");
             Path ssh = tmp.resolve("gpu-host-ssh");
-            Files.writeString(ssh, "#!/bin/sh\nexec ssh -F none -o UserKnownHostsFile=" + kh
+            Path sshCalls = tmp.resolve("gpu-host-ssh.calls");
+            Files.writeString(ssh, "#!/bin/sh\necho \"$*\" >> " + sshCalls + "\nexec ssh -F none -o UserKnownHostsFile=" + kh
                     + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
             Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
             String uri = "qemu+ssh://" + gpuHost.user() + "@127.0.0.1:" + gpuHost.port() + "/system?keyfile="
@@ -294,6 +295,7 @@ class CreateEndToEndIT {
             Run id = vmbox(Duration.ofMinutes(2), "ssh", name, "--", "id", "-un");
             assertEquals(0, id.exit(), "the system ssh client through the host: " + id);
             assertEquals("vmbox", id.out().strip());
+            assertTrue(Files.readString(sshCalls).contains("-W 127.0.0.1:"), "the guest is reached through the host");
 
             Run delete = vmbox(Duration.ofMinutes(5), "delete", name);
             assertEquals(0, delete.exit(), delete.toString());
@@ -302,7 +304,7 @@ class CreateEndToEndIT {
             virsh("pool-refresh", "vmbox");
             assertFalse(virsh("vol-list", "--pool", "vmbox").contains("vmbox-" + name + "."), "no volume of the VM remains");
         } finally {
-            if (!poolWasThere && virshOk("pool-info", "vmbox")) {
+            if (!poolWasThere && poolExists()) {
                 virsh("pool-refresh", "vmbox");
                 for (String line : virsh("vol-list", "--pool", "vmbox").lines().toList()) {
                     String vol = line.strip().split("\\s+")[0];
@@ -321,6 +323,19 @@ class CreateEndToEndIT {
         List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", E2ePrerequisites.URI));
         argv.addAll(List.of(args));
         return runner.run(dev.vmbox.exec.Command.of(Duration.ofMinutes(1), argv)).stdout();
+    }
+
+    /** Whether the pool exists; only libvirt's "pool not found" means no. */
+    private boolean poolExists() {
+        try {
+            virsh("pool-info", "vmbox");
+            return true;
+        } catch (dev.vmbox.exec.CommandFailedException e) {
+            if (e.result().stderr().contains("Storage pool not found")) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private boolean virshOk(String... args) {

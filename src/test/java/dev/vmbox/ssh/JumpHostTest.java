@@ -91,7 +91,7 @@ class JumpHostTest {
         JumpHost j = new JumpHost("gpu1", 2222, "admin", Path.of("/keys/it's%h"), "ssh");
         List<String> argv = j.streamArgv("127.0.0.1", 20022, Duration.ofSeconds(15));
         assertEquals(List.of("ssh", "-p", "2222", "-l", "admin", "-i", "/keys/it's%h", "-T", "-e", "none", "-o", "BatchMode=yes",
-                "-o", "ClearAllForwardings=yes", "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ConnectTimeout=15",
+                "-o", "StrictHostKeyChecking=yes", "-o", "ClearAllForwardings=yes", "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ConnectTimeout=15",
                 "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "-W", "127.0.0.1:20022", "--", "gpu1"), argv);
         String pc = j.proxyCommand("127.0.0.1", 20022, Duration.ofSeconds(15));
         assertTrue(pc.startsWith("'ssh' '-p' '2222'"), pc);
@@ -111,6 +111,28 @@ class JumpHostTest {
         assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, null, "ssh; rm -rf /"));
         assertThrows(VmboxException.class, () -> new JumpHost("h", 70000, null, null, null));
         assertEquals("ssh", new JumpHost("h", 0, null, null, " ").command());
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("id"), null), "relative key");
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("/k\\\"x"), null), "quote");
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("/k\nx"), null), "newline");
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, null, "bin/ssh"), "relative program");
+    }
+
+    @Test
+    void aHostThatForbidsForwardingSaysSoAtOnce() throws IOException {
+        try (LocalSshd closed = LocalSshd.start(tmp.resolve("closed"), List.of("Match all", "AllowTcpForwarding no"))) {
+            Path kh = tmp.resolve("closed.known_hosts");
+            Files.writeString(kh, "[127.0.0.1]:" + closed.port() + " " + closed.hostPublicKey() + "\n");
+            Path wrapper = tmp.resolve("closed.ssh");
+            Files.writeString(wrapper, "#!/bin/sh\nexec ssh -F none -o UserKnownHostsFile=" + kh
+                    + " -o GlobalKnownHostsFile=none -o IdentitiesOnly=yes \"$@\"\n");
+            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+            JumpHost j = new JumpHost("127.0.0.1", closed.port(), closed.user(), closed.clientKey(), wrapper.toString());
+            VmboxException e = assertThrows(VmboxException.class, () -> CLIENT.connect(viaJump(j, guest.hostPublicKey()),
+                    SshOptions.defaults()));
+            assertTrue(e instanceof HopFailedException, e.toString());
+            assertTrue(e.getMessage().contains("does not allow forwarding"), e.getMessage());
+            assertTrue(e.hint().contains("AllowTcpForwarding"), e.hint());
+        }
     }
 
     @Test
@@ -159,6 +181,7 @@ class JumpHostTest {
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         assertTrue(e.getMessage().contains("cannot reach the VM's host") && e.getMessage().contains("Permission denied"),
                 e.getMessage());
+        assertTrue(e instanceof HopFailedException, "a wait loop stops at once instead of logging in again and again");
     }
 
     @Test

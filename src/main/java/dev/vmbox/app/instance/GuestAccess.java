@@ -56,7 +56,8 @@ public final class GuestAccess {
                 }
                 last = "no SSH endpoint yet";
             } catch (VmboxException e) {
-                if (e.exitCode() == ExitCode.SECURITY || e.exitCode() == ExitCode.INTERRUPTED) {
+                if (e.exitCode() == ExitCode.SECURITY || e.exitCode() == ExitCode.INTERRUPTED
+                        || e instanceof dev.vmbox.ssh.HopFailedException) {
                     throw e;
                 }
                 last = e.getMessage();

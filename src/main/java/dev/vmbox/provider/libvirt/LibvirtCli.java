@@ -26,7 +26,8 @@ final class LibvirtCli {
     private Command virsh(Duration timeout, String... args) {
         List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", uri));
         argv.addAll(List.of(args));
-        return Command.of(timeout, argv);
+        // the info commands' labels ("CPU(s):", "Available:") are parsed: never translated
+        return Command.of(timeout, argv).withEnv("LC_ALL", "C");
     }
 
     Command version() {
@@ -76,6 +77,11 @@ final class LibvirtCli {
 
     Command poolInfo(String pool) {
         return virsh(QUERY, "pool-info", "--bytes", pool);
+    }
+
+    /** The full feature list of a CPU description (its model expanded), computed by libvirt on its host. */
+    Command cpuBaseline(Path cpuXml) {
+        return virsh(QUERY, "cpu-baseline", "--features", cpuXml.toString());
     }
 
     Command nodeinfo() {

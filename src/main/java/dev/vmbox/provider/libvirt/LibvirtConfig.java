@@ -85,16 +85,22 @@ public record LibvirtConfig(String uri, Path storageRoot, VirtType virtType) {
                     "use an SSH URI such as qemu+ssh://user@host/system");
         }
         Map<String, String> params = queryParameters(u.getRawQuery());
-        if ("1".equals(params.get("no_verify"))) {
+        if (isTrue(params.get("no_verify"))) {
             throw new VmboxException(ExitCode.SECURITY, uri + " turns off the host-key check of the libvirt host "
-                    + "(no_verify=1); vmbox will not reach a VM through a host it has not verified",
-                    "remove no_verify=1 and add the host to known_hosts (ssh " + u.getRawAuthority() + " true)");
+                    + "(no_verify); vmbox will not reach a VM through a host it has not verified",
+                    "remove no_verify and add the host to known_hosts (ssh " + u.getRawAuthority() + " true)");
+        }
+        String verify = params.get("known_hosts_verify");
+        if (verify != null && !verify.equals("normal")) {
+            throw new VmboxException(ExitCode.SECURITY, uri + " relaxes the host-key check of the libvirt host "
+                    + "(known_hosts_verify=" + verify + "); vmbox will not reach a VM through a host it has not verified",
+                    "remove known_hosts_verify and add the host to known_hosts");
         }
         String authority = u.getRawAuthority();
         String user = null;
         int at = authority.lastIndexOf('@');
         if (at >= 0) {
-            user = URLDecoder.decode(authority.substring(0, at), StandardCharsets.UTF_8);
+            user = percentDecode(authority.substring(0, at), uri);
             authority = authority.substring(at + 1);
         }
         int port = 0;
@@ -108,23 +114,50 @@ public record LibvirtConfig(String uri, Path storageRoot, VirtType virtType) {
             authority = authority.substring(0, colon);
         }
         String keyfile = params.get("keyfile");
-        return Optional.of(new JumpHost(authority, port, user,
-                keyfile == null ? null : Path.of(keyfile), transport.equals("ssh") ? params.get("command") : null));
+        String knownHosts = transport.equals("ssh") ? null : params.get("known_hosts");
+        return Optional.of(new JumpHost(authority, port, user, keyfile == null ? null : Path.of(keyfile),
+                transport.equals("ssh") ? params.get("command") : null, knownHosts == null ? null : Path.of(knownHosts)));
     }
 
-    private static Map<String, String> queryParameters(String rawQuery) {
+    /** libvirt's boolean URI parameters: any non-zero integer is true. */
+    private static boolean isTrue(String value) {
+        if (value == null) {
+            return false;
+        }
+        try {
+            return Integer.parseInt(value.trim()) != 0;
+        } catch (NumberFormatException e) {
+            return true; // not an integer: libvirt refuses it; so does vmbox, on the safe side
+        }
+    }
+
+    /**
+     * Query parameters as libvirt reads them: separated by {@code &} or {@code ;}, names case-insensitive
+     * (kept lower-case here), values %-decoded only ({@code +} stays {@code +}).
+     */
+    private Map<String, String> queryParameters(String rawQuery) {
         Map<String, String> params = new LinkedHashMap<>();
         if (rawQuery == null) {
             return params;
         }
-        for (String pair : rawQuery.split("&")) {
+        for (String pair : rawQuery.split("[&;]")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
             int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            params.put(URLDecoder.decode(key, StandardCharsets.UTF_8),
-                    URLDecoder.decode(value, StandardCharsets.UTF_8));
+            String key = percentDecode(eq < 0 ? pair : pair.substring(0, eq), uri).toLowerCase(java.util.Locale.ROOT);
+            String value = eq < 0 ? "" : percentDecode(pair.substring(eq + 1), uri);
+            params.put(key, value);
         }
         return params;
+    }
+
+    private static String percentDecode(String s, String uri) {
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw VmboxException.badInput("invalid %-escape in " + uri, "write a literal % as %25");
+        }
     }
 
     public boolean session() {

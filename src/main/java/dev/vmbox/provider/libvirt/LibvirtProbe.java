@@ -79,18 +79,46 @@ public final class LibvirtProbe implements ProviderProbe {
     }
 
     /**
-     * Whether the host's CPU, as libvirt describes it, has vmx or svm: the remote counterpart of reading
-     * /proc/cpuinfo (libvirt lists kvm wherever /dev/kvm exists, PVM included, where kvm guests do not boot).
+     * Whether the host's CPU has vmx or svm: the remote counterpart of reading /proc/cpuinfo (libvirt lists
+     * kvm wherever /dev/kvm exists, PVM included, where kvm guests do not boot). {@code virsh capabilities}
+     * lists only the features beyond the CPU's named model (EPYC-Rome's svm is in the model), so the host CPU is
+     * expanded with {@code cpu-baseline --features} on that host.
      */
-    static boolean hostCpuVirtualizes(String capabilitiesXml) {
-        NodeList hosts = DomainXml.parse(capabilitiesXml).getElementsByTagName("host");
-        for (int i = 0; i < hosts.getLength(); i++) {
-            NodeList features = ((Element) hosts.item(i)).getElementsByTagName("feature");
-            for (int j = 0; j < features.getLength(); j++) {
-                String f = ((Element) features.item(j)).getAttribute("name");
-                if (f.equals("vmx") || f.equals("svm")) {
-                    return true;
+    boolean hostCpuVirtualizes(String capabilitiesXml) {
+        if (hasVirtualizationFeature(capabilitiesXml)) {
+            return true;
+        }
+        int host = capabilitiesXml.indexOf("<host>");
+        int start = host < 0 ? -1 : capabilitiesXml.indexOf("<cpu>", host);
+        int end = start < 0 ? -1 : capabilitiesXml.indexOf("</cpu>", start);
+        if (end < 0) {
+            return false;
+        }
+        java.nio.file.Path tmp = null;
+        try {
+            tmp = java.nio.file.Files.createTempFile("vmbox-cpu-", ".xml");
+            java.nio.file.Files.writeString(tmp, capabilitiesXml.substring(start, end + "</cpu>".length()));
+            return hasVirtualizationFeature(runner.run(cli.cpuBaseline(tmp)).stdout());
+        } catch (java.io.IOException | CommandFailedException e) {
+            return false; // software emulation, with the warning that says so
+        } finally {
+            if (tmp != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(tmp);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file with a CPU description
                 }
+            }
+        }
+    }
+
+    /** Whether a {@code <feature name='vmx'|'svm'>} is listed anywhere in {@code xml}. */
+    static boolean hasVirtualizationFeature(String xml) {
+        NodeList features = DomainXml.parse(xml).getElementsByTagName("feature");
+        for (int j = 0; j < features.getLength(); j++) {
+            String f = ((Element) features.item(j)).getAttribute("name");
+            if (f.equals("vmx") || f.equals("svm")) {
+                return true;
             }
         }
         return false;

@@ -293,7 +293,7 @@ public final class LibvirtProvider implements Provider {
         ResolvedImage image = images.resolve(spec.image());
         VirtType type = resolveVirtType();
         PoolVolumes volumes = new PoolVolumes(runner, cli, config.uri(), log);
-        boolean touched = false;
+        List<String> made = new ArrayList<>(); // volumes this create made: the only ones its rollback removes
         boolean defined = false;
         Path scratch = null;
         try {
@@ -309,14 +309,15 @@ public final class LibvirtProvider implements Provider {
                         + PoolVolumes.POOL + " at " + config.uri(), "remove them with: vmbox delete " + name);
             }
             PoolVolumes.Base base = volumes.ensureBase(image, deadline, log::debug);
-            touched = true;
             volumes.createOverlay(PoolVolumes.disk(name), spec.disk().bytes(), PoolVolumes.baseName(image) + ".disk",
                     baseInfo.format(), deadline);
+            made.add(PoolVolumes.disk(name));
             scratch = Files.createTempDirectory("vmbox-seed-", PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
             Path seed = scratch.resolve(SEED);
             run(LibvirtCli.seedImage(seed, userData, metaData, networkConfig), deadline, "make the seed of " + name);
             volumes.upload(PoolVolumes.seed(name), seed, deadline);
+            made.add(PoolVolumes.seed(name));
             deleteTree(scratch);
             scratch = null;
             ResolvedImage remoteBase = new ResolvedImage(image.name(), Path.of(base.disk()), baseInfo.format(),
@@ -330,6 +331,7 @@ public final class LibvirtProvider implements Provider {
             for (int attempt = 1; ; attempt++) {
                 defineXml(DomainXml.render(definition), deadline, "define " + name);
                 defined = true;
+                made.add(PoolVolumes.console(name)); // virtlogd writes it for the domain this create defined
                 if (started(domain, name, deadline, attempt)) {
                     break;
                 }
@@ -340,10 +342,10 @@ public final class LibvirtProvider implements Provider {
             log.debug("libvirt: " + domain + " started at " + config.uri() + " (" + type.xmlName() + ", ssh 127.0.0.1:"
                     + definition.sshPort() + " on that host)");
         } catch (RuntimeException e) {
-            rollbackRemote(domain, name, defined, touched, volumes);
+            rollbackRemote(domain, name, defined, made, volumes);
             throw e;
         } catch (IOException e) {
-            rollbackRemote(domain, name, defined, touched, volumes);
+            rollbackRemote(domain, name, defined, made, volumes);
             throw VmboxException.failed("cannot prepare the disks of " + name + ": " + e.getMessage(),
                     "check free space in the temporary folder and that the image is readable", e);
         } finally {
@@ -353,26 +355,41 @@ public final class LibvirtProvider implements Provider {
         }
     }
 
-    private void rollbackRemote(String domain, String name, boolean defined, boolean touched, PoolVolumes volumes) {
-        try {
-            if (defined) {
+    private void rollbackRemote(String domain, String name, boolean defined, List<String> made, PoolVolumes volumes) {
+        List<String> problems = new ArrayList<>();
+        if (defined) {
+            try {
                 runAllowing(cli.destroy(domain), "stop " + domain, LibvirtOutput.Failure.NOT_RUNNING, LibvirtOutput.Failure.NOT_FOUND);
                 runAllowing(cli.undefine(domain), "undefine " + domain, LibvirtOutput.Failure.NOT_FOUND);
+            } catch (VmboxException cleanup) {
+                problems.add(cleanup.getMessage());
             }
-            if (touched) {
-                deleteVolumes(name, volumes, Instant.now().plus(LibvirtCli.CHANGE.multipliedBy(2)));
-            }
-        } catch (VmboxException cleanup) {
-            log.warn("could not remove all of the half-made " + domain + " at " + config.uri() + ": " + cleanup.getMessage()
-                    + "; remove it with: vmbox delete --force " + name);
+        }
+        if (!made.isEmpty()) {
+            problems.addAll(deleteVolumes(made, volumes, Instant.now().plus(LibvirtCli.CHANGE.multipliedBy(2))));
+        }
+        if (!problems.isEmpty()) {
+            log.warn("could not remove all of the half-made " + domain + " at " + config.uri() + ": "
+                    + String.join("; ", problems) + "; remove it with: vmbox delete --force " + name);
         }
     }
 
-    private static void deleteVolumes(String name, PoolVolumes volumes, Instant deadline) {
-        volumes.refresh(deadline);
-        for (String v : PoolVolumes.ofInstance(name)) {
-            volumes.delete(v, deadline);
+    /** Deletes each volume, going on past failures; returns what failed. */
+    private static List<String> deleteVolumes(List<String> names, PoolVolumes volumes, Instant deadline) {
+        List<String> problems = new ArrayList<>();
+        try {
+            volumes.refresh(deadline);
+        } catch (VmboxException e) {
+            problems.add(e.getMessage());
         }
+        for (String v : names) {
+            try {
+                volumes.delete(v, deadline);
+            } catch (VmboxException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return problems;
     }
 
     /** A port for the SSH forward on the remote host's loopback, below Linux's ephemeral range; retried if taken. */
@@ -457,7 +474,13 @@ public final class LibvirtProvider implements Provider {
                     LibvirtOutput.Failure.NOT_FOUND);
         }
         if (!config.local()) {
-            deleteVolumes(name, new PoolVolumes(runner, cli, config.uri(), log), deadline);
+            List<String> problems = deleteVolumes(PoolVolumes.ofInstance(name), new PoolVolumes(runner, cli, config.uri(), log),
+                    deadline);
+            if (!problems.isEmpty()) {
+                throw VmboxException.failed("could not remove all volumes of " + name + " at " + config.uri() + ": "
+                        + String.join("; ", problems), "run vmbox delete " + name + " again, or remove them with virsh "
+                        + "-c " + config.uri() + " vol-delete --pool " + PoolVolumes.POOL + " VOLUME", null);
+            }
             return;
         }
         Path dir = instanceDir(name);
@@ -595,7 +618,7 @@ public final class LibvirtProvider implements Provider {
         String capabilities = probe.capabilities();
         Set<String> types = LibvirtProbe.domainTypes(capabilities);
         boolean hardware = config.local() ? hardwareVirtualization(Virtualization.probeLinux(hostRoot))
-                : LibvirtProbe.hostCpuVirtualizes(capabilities);
+                : probe.hostCpuVirtualizes(capabilities);
         if (types.contains("kvm") && hardware) {
             return VirtType.KVM;
         }
@@ -787,7 +810,7 @@ public final class LibvirtProvider implements Provider {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    private static void sleep(Duration d) {
+    static void sleep(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {

@@ -11,6 +11,7 @@ import dev.vmbox.log.EventLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.List;
  * {@code vmbox-NAME.console.log} (written by virtlogd). Base images are uploaded once per image file and
  * shared: {@code _base-IMAGE-TAG.disk} (and {@code .vmlinuz}, {@code .initrd} for direct kernel boot), with a
  * {@code .complete} marker volume made last, so an upload cut short is never used: it is removed and sent
- * again. Volumes are created 0600 root by libvirt; QEMU gets them by libvirt's relabelling at start.
+ * again; an {@code .uploading} volume keeps a second vmbox from uploading the same base at the same time. Volumes are created 0600 root by libvirt; QEMU gets them by libvirt's relabelling at start.
  */
 final class PoolVolumes {
     static final String POOL = "vmbox";
@@ -95,7 +96,12 @@ final class PoolVolumes {
                 "vmbox needs a directory pool called " + POOL + "; remove the other one or rename it"));
     }
 
-    /** The base image's volumes, uploaded first if the host lacks a complete copy. */
+    /**
+     * The base image's volumes, uploaded first if the host lacks a complete copy. One uploader at a time: the
+     * {@code .uploading} volume is the lock (creating a volume that exists fails, so only one vmbox gets it);
+     * the others wait for the {@code .complete} marker. A marker whose parts are gone is removed and the base
+     * sent again.
+     */
     Base ensureBase(ResolvedImage image, Instant deadline, java.util.function.Consumer<String> progress) throws IOException {
         String name = baseName(image);
         List<String[]> parts = new ArrayList<>();
@@ -105,21 +111,59 @@ final class PoolVolumes {
             parts.add(new String[] {name + ".initrd", image.initrd().toString()});
         }
         String marker = name + ".complete";
-        if (path(marker, deadline) == null) {
-            for (String[] part : parts) {
-                delete(part[0], deadline);
+        String lock = name + ".uploading";
+        while (true) {
+            if (path(marker, deadline) != null) {
+                List<String> paths = new ArrayList<>();
+                for (String[] part : parts) {
+                    paths.add(path(part[0], deadline));
+                }
+                if (!paths.contains(null)) {
+                    return image.directKernelBoot() ? new Base(paths.get(0), paths.get(1), paths.get(2))
+                            : new Base(paths.get(0), null, null);
+                }
+                log.warn("the base image " + name + " at " + uri + " lost a part; sending it again");
+                delete(marker, deadline);
             }
-            for (String[] part : parts) {
-                progress.accept("uploading " + Path.of(part[1]).getFileName() + " of " + image.name() + " ("
-                        + Files.size(Path.of(part[1])) / (1024 * 1024) + " MiB)");
-                upload(part[0], Path.of(part[1]), deadline);
+            if (tryCreate(lock, deadline)) {
+                try {
+                    for (String[] part : parts) {
+                        delete(part[0], deadline);
+                    }
+                    for (String[] part : parts) {
+                        progress.accept("uploading " + Path.of(part[1]).getFileName() + " of " + image.name() + " ("
+                                + Files.size(Path.of(part[1])) / (1024 * 1024) + " MiB)");
+                        upload(part[0], Path.of(part[1]), deadline);
+                    }
+                    run(cli.volCreate(POOL, marker, 0, "raw"), deadline, "mark the base image " + name + " complete");
+                } finally {
+                    delete(lock, Instant.now().plus(LibvirtCli.CHANGE));
+                }
+                continue;
             }
-            run(cli.volCreate(POOL, marker, 0, "raw"), deadline, "mark the base image " + name + " complete");
+            progress.accept("waiting for another vmbox uploading " + image.name() + " to " + uri);
+            if (Duration.between(Instant.now(), deadline).compareTo(UPLOAD_POLL) <= 0) {
+                throw new VmboxException(ExitCode.TIMEOUT, "another upload of the base image " + image.name() + " to " + uri
+                        + " did not finish in time", "if no other vmbox is uploading it, remove its lock: virsh -c " + uri
+                        + " vol-delete --pool " + POOL + " " + lock);
+            }
+            LibvirtProvider.sleep(UPLOAD_POLL);
         }
-        String disk = requirePath(parts.get(0)[0], deadline);
-        return image.directKernelBoot()
-                ? new Base(disk, requirePath(parts.get(1)[0], deadline), requirePath(parts.get(2)[0], deadline))
-                : new Base(disk, null, null);
+    }
+
+    private static final Duration UPLOAD_POLL = Duration.ofSeconds(5);
+
+    /** Creates an empty volume; false when it exists already (someone else made it first). */
+    private boolean tryCreate(String volume, Instant deadline) {
+        try {
+            runner.run(within(cli.volCreate(POOL, volume, 0, "raw"), deadline));
+            return true;
+        } catch (CommandFailedException e) {
+            if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.EXISTS) {
+                return false;
+            }
+            throw LibvirtErrors.translate(e, "create the volume " + volume, uri);
+        }
     }
 
     /** Creates {@code volume} exactly as large as {@code file} and sends the file into it; nothing is left on failure. */
@@ -155,15 +199,6 @@ final class PoolVolumes {
             }
             throw LibvirtErrors.translate(e, "look up the volume " + volume, uri);
         }
-    }
-
-    private String requirePath(String volume, Instant deadline) {
-        String p = path(volume, deadline);
-        if (p == null || p.isEmpty()) {
-            throw new VmboxException(ExitCode.FAILED, "the volume " + volume + " vanished from the pool " + POOL + " at " + uri,
-                    "something else removes vmbox's volumes on that host; try again", null);
-        }
-        return p;
     }
 
     /** Removes a volume; one that (or whose pool) does not exist is not an error. */

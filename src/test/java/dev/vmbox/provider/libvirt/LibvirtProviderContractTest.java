@@ -159,6 +159,8 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertEquals(VmState.RUNNING, p.inspect("busy").state());
         assertEquals(2, calls().split("start vmbox-busy", -1).length - 1, calls());
         assertEquals(2, calls().split(" define ", -1).length - 1, "redefined with the new port: " + calls());
+        int taken = Integer.parseInt(Files.readString(state.resolve("taken-port")).strip());
+        assertTrue(p.sshEndpoint("busy").orElseThrow().port() != taken, "another port after the first was taken");
     }
 
     @Test

@@ -59,7 +59,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
 
         List<String> vols = volumes();
         String base = vols.stream().filter(v -> v.endsWith(".disk")).findFirst().orElseThrow();
-        assertTrue(base.startsWith("_base-vmbox-debian-12-") || base.startsWith("_base-"), vols.toString());
+        assertTrue(base.startsWith("_base-vmbox-debian-12-"), vols.toString());
         String stem = base.substring(0, base.length() - ".disk".length());
         assertTrue(vols.containsAll(List.of(stem + ".vmlinuz", stem + ".initrd", stem + ".complete", "vmbox-llm.qcow2",
                 "vmbox-llm.seed.img")), vols.toString());
@@ -115,6 +115,51 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     }
 
     @Test
+    void aFailedSeedUploadRemovesTheDiskItMadeAndKeepsTheCompleteBase() throws IOException {
+        mode("upload-nospace-seed");
+        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).create(spec("half"), seedDir,
+                Duration.ofMinutes(1)));
+        assertEquals(ExitCode.FAILED, e.exitCode());
+        List<String> vols = volumes();
+        assertTrue(vols.stream().noneMatch(v -> v.startsWith("vmbox-half")), "rollback removes the overlay: " + vols);
+        assertTrue(vols.stream().anyMatch(v -> v.endsWith(".complete")), "the shared base stays: " + vols);
+        assertTrue(vols.stream().noneMatch(v -> v.endsWith(".uploading")), vols.toString());
+    }
+
+    @Test
+    void rollbackNeverRemovesVolumesItDidNotMake() throws IOException {
+        mode("overlay-race");
+        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).create(spec("race"), seedDir,
+                Duration.ofMinutes(1)));
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode(), e.getMessage());
+        assertEquals("someone else's disk\n", Files.readString(pool().resolve("vmbox-race.qcow2")),
+                "the other vmbox's disk is left alone");
+    }
+
+    @Test
+    void aBaseUploadInProgressElsewhereIsWaitedForThenReported() throws IOException {
+        LibvirtProvider p = provider(URI);
+        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        String marker = volumes().stream().filter(v -> v.endsWith(".complete")).findFirst().orElseThrow();
+        Files.delete(pool().resolve(marker));
+        Files.writeString(pool().resolve(marker.replace(".complete", ".uploading")), "");
+        VmboxException e = assertThrows(VmboxException.class, () -> p.create(spec("two"), seedDir, Duration.ofSeconds(8)));
+        assertEquals(ExitCode.TIMEOUT, e.exitCode());
+        assertTrue(e.hint().contains("vol-delete --pool vmbox " + marker.replace(".complete", ".uploading")), e.hint());
+        assertTrue(volumes().stream().noneMatch(v -> v.startsWith("vmbox-two")), volumes().toString());
+    }
+
+    @Test
+    void aCompleteMarkerWithoutItsDiskIsRepaired() throws IOException {
+        LibvirtProvider p = provider(URI);
+        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        String disk = volumes().stream().filter(v -> v.endsWith(".disk")).findFirst().orElseThrow();
+        Files.delete(pool().resolve(disk));
+        p.create(spec("two"), seedDir, Duration.ofMinutes(1));
+        assertEquals(Files.readString(imageDir.resolve("disk.qcow2")), Files.readString(pool().resolve(disk)));
+    }
+
+    @Test
     void aBaseWithoutItsCompleteMarkerIsUploadedAgain() throws IOException {
         LibvirtProvider p = provider(URI);
         p.create(spec("one"), seedDir, Duration.ofMinutes(1));
@@ -148,6 +193,8 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
         p.create(spec("busy"), seedDir, Duration.ofMinutes(1));
         assertEquals(VmState.RUNNING, p.inspect("busy").state());
         assertEquals(2, calls().split("start vmbox-busy", -1).length - 1, calls());
+        int taken = Integer.parseInt(Files.readString(state.resolve("taken-port")).strip());
+        assertTrue(p.sshEndpoint("busy").orElseThrow().port() != taken, "another port after the first was taken");
     }
 
     @Test
@@ -176,6 +223,10 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     void kvmOnARemoteHostOnlyWhenItsCpuVirtualizes() throws IOException {
         Files.writeString(state.resolve("kvm"), "");
         assertEquals(VirtType.QEMU, provider(URI).resolveVirtType(), "kvm listed, but no vmx/svm in the host CPU (PVM)");
+        Files.writeString(state.resolve("host-epyc"), "");
+        assertEquals(VirtType.KVM, provider(URI).resolveVirtType(), "svm implied by the EPYC-Rome model");
+        assertTrue(calls().contains("cpu-baseline --features"), calls());
+        Files.delete(state.resolve("host-epyc"));
         Files.writeString(state.resolve("host-vmx"), "");
         assertEquals(VirtType.KVM, provider(URI).resolveVirtType());
     }

@@ -131,6 +131,9 @@ class LibvirtRemoteEndToEndTest {
             assertTrue(s.exec("cat /proc/mounts", Duration.ofSeconds(30)).stdout().lines()
                     .noneMatch(l -> l.contains(" 9p ") || l.contains(" virtiofs ")), "no host folder in the guest");
         }
+        String calls = Files.readString(tmp.resolve("gpu-host-ssh.calls"));
+        assertTrue(calls.contains("-W 127.0.0.1:" + ep.port() + " -- 127.0.0.1"), "the guest was reached through the host: "
+                + calls);
         SshTarget wrong = new SshTarget(ep.host(), ep.port(), "vmbox", keys.resolve("client"), host.hostPublicKey(), ep.via());
         VmboxException e = assertThrows(VmboxException.class, () -> client.connect(wrong, SshOptions.defaults()));
         assertEquals(ExitCode.SECURITY, e.exitCode(), e.getMessage());
@@ -165,7 +168,7 @@ class LibvirtRemoteEndToEndTest {
         Path kh = tmp.resolve("gpu-host.known_hosts");
         Files.writeString(kh, "[127.0.0.1]:" + sshd.port() + " " + sshd.hostPublicKey() + "\n");
         Path wrapper = tmp.resolve("gpu-host-ssh");
-        Files.writeString(wrapper, "#!/bin/sh\nexec ssh -F none -o UserKnownHostsFile=" + kh
+        Files.writeString(wrapper, "#!/bin/sh\necho \"$*\" >> " + tmp.resolve("gpu-host-ssh.calls") + "\nexec ssh -F none -o UserKnownHostsFile=" + kh
                 + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
         return wrapper;
@@ -177,12 +180,16 @@ class LibvirtRemoteEndToEndTest {
         return runner.run(Command.of(Duration.ofSeconds(60), argv)).stdout();
     }
 
+    /** Whether the pool exists; only libvirt's "pool not found" means no (any other failure is not an answer). */
     private boolean poolExists() {
         try {
             virsh("pool-info", PoolVolumes.POOL);
             return true;
         } catch (CommandFailedException e) {
-            return false;
+            if (e.result().stderr().contains("Storage pool not found")) {
+                return false;
+            }
+            throw e;
         }
     }
 
