@@ -12,7 +12,8 @@ import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.exec.CommandRunner;
-import dev.vmbox.host.PciScanner;
+import dev.vmbox.host.PciHost;
+import dev.vmbox.provider.HostCapacity;
 import dev.vmbox.model.fetch.ModelFetcher;
 import dev.vmbox.model.sizing.Plan;
 import dev.vmbox.provider.Provider;
@@ -115,11 +116,13 @@ final class CreateCommand implements Callable<Integer> {
 
         CommandRunner runner = root.runner();
         ProviderSelector.Choice<Provider> choice = root.providers().select(provider, runner, uri);
-        Plan plan = root.planner().plan(pr, choice.provider().remoteCapacity());
+        Optional<HostCapacity> remote = choice.provider().remoteCapacity();
+        Plan plan = root.planner().plan(pr, remote);
         GpuRequest gpu = plan.gpu() == null ? GpuRequest.NONE : GpuRequest.parse(plan.gpu().pciAddress());
         VmSpec vm = new VmSpec(name, plan.cpus(), new ByteSize(plan.memoryBytes()), new ByteSize(plan.diskBytes()),
                 image, policy, gpu);
-        GpuKind gpuKind = plan.gpu() == null ? GpuKind.NONE : gpuKind(root, plan.gpu().pciAddress());
+        GpuKind gpuKind = plan.gpu() == null ? GpuKind.NONE : gpuKind(remote.flatMap(HostCapacity::pciHost)
+                .orElseGet(root::pciHost), plan.gpu().pciAddress());
         CreateRequest req = new CreateRequest(vm, choice.provider(), choice.reason(),
                 ProviderRegistry.reference(choice.provider().id(), uri), runtime, runtime.defaultPort(), bind, apiPort,
                 expose != null, pr.model().canonical(), plan.runtimeMemoryMaxBytes(), gpuKind, null, keepOnFailure, deadline);
@@ -182,8 +185,9 @@ final class CreateCommand implements Callable<Integer> {
         }
     }
 
-    private GpuKind gpuKind(VmboxCommand root, String address) {
-        return new PciScanner(root.environment().systemRoot()).find(address)
+    /** The guest's driver family, from the vendor of the GPU it gets (on the host the VM runs on). */
+    private static GpuKind gpuKind(PciHost host, String address) {
+        return host.find(address)
                 .filter(d -> "0x10de".equals(d.vendorId())).map(d -> GpuKind.NVIDIA).orElse(GpuKind.NONE);
     }
 

@@ -193,13 +193,17 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
         dev.vmbox.model.fetch.ModelInspector inspector = new dev.vmbox.model.fetch.ModelInspector(
                 dev.vmbox.model.ModelCatalog.builtIn(), registry(), hub(), tmp,
                 dev.vmbox.model.fetch.ModelInspector.DEFAULT_HEADER_BYTES);
-        return new dev.vmbox.app.plan.Planner(inspector, new dev.vmbox.host.PciScanner(environment.systemRoot()),
-                new dev.vmbox.host.GpuMemory(environment.systemRoot(), runner()), home().root());
+        return new dev.vmbox.app.plan.Planner(inspector, pciHost(), home().root());
+    }
+
+    /** This machine's PCI devices (sysfs under the system root). */
+    dev.vmbox.host.PciHost pciHost() {
+        return new dev.vmbox.host.LocalPciHost(new dev.vmbox.host.PciScanner(environment.systemRoot()),
+                new dev.vmbox.host.GpuMemory(environment.systemRoot(), runner()), environment.systemRoot());
     }
 
     dev.vmbox.provider.libvirt.PassthroughPlanner gpuPlanner() {
-        return new dev.vmbox.provider.libvirt.GpuPassthroughPlanner(
-                new dev.vmbox.host.PciScanner(environment.systemRoot()), environment.systemRoot());
+        return new dev.vmbox.provider.libvirt.GpuPassthroughPlanner(pciHost());
     }
 
     /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */

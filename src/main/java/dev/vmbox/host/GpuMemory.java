@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -37,16 +38,30 @@ public final class GpuMemory {
             try {
                 String out = runner.run(Command.of(Duration.ofSeconds(15), "nvidia-smi",
                         "--query-gpu=pci.bus_id,memory.total", "--format=csv,noheader,nounits")).stdout();
-                for (String line : out.split("\\R")) {
-                    String[] f = line.split(",");
-                    if (f.length == 2 && f[0].trim().toLowerCase(Locale.ROOT).endsWith(gpu.address().substring(5))) {
-                        return OptionalLong.of(Long.parseLong(f[1].trim()) * 1024 * 1024);
-                    }
-                }
-            } catch (VmboxException | NumberFormatException e) {
+                Optional<Long> bytes = fromNvidiaSmi(out, gpu.address());
+                return bytes.isPresent() ? OptionalLong.of(bytes.get()) : OptionalLong.empty();
+            } catch (VmboxException e) {
                 return OptionalLong.empty();
             }
         }
         return OptionalLong.empty();
+    }
+
+    /**
+     * The memory of the GPU at {@code address} in bytes, from {@code nvidia-smi --query-gpu=pci.bus_id,memory.total
+     * --format=csv,noheader,nounits} (lines like {@code 00000000:01:00.0, 24564}, MiB).
+     */
+    public static Optional<Long> fromNvidiaSmi(String out, String address) {
+        for (String line : (out == null ? "" : out).split("\\R")) {
+            String[] f = line.split(",");
+            if (f.length == 2 && address.length() > 5 && f[0].trim().toLowerCase(Locale.ROOT).endsWith(address.substring(5))) {
+                try {
+                    return Optional.of(Long.parseLong(f[1].trim()) * 1024 * 1024);
+                } catch (NumberFormatException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
     }
 }

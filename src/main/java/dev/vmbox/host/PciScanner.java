@@ -20,10 +20,6 @@ import java.util.Optional;
  */
 public final class PciScanner {
     private static final int MAX_DEVICES = 4096;
-    private static final Map<String, String> VENDORS = Map.of(
-            "0x10de", "NVIDIA", "0x1002", "AMD", "0x8086", "Intel", "0x1af4", "Red Hat (virtio)",
-            "0x1234", "QEMU", "0x1b36", "Red Hat (QEMU)", "0x15ad", "VMware", "0x1414", "Microsoft",
-            "0x106b", "Apple", "0x1a03", "ASPEED");
 
     private final Path root;
     private List<PciDevice> cache;
@@ -119,35 +115,13 @@ public final class PciScanner {
             groupNo = Integer.valueOf(group);
         }
         boolean bootVga = "1".equals(readFirstLine(dev.resolve("boot_vga")));
-        String vendorName = names.getOrDefault(strip(vendor), VENDORS.getOrDefault(vendor, vendor));
-        String description = names.getOrDefault(strip(vendor) + ":" + strip(device), className(cls));
+        String vendorName = names.getOrDefault(strip(vendor), PciDevice.vendorName(vendor));
+        String description = names.getOrDefault(strip(vendor) + ":" + strip(device), PciDevice.className(cls));
         return new PciDevice(address, vendor, device, cls, driver, groupNo, bootVga, vendorName, description);
     }
 
     private static String strip(String hex) {
         return hex.startsWith("0x") ? hex.substring(2) : hex;
-    }
-
-    static String className(String cls) {
-        int v;
-        try {
-            v = Integer.decode(cls);
-        } catch (RuntimeException e) {
-            return "PCI device";
-        }
-        return switch (v >> 8) {
-            case 0x0300 -> "VGA compatible controller";
-            case 0x0301 -> "XGA controller";
-            case 0x0302 -> "3D controller";
-            case 0x0380 -> "Display controller";
-            case 0x0403 -> "Audio device";
-            case 0x0600 -> "Host bridge";
-            case 0x0604 -> "PCI bridge";
-            case 0x0c03 -> "USB controller";
-            case 0x0200 -> "Ethernet controller";
-            case 0x0108 -> "NVMe controller";
-            default -> "PCI device (class " + cls + ")";
-        };
     }
 
     private static String linkName(Path link) {

@@ -1,5 +1,7 @@
 package dev.vmbox.provider;
 
+import dev.vmbox.host.PciHost;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -9,6 +11,18 @@ import java.util.OptionalLong;
  * @param cpus          logical CPUs
  * @param memoryBytes   physical memory
  * @param freeDiskBytes free space where the VM's disks go, when known
+ * @param pci           its PCI devices (read when first asked: only a GPU request does), or null when unknown
  */
-public record HostCapacity(int cpus, long memoryBytes, OptionalLong freeDiskBytes) {
+public record HostCapacity(int cpus, long memoryBytes, OptionalLong freeDiskBytes, PciHost pci) {
+    public HostCapacity(int cpus, long memoryBytes, OptionalLong freeDiskBytes) {
+        this(cpus, memoryBytes, freeDiskBytes, null);
+    }
+
+    public HostCapacity withPci(PciHost devices) {
+        return new HostCapacity(cpus, memoryBytes, freeDiskBytes, devices);
+    }
+
+    public Optional<PciHost> pciHost() {
+        return Optional.ofNullable(pci);
+    }
 }

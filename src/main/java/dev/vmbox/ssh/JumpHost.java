@@ -75,6 +75,37 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
      * Its own server-alive probes end it when the link dies, which ends the connection carried inside.
      */
     public List<String> streamArgv(String targetHost, int targetPort, Duration connectTimeout) {
+        List<String> argv = baseArgv(List.of("-T", "-e", "none"), connectTimeout);
+        argv.addAll(List.of(
+                "-o", "ServerAliveInterval=15",
+                "-o", "ServerAliveCountMax=3",
+                "-W", (targetHost.contains(":") ? "[" + targetHost + "]" : targetHost) + ":" + targetPort,
+                "--", address()));
+        return argv;
+    }
+
+    /**
+     * argv of one command run on the host itself (reading its /sys where libvirt does not tell), on the same
+     * terms as the hop: no prompts, a known host key, nothing forwarded, no standard input. The words are joined
+     * by ssh and read by the host's shell, so only plain words are accepted (paths, options, {@code *}).
+     */
+    public List<String> commandArgv(List<String> words, Duration connectTimeout) {
+        if (words.isEmpty()) {
+            throw new IllegalArgumentException("no command");
+        }
+        for (String w : words) {
+            if (!w.matches("[A-Za-z0-9_./:=,*+-]+")) {
+                throw new IllegalArgumentException("not a plain word for a remote shell: " + w);
+            }
+        }
+        List<String> argv = baseArgv(List.of("-T", "-n", "-e", "none"), connectTimeout);
+        argv.addAll(List.of("--", address()));
+        argv.addAll(words);
+        return argv;
+    }
+
+    /** The program, how to reach and log in to the host, and the options no ssh_config may relax. */
+    private List<String> baseArgv(List<String> flags, Duration connectTimeout) {
         List<String> argv = new ArrayList<>(List.of(command));
         if (port != 0) {
             argv.addAll(List.of("-p", Integer.toString(port)));
@@ -88,17 +119,14 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
         if (knownHosts != null) {
             argv.addAll(List.of("-o", "UserKnownHostsFile=" + knownHosts));
         }
-        argv.addAll(List.of("-T", "-e", "none",
+        argv.addAll(flags);
+        argv.addAll(List.of(
                 "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes",
                 "-o", "ClearAllForwardings=yes",
                 "-o", "ForwardAgent=no",
                 "-o", "ForwardX11=no",
-                "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds()),
-                "-o", "ServerAliveInterval=15",
-                "-o", "ServerAliveCountMax=3",
-                "-W", (targetHost.contains(":") ? "[" + targetHost + "]" : targetHost) + ":" + targetPort,
-                "--", address()));
+                "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds())));
         return argv;
     }
 

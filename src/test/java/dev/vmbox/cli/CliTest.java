@@ -11,6 +11,7 @@ import dev.vmbox.testing.CliHarness;
 import dev.vmbox.testing.CliHarness.Result;
 import dev.vmbox.testing.FakeBin;
 import dev.vmbox.testing.FakeProviders;
+import dev.vmbox.testing.NodeDeviceFixture;
 import dev.vmbox.testing.SysfsFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,5 +176,28 @@ class CliTest {
         }
         Result sha = cli.run("create", "ok", "--dry-run", "-m", "qwen2.5:0.5b", "--model-sha256", "a".repeat(64));
         assertEquals(2, sha.exitCode(), sha.toString());
+    }
+
+    @Test
+    void createDryRunOnARemoteGpuHostPlansWithThatHostsGpu() throws Exception {
+        Path bin = tmp.resolve("libvirt/bin");
+        Path state = NodeDeviceFixture.installFakes(bin);
+        NodeDeviceFixture.gpuServer().writeReady(state);
+        Files.writeString(state.resolve("nvidia-smi.out"), "00000000:01:00.0, 24564\n");
+        Path noGpuHere = Files.createDirectories(tmp.resolve("this-machine"));
+        cli.env("PATH", bin + ":/usr/bin:/bin").env("VMBOX_OFFLINE", "1").systemRoot(noGpuHere);
+        Path gguf = Path.of(System.getProperty("vmbox.repo", ".")).resolve("src/test/resources/fixtures/gguf/tiny-llama.gguf");
+        Result r = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
+                "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "auto", "--model-file", gguf.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("RTX 4090") && r.out().contains("0000:01:00.0"), "sized for gpu1's GPU: " + r.out());
+        assertTrue(r.out().contains("# PCI device 0000:01:00.0 of the libvirt host passed through"), r.out());
+        assertTrue(r.out().contains("# PCI device 0000:01:00.1 of the libvirt host passed through"), r.out());
+        assertFalse(Files.exists(home.resolve("demo")), "a dry run makes nothing");
+
+        Result none = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
+                "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "0000:02:00.0", "--model-file", gguf.toString());
+        assertEquals(2, none.exitCode(), none.toString());
+        assertTrue(none.err().contains("0000:02:00.0 on gpu1") && none.err().contains("boot display"), none.toString());
     }
 }

@@ -265,13 +265,8 @@ class CreateEndToEndIT {
     void createOnARemoteLibvirtHostServesTheApiThroughTheHop() throws Exception {
         boolean poolWasThere = poolExists();
         try (LocalSshd gpuHost = LocalSshd.start(tmp.resolve("gpu-host"))) {
-            Path kh = tmp.resolve("gpu-host.known_hosts");
-            Files.writeString(kh, "[127.0.0.1]:" + gpuHost.port() + " " + gpuHost.hostPublicKey() + "\n");
-            Path ssh = tmp.resolve("gpu-host-ssh");
             Path sshCalls = tmp.resolve("gpu-host-ssh.calls");
-            Files.writeString(ssh, "#!/bin/sh\necho \"$*\" >> " + sshCalls + "\nexec ssh -F none -o UserKnownHostsFile=" + kh
-                    + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
-            Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
+            Path ssh = gpuHost.sshCommandTrustingThis(tmp.resolve("gpu-host-ssh"), sshCalls);
             String uri = "qemu+ssh://" + gpuHost.user() + "@127.0.0.1:" + gpuHost.port() + "/system?keyfile="
                     + gpuHost.clientKey() + "&command=" + ssh;
             String name = "e2e-remote-" + UUID.randomUUID().toString().substring(0, 6);

@@ -27,16 +27,7 @@ public final class E2ePrerequisites {
 
     /** Checks everything and returns the folder of the built test image. */
     public static Path check(String test, CommandRunner runner, List<String> tools) {
-        Executables exe = Executables.fromEnvironment(System.getenv());
-        for (String tool : tools) {
-            if (exe.find(tool).isEmpty()) {
-                missing(test, tool + " is not installed: " + Executables.installHint(tool));
-            }
-        }
-        Availability a = new LibvirtProbe(runner, URI).probe();
-        if (!a.usable()) {
-            missing(test, "libvirt is not usable at " + URI + ": " + a.detail() + " (start it with scripts/ci-start-libvirtd)");
-        }
+        checkLibvirt(test, runner, tools);
         Path script = repo().resolve("scripts/build-test-image");
         CommandResult built;
         try {
@@ -51,6 +42,20 @@ public final class E2ePrerequisites {
             missing(test, "scripts/build-test-image printed " + dir + ", which holds no image");
         }
         return dir;
+    }
+
+    /** Checks the tools and a usable libvirtd at {@link #URI}, for tests that need no VM image. */
+    public static void checkLibvirt(String test, CommandRunner runner, List<String> tools) {
+        Executables exe = Executables.fromEnvironment(System.getenv());
+        for (String tool : tools) {
+            if (exe.find(tool).isEmpty()) {
+                missing(test, tool + " is not installed: " + Executables.installHint(tool));
+            }
+        }
+        Availability a = new LibvirtProbe(runner, URI).probe();
+        if (!a.usable()) {
+            missing(test, "libvirt is not usable at " + URI + ": " + a.detail() + " (start it with scripts/ci-start-libvirtd)");
+        }
     }
 
     /** The repository root (Maven passes it; the working folder otherwise). */

@@ -235,6 +235,24 @@ public final class LocalSshd implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * An ssh program for this sshd, as a libvirt URI's {@code command=} names it: the system ssh with no user
+     * config, trusting exactly this server's host key (as a person's ~/.ssh/known_hosts would) and appending each
+     * call's arguments to {@code callLog}, so a test can prove which connections went through it.
+     */
+    public Path sshCommandTrustingThis(Path wrapper, Path callLog) {
+        Path kh = wrapper.resolveSibling(wrapper.getFileName() + ".known_hosts");
+        try {
+            Files.writeString(kh, "[127.0.0.1]:" + port + " " + hostPublicKey + "\n");
+            Files.writeString(wrapper, "#!/bin/sh\necho \"$*\" >> " + callLog + "\nexec ssh -F none -o UserKnownHostsFile=" + kh
+                    + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
+            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return wrapper;
+    }
+
     public SshTarget target() {
         return new SshTarget(host(), port, user(), clientKey, hostPublicKey);
     }

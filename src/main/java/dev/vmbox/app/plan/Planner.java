@@ -1,8 +1,8 @@
 package dev.vmbox.app.plan;
 
 import dev.vmbox.VmboxException;
-import dev.vmbox.host.GpuMemory;
 import dev.vmbox.host.PciDevice;
+import dev.vmbox.host.PciHost;
 import dev.vmbox.host.PciScanner;
 import dev.vmbox.model.ModelInfo;
 import dev.vmbox.model.fetch.ModelInspector;
@@ -26,14 +26,13 @@ import java.util.OptionalLong;
  */
 public final class Planner {
     private final ModelInspector inspector;
-    private final PciScanner pci;
-    private final GpuMemory gpuMemory;
+    private final PciHost local;
     private final Path dataDir;
 
-    public Planner(ModelInspector inspector, PciScanner pci, GpuMemory gpuMemory, Path dataDir) {
+    /** @param local this machine's PCI devices, for VMs that run here */
+    public Planner(ModelInspector inspector, PciHost local, Path dataDir) {
         this.inspector = inspector;
-        this.pci = pci;
-        this.gpuMemory = gpuMemory;
+        this.local = local;
         this.dataDir = dataDir;
     }
 
@@ -43,8 +42,8 @@ public final class Planner {
 
     /**
      * Plans for {@code remote} when the VM runs on another machine (a remote libvirt host): its CPUs and memory,
-     * the free space of its pool (this machine's when unknown; the download cache is here either way), and no
-     * GPU, since passthrough is planned from a host's own /sys.
+     * its PCI devices for a GPU, and the free space of its pool for the VM's disk (this machine's when unknown),
+     * while the download cache stays on this machine.
      */
     public Plan plan(PlanRequest r, Optional<HostCapacity> remote) {
         ModelInfo info = r.modelFile()
@@ -55,45 +54,61 @@ public final class Planner {
             case AUTO -> GpuMode.AUTO;
             case ADDRESS -> GpuMode.REQUIRED;
         };
-        if (remote.isPresent() && mode == GpuMode.REQUIRED) {
-            throw new VmboxException(dev.vmbox.ExitCode.UNAVAILABLE, "GPU passthrough on a remote libvirt host is not "
-                    + "supported: vmbox checks IOMMU groups, boot display and drivers in the host's own /sys",
-                    "run vmbox on the GPU host (qemu:///system), or create without --gpu");
-        }
-        List<Gpu> gpus = mode == GpuMode.OFF || remote.isPresent() ? List.of() : gpus(r.gpu(), r.gpuMemory());
+        List<Gpu> gpus = mode == GpuMode.OFF ? List.of() : gpus(pciHost(remote, mode), r.gpu(), r.gpuMemory());
         SizingRequest sr = SizingRequest.of(info, r.runtime()).withGpuMode(mode).withKvCache(r.kvCache())
                 .withOverrides(r.cpus(), r.memoryBytes(), r.diskBytes());
         if (r.context() > 0) {
             sr = sr.withContext(r.context());
         }
         HostResources here = HostResources.ofThisMachine(dataDir, gpus);
-        HostResources host = remote.map(c -> new HostResources(c.cpus(), c.memoryBytes(),
-                c.freeDiskBytes().orElse(here.freeDiskBytes()), List.of())).orElse(here);
+        HostResources host = remote.map(c -> c.freeDiskBytes().isPresent()
+                ? new HostResources(c.cpus(), c.memoryBytes(), c.freeDiskBytes().getAsLong(), gpus,
+                        OptionalLong.of(here.freeDiskBytes()))
+                : new HostResources(c.cpus(), c.memoryBytes(), here.freeDiskBytes(), gpus)).orElse(here);
         return Sizer.plan(sr, host);
     }
 
-    /** GPUs that could be passed through (never the boot display), with their memory where it is known. */
-    List<Gpu> gpus(GpuRequest request, OptionalLong given) {
+    /** The machine whose GPUs a request is planned on: this one, or the remote host when its devices can be read. */
+    private PciHost pciHost(Optional<HostCapacity> remote, GpuMode mode) {
+        if (remote.isEmpty()) {
+            return local;
+        }
+        Optional<PciHost> devices = remote.get().pciHost();
+        if (devices.isEmpty() && mode == GpuMode.REQUIRED) {
+            throw new VmboxException(dev.vmbox.ExitCode.UNAVAILABLE, "the PCI devices of the remote host are unknown, so "
+                    + "no GPU can be planned there", "create without --gpu");
+        }
+        return devices.orElse(null);
+    }
+
+    /** The GPUs of {@code pci} that could be passed through (never a boot display), with their memory where known. */
+    List<Gpu> gpus(PciHost pci, GpuRequest request, OptionalLong given) {
         List<Gpu> out = new ArrayList<>();
+        if (pci == null) {
+            return out;
+        }
         for (PciDevice d : pci.gpus()) {
-            if (d.bootVga() || d.iommuGroup() == null) {
+            if (d.mayBeBootDisplay() || d.iommuGroup() == null) {
                 continue;
             }
             if (request.mode() == GpuRequest.Mode.ADDRESS && !d.address().equals(PciScanner.normalise(request.address()))) {
                 continue;
             }
-            OptionalLong vram = given.isPresent() ? given : gpuMemory.of(d);
+            OptionalLong vram = given.isPresent() ? given : pci.gpuMemory(d);
             if (vram.isPresent()) {
                 out.add(new Gpu(d.vendorName() + " " + d.description(), d.address(), vram.getAsLong()));
             }
         }
         if (request.mode() == GpuRequest.Mode.ADDRESS && out.isEmpty()) {
             Optional<PciDevice> d = pci.find(request.address());
-            throw VmboxException.badInput(d.isEmpty() ? "no PCI device " + request.address() + " on this host"
-                            : "GPU " + request.address() + " cannot be planned for: "
-                            + (d.get().bootVga() ? "it is the host's boot display"
+            throw VmboxException.badInput(d.isEmpty() ? "no PCI device " + request.address() + " " + pci.where()
+                            : "GPU " + request.address() + " " + pci.where() + " cannot be planned for: "
+                            + (d.get().bootVga() ? "it is the boot display"
+                            : d.get().mayBeBootDisplay() ? "it may be the boot display (" + pci.bootDisplayUnreadable()
+                                    .orElse("boot_vga unreadable") + ")"
                             : d.get().iommuGroup() == null ? "the IOMMU is off" : "its memory size is unknown"),
-                    "see `vmbox doctor`; give the card's memory with --gpu-memory when the host cannot read it");
+                    (pci.remote() ? "see lspci -D on " + pci.name() : "see `vmbox doctor`")
+                            + "; give the card's memory with --gpu-memory when the host cannot read it");
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.vmbox.model.sizing;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * What the host can give a VM. Tests feed fake hosts; {@link #ofThisMachine} reads this machine's CPUs,
@@ -10,12 +11,19 @@ import java.util.List;
  *
  * @param cpus           logical CPUs
  * @param memoryBytes    total physical memory
- * @param freeDiskBytes  free space where instance disks and the download cache live
+ * @param freeDiskBytes  free space where instance disks live (and the download cache, unless given apart)
  * @param gpus           GPUs available for passthrough
+ * @param cacheFreeBytes free space of the download cache when it is on another machine than the disks (a remote
+ *                       libvirt host's pool); empty when both share {@code freeDiskBytes}
  */
-public record HostResources(int cpus, long memoryBytes, long freeDiskBytes, List<Gpu> gpus) {
+public record HostResources(int cpus, long memoryBytes, long freeDiskBytes, List<Gpu> gpus, OptionalLong cacheFreeBytes) {
     public HostResources {
         gpus = List.copyOf(gpus);
+        cacheFreeBytes = cacheFreeBytes == null ? OptionalLong.empty() : cacheFreeBytes;
+    }
+
+    public HostResources(int cpus, long memoryBytes, long freeDiskBytes, List<Gpu> gpus) {
+        this(cpus, memoryBytes, freeDiskBytes, gpus, OptionalLong.empty());
     }
 
     /** This machine without GPUs; {@code dataDir} is where disks and the cache go (or its nearest existing parent). */

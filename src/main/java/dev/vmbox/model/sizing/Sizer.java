@@ -185,13 +185,29 @@ public final class Sizer {
             disk = req.diskBytes();
             why.add("disk: --disk " + human(disk) + " given, used instead");
         }
-        long hostDiskNeed = disk + weights;
-        if (hostDiskNeed > host.freeDiskBytes()) {
-            throw new VmboxException(ExitCode.UNAVAILABLE, "the VM disk (" + human(disk) + ") and the download cache ("
-                    + human(weights) + ") need " + human(hostDiskNeed) + " but the host has " + human(host.freeDiskBytes())
-                    + " free", "free disk space, or point VMBOX_HOME at a larger disk");
+        if (host.cacheFreeBytes().isPresent()) {
+            long cacheFree = host.cacheFreeBytes().getAsLong();
+            if (disk > host.freeDiskBytes()) {
+                throw new VmboxException(ExitCode.UNAVAILABLE, "the VM disk needs " + human(disk)
+                        + " on the host it runs on, but its storage pool has " + human(host.freeDiskBytes()) + " free",
+                        "free space in the libvirt host's pool 'vmbox', or give a smaller --disk");
+            }
+            if (weights > cacheFree) {
+                throw new VmboxException(ExitCode.UNAVAILABLE, "the download cache needs " + human(weights)
+                        + " on this machine, which has " + human(cacheFree) + " free",
+                        "free disk space, or point VMBOX_HOME at a larger disk");
+            }
+            why.add("host disk: VM disk " + human(disk) + " of " + human(host.freeDiskBytes()) + " free where it runs; "
+                    + "download cache " + human(weights) + " of " + human(cacheFree) + " free here");
+        } else {
+            long hostDiskNeed = disk + weights;
+            if (hostDiskNeed > host.freeDiskBytes()) {
+                throw new VmboxException(ExitCode.UNAVAILABLE, "the VM disk (" + human(disk) + ") and the download cache ("
+                        + human(weights) + ") need " + human(hostDiskNeed) + " but the host has " + human(host.freeDiskBytes())
+                        + " free", "free disk space, or point VMBOX_HOME at a larger disk");
+            }
+            why.add("host disk: " + human(hostDiskNeed) + " (VM disk + download cache) of " + human(host.freeDiskBytes()) + " free");
         }
-        why.add("host disk: " + human(hostDiskNeed) + " (VM disk + download cache) of " + human(host.freeDiskBytes()) + " free");
 
         long memoryMax = memory - OS_BYTES / 2;
         why.add("runtime MemoryMax: " + human(memoryMax) + " (the VM's memory less half a GiB for the OS)");

@@ -84,6 +84,24 @@ final class LibvirtCli {
         return virsh(QUERY, "cpu-baseline", "--features", cpuXml.toString());
     }
 
+    /** The names of the host's PCI devices ({@code pci_0000_01_00_0}), one per line. */
+    Command nodedevListPci() {
+        return virsh(QUERY, "nodedev-list", "--cap", "pci");
+    }
+
+    /**
+     * Several read-only virsh commands over one connection (virsh's command string: commands separated by
+     * {@code ;}), so a remote host is asked once rather than once per device. Each command is plain words.
+     */
+    Command batch(List<String> commands) {
+        for (String c : commands) {
+            if (!c.matches("[A-Za-z0-9_ -]+")) {
+                throw new IllegalArgumentException("not a plain virsh command: " + c);
+            }
+        }
+        return virsh(QUERY, String.join("; ", commands));
+    }
+
     Command nodeinfo() {
         return virsh(QUERY, "nodeinfo");
     }

@@ -62,13 +62,15 @@ public final class LibvirtProvider implements Provider {
     private final LibvirtCli cli;
     private final LibvirtProbe probe;
     private final SecureRandom random = new SecureRandom();
+    private NodeDevices remoteDevices;
 
     /**
      * @param runner   runs virsh, qemu-img, cloud-localds
      * @param log      where progress and warnings go
      * @param config   URI, storage folder, domain type
      * @param images   resolves image names to base images
-     * @param gpus     plans GPU passthrough (the host PCI checks on real hosts)
+     * @param gpus     plans GPU passthrough on this machine (local URIs); a remote host's GPUs are planned from
+     *                 its node devices ({@link NodeDevices})
      * @param hostRoot "/" in production: where /proc/cpuinfo is read from
      */
     public LibvirtProvider(CommandRunner runner, EventLog log, LibvirtConfig config, ImageResolver images,
@@ -106,19 +108,25 @@ public final class LibvirtProvider implements Provider {
     public void validate(VmSpec spec) {
         if (!config.local()) {
             config.jumpHost();
-            if (spec.gpu().wanted()) {
-                throw new VmboxException(ExitCode.UNAVAILABLE, "GPU passthrough on a remote libvirt host (" + config.uri()
-                        + ") is not supported: vmbox checks IOMMU groups, boot display and drivers in the host's own /sys",
-                        "run vmbox on the GPU host (qemu:///system), or create without --gpu");
-            }
         }
         if (spec.gpu().wanted() && config.session()) {
             throw new VmboxException(ExitCode.UNAVAILABLE, "GPU passthrough needs qemu:///system; "
                     + config.uri() + " (session libvirt) cannot assign PCI devices", "use --connect qemu:///system");
         }
-        if (config.local()) {
-            gpus.plan(spec.gpu());
+        passthrough().plan(spec.gpu());
+    }
+
+    /** Plans GPU passthrough where the VM runs: this machine's sysfs, or the remote host's node devices. */
+    private PassthroughPlanner passthrough() {
+        return config.local() ? gpus : new GpuPassthroughPlanner(nodeDevices());
+    }
+
+    /** The remote host's PCI devices, read once per vmbox run and only when asked (a GPU request). */
+    private synchronized NodeDevices nodeDevices() {
+        if (remoteDevices == null) {
+            remoteDevices = new NodeDevices(runner, cli, config.uri(), config.jumpHost().orElseThrow(), log);
         }
+        return remoteDevices;
     }
 
     @Override
@@ -148,7 +156,7 @@ public final class LibvirtProvider implements Provider {
             out.add("# image " + spec.image() + " is not in the cache: built by `vmbox image build`, or downloaded and"
                     + " verified on first use");
         }
-        gpus.plan(spec.gpu()).forEach(a -> out.add("# PCI device " + a + " passed through (managed <hostdev>)"));
+        passthrough().plan(spec.gpu()).forEach(a -> out.add("# PCI device " + a + " passed through (managed <hostdev>)"));
         out.add(LibvirtCli.createOverlay(base, "qcow2", dir.resolve(OVERLAY), spec.disk().bytes()).display());
         out.add(LibvirtCli.seedImage(dir.resolve(SEED), seedDir.resolve("user-data"), seedDir.resolve("meta-data"), null)
                 .display());
@@ -166,6 +174,8 @@ public final class LibvirtProvider implements Provider {
                 + PoolVolumes.DEFAULT_TARGET + " if it has none)");
         out.add("# the base image " + spec.image() + " is uploaded once (vol-create-as + vol-upload) unless the host "
                 + "already has it");
+        passthrough().plan(spec.gpu()).forEach(a -> out.add("# PCI device " + a + " of the libvirt host passed through "
+                + "(managed <hostdev>: libvirt there takes it from its driver)"));
         out.add(cli.volCreateOverlay(pool, PoolVolumes.disk(spec.name()), spec.disk().bytes(), "_base-" + spec.image()
                 + "-TAG.disk", "qcow2").display());
         out.add(LibvirtCli.seedImage(Path.of("PRIVATE-TEMP", SEED), seedDir.resolve("user-data"), seedDir.resolve("meta-data"),
@@ -203,7 +213,7 @@ public final class LibvirtProvider implements Provider {
         Path networkConfig = Files.isRegularFile(seedDir.resolve("network-config")) ? seedDir.resolve("network-config") : null;
         ResolvedImage image = images.resolve(spec.image());
         VirtType type = resolveVirtType();
-        List<String> hostdevs = gpus.plan(spec.gpu());
+        List<String> hostdevs = passthrough().plan(spec.gpu());
 
         Path dir = instanceDir(spec.name());
         boolean defined = false;
@@ -292,6 +302,7 @@ public final class LibvirtProvider implements Provider {
         Path networkConfig = Files.isRegularFile(seedDir.resolve("network-config")) ? seedDir.resolve("network-config") : null;
         ResolvedImage image = images.resolve(spec.image());
         VirtType type = resolveVirtType();
+        List<String> hostdevs = passthrough().plan(spec.gpu());
         PoolVolumes volumes = new PoolVolumes(runner, cli, config.uri(), log);
         List<String> made = new ArrayList<>(); // volumes this create made: the only ones its rollback removes
         boolean defined = false;
@@ -327,7 +338,7 @@ public final class LibvirtProvider implements Provider {
             DomainDefinition definition = new DomainDefinition(domain, name, type, spec.cpus(), spec.memory().kib(),
                     remoteBase, folder.resolve(PoolVolumes.disk(name)), folder.resolve(PoolVolumes.seed(name)),
                     folder.resolve(PoolVolumes.console(name)), remotePort(), spec.egress() == EgressPolicy.SEALED,
-                    macAddress(), List.of());
+                    macAddress(), hostdevs);
             for (int attempt = 1; ; attempt++) {
                 defineXml(DomainXml.render(definition), deadline, "define " + name);
                 defined = true;
@@ -543,7 +554,10 @@ public final class LibvirtProvider implements Provider {
         return all;
     }
 
-    /** The remote host's CPUs and memory ({@code virsh nodeinfo}) and the free space of its pool, if it has one. */
+    /**
+     * The remote host's CPUs and memory ({@code virsh nodeinfo}), the free space of its pool if it has one, and its PCI
+     * devices (read only if a GPU is asked for).
+     */
     @Override
     public Optional<HostCapacity> remoteCapacity() {
         if (config.local()) {
@@ -558,7 +572,7 @@ public final class LibvirtProvider implements Provider {
             }
         }
         try {
-            return Optional.of(LibvirtOutput.nodeinfo(runner.run(cli.nodeinfo()).stdout(), free));
+            return Optional.of(LibvirtOutput.nodeinfo(runner.run(cli.nodeinfo()).stdout(), free).withPci(nodeDevices()));
         } catch (CommandFailedException e) {
             throw LibvirtErrors.translate(e, "read the resources of the libvirt host", config.uri());
         } catch (IllegalArgumentException e) {

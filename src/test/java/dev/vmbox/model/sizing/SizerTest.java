@@ -205,6 +205,23 @@ class SizerTest {
     }
 
     @Test
+    void aRemotePoolHoldsOnlyTheVmDiskAndTheCacheStaysHere() {
+        SizingRequest r = SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA);
+        long disk = Sizer.plan(r, BIG_HOST).diskBytes();
+        // the pool fits the disk exactly, this machine fits the download exactly: neither is counted twice
+        Plan p = Sizer.plan(r, new HostResources(16, 128 * GIB, disk, List.of(), java.util.OptionalLong.of(5 * GIB)));
+        assertTrue(p.reasoning().stream().anyMatch(l -> l.contains("free where it runs") && l.contains("free here")),
+                p.reasoning().toString());
+        VmboxException pool = assertThrows(VmboxException.class, () -> Sizer.plan(r,
+                new HostResources(16, 128 * GIB, disk - GIB, List.of(), java.util.OptionalLong.of(500 * GIB))));
+        assertTrue(pool.getMessage().contains("storage pool has") && pool.hint().contains("pool 'vmbox'"), pool.getMessage());
+        VmboxException cache = assertThrows(VmboxException.class, () -> Sizer.plan(r,
+                new HostResources(16, 128 * GIB, 500 * GIB, List.of(), java.util.OptionalLong.of(GIB))));
+        assertTrue(cache.getMessage().contains("download cache needs") && cache.getMessage().contains("on this machine"),
+                cache.getMessage());
+    }
+
+    @Test
     void gpuRequiredWithoutAGpuIsRefused() {
         assertEquals(ExitCode.UNAVAILABLE, assertThrows(VmboxException.class, () -> Sizer.plan(
                 SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA).withGpuMode(GpuMode.REQUIRED), BIG_HOST)).exitCode());

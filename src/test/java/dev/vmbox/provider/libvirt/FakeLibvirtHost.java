@@ -38,7 +38,7 @@ abstract class FakeLibvirtHost {
     void setUp() throws IOException {
         bin = Files.createDirectories(tmp.resolve("bin"));
         state = Files.createDirectories(tmp.resolve("state"));
-        for (String fake : List.of("virsh", "qemu-img")) {
+        for (String fake : List.of("virsh", "qemu-img", "ssh")) {
             try (InputStream in = getClass().getResourceAsStream("/fakes/libvirt/" + fake)) {
                 Path f = bin.resolve(fake);
                 Files.copy(in, f);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.host.LocalPciHost;
 import dev.vmbox.host.PciScanner;
 import dev.vmbox.spec.GpuRequest;
 import dev.vmbox.testing.SysfsFixture;
@@ -21,7 +22,7 @@ class GpuPassthroughPlannerTest {
     Path root;
 
     GpuPassthroughPlanner planner() {
-        return new GpuPassthroughPlanner(new PciScanner(root), root);
+        return new GpuPassthroughPlanner(new LocalPciHost(new PciScanner(root), null, root));
     }
 
     /** A desktop: Intel iGPU as boot display, NVIDIA GPU + HDMI audio in their own group behind a bridge. */

@@ -12,7 +12,6 @@ import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.EgressPolicy;
-import dev.vmbox.spec.GpuRequest;
 import dev.vmbox.ssh.JumpHost;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -214,9 +213,6 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
         assertTrue(e.getMessage().contains("tcp transport") && e.hint().contains("qemu+ssh://"), e.getMessage());
         e = assertThrows(VmboxException.class, () -> provider("qemu+ssh://gpu1/system?no_verify=1").validate(spec("r")));
         assertEquals(ExitCode.SECURITY, e.exitCode());
-        e = assertThrows(VmboxException.class, () -> provider(URI).validate(spec("g").withGpu(GpuRequest.parse("0000:01:00.0"))));
-        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
-        assertTrue(e.getMessage().contains("GPU passthrough on a remote"), e.getMessage());
     }
 
     @Test

@@ -164,14 +164,8 @@ class LibvirtRemoteEndToEndTest {
     }
 
     /** The libvirt URI's {@code command}: ssh that trusts exactly the test host's key (as ~/.ssh/known_hosts would). */
-    private Path sshTrusting(LocalSshd sshd) throws IOException {
-        Path kh = tmp.resolve("gpu-host.known_hosts");
-        Files.writeString(kh, "[127.0.0.1]:" + sshd.port() + " " + sshd.hostPublicKey() + "\n");
-        Path wrapper = tmp.resolve("gpu-host-ssh");
-        Files.writeString(wrapper, "#!/bin/sh\necho \"$*\" >> " + tmp.resolve("gpu-host-ssh.calls") + "\nexec ssh -F none -o UserKnownHostsFile=" + kh
-                + " -o GlobalKnownHostsFile=none -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \"$@\"\n");
-        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
-        return wrapper;
+    private Path sshTrusting(LocalSshd sshd) {
+        return sshd.sshCommandTrustingThis(tmp.resolve("gpu-host-ssh"), tmp.resolve("gpu-host-ssh.calls"));
     }
 
     private String virsh(String... args) {
