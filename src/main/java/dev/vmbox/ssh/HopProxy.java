@@ -4,6 +4,7 @@ import com.jcraft.jsch.Proxy;
 import com.jcraft.jsch.SocketFactory;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.StreamProcess;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -14,29 +15,42 @@ import java.time.Duration;
  * the guest over the hop's standard input and output, so the guest's host key and the instance key are
  * checked by JSch exactly as on a direct connection. The hop is killed when the session closes, and when the
  * SSH handshake has not finished within the connect timeout (there is no socket to time out).
+ *
+ * <p>The hop's output is read through an {@link IdleTimeoutInputStream}: once {@link #settled()}, a read that
+ * waits longer than the keepalive interval times out as a socket with {@code SO_TIMEOUT} would, which is what
+ * makes JSch send its server-alive probes and drop a guest that stopped answering behind a live jump host.
  */
 final class HopProxy implements Proxy {
     private final JumpHost jump;
     private final Executables executables;
     private final Duration connectTimeout;
+    private final Duration keepaliveInterval;
     private StreamProcess process;
+    private IdleTimeoutInputStream stdout;
 
-    HopProxy(JumpHost jump, Executables executables, Duration connectTimeout) {
+    /** @param keepaliveInterval the session's server-alive interval: reads of the hop time out after it once settled */
+    HopProxy(JumpHost jump, Executables executables, Duration connectTimeout, Duration keepaliveInterval) {
         this.jump = jump;
         this.executables = executables;
         this.connectTimeout = connectTimeout;
+        this.keepaliveInterval = keepaliveInterval;
     }
 
     @Override
     public void connect(SocketFactory factory, String host, int port, int timeout) {
         process = StreamProcess.start(jump.streamArgv(host, port, connectTimeout), executables,
                 connectTimeout.plusSeconds(5));
+        stdout = IdleTimeoutInputStream.start(process.stdout(), keepaliveInterval, "ssh-hop-reader");
     }
 
-    /** The handshake is done: the hop now lives as long as the session. */
+    /**
+     * The handshake is done: the hop now lives as long as the session, and its reads time out after the
+     * keepalive interval so that JSch probes the guest.
+     */
     void settled() {
         if (process != null) {
             process.settled();
+            stdout.arm();
         }
     }
 
@@ -54,7 +68,7 @@ final class HopProxy implements Proxy {
 
     @Override
     public InputStream getInputStream() {
-        return process.stdout();
+        return stdout;
     }
 
     @Override
@@ -71,6 +85,11 @@ final class HopProxy implements Proxy {
     public void close() {
         if (process != null) {
             process.close();
+            try {
+                stdout.close();
+            } catch (IOException ignored) {
+                // the hop is gone either way
+            }
         }
     }
 }

@@ -89,7 +89,8 @@ public final class SshClient {
         session.setConfig("compression.c2s", "none");
         session.setConfig("compression.s2c", "none");
         session.setUserInfo(NO_PROMPTS);
-        HopProxy hop = target.jumpHost().map(j -> new HopProxy(j, executables, options.connectTimeout())).orElse(null);
+        HopProxy hop = target.jumpHost().map(j -> new HopProxy(j, executables, options.connectTimeout(),
+                options.keepaliveInterval())).orElse(null);
         if (hop != null) {
             session.setProxy(hop);
         }

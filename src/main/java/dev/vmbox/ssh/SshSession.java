@@ -119,8 +119,7 @@ public final class SshSession implements AutoCloseable {
                             + timeout.toSeconds() + " s: " + abbreviate(command), "the guest may be overloaded; try again");
                 }
                 if (!session.isConnected()) {
-                    throw new VmboxException(ExitCode.UNAVAILABLE, "SSH connection to " + target.display()
-                            + " was lost while running: " + abbreviate(command), "check that the instance is running");
+                    throw lost(command);
                 }
                 if (channel.isClosed()) {
                     outPump.join(Math.max(1, Math.min(50, left / 1_000_000)));
@@ -136,11 +135,20 @@ public final class SshSession implements AutoCloseable {
         } finally {
             channel.disconnect();
         }
+        if (channel.getExitStatus() == -1 && !session.isConnected()) {
+            // closed because the connection dropped (a keepalive gave up, the server went away), not by the command
+            throw lost(command);
+        }
         if (pumpError.get() != null) {
             throw new VmboxException(ExitCode.FAILED, "could not pass on the output of: " + abbreviate(command) + ": "
                     + pumpError.get().getMessage(), null, pumpError.get());
         }
         return channel.getExitStatus();
+    }
+
+    private VmboxException lost(String command) {
+        return new VmboxException(ExitCode.UNAVAILABLE, "SSH connection to " + target.display()
+                + " was lost while running: " + abbreviate(command), "check that the instance is running");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.vmbox.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +28,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -151,6 +155,80 @@ class JumpHostTest {
         } finally {
             jump.restart();
         }
+    }
+
+    /**
+     * A guest that hangs behind a live jump host (its sshd frozen with SIGSTOP, the jump's {@code ssh -W} still
+     * up) is noticed by the keepalive within about interval &times; (countMax + 1), not at the command's own
+     * deadline: the hop has no socket whose SO_TIMEOUT would wake JSch's read loop, and its
+     * {@link IdleTimeoutInputStream} does. Before the freeze the session idles for several intervals and stays
+     * up: probes the guest answers keep it.
+     */
+    @Test
+    void keepaliveThroughTheJumpNoticesAFrozenGuest() throws Exception {
+        JumpHost j = jumpHost(sshTrusting("frozen", jump.hostPublicKey()), jump.clientKey());
+        // a guest of its own, so that freezing it cannot disturb the other tests
+        try (LocalSshd frozen = LocalSshd.start(tmp.resolve("frozen-guest"))) {
+            SshTarget t = new SshTarget("127.0.0.1", frozen.port(), frozen.user(), frozen.clientKey(), frozen.hostPublicKey(), j);
+            Duration interval = Duration.ofSeconds(1);
+            Duration deadline = Duration.ofSeconds(100);
+            SshOptions options = new SshOptions(Duration.ofSeconds(15), deadline, interval, 2, 1);
+            try (SshSession s = CLIENT.connect(t, options)) {
+                Thread.sleep(interval.toMillis() * 5);
+                assertTrue(s.isConnected(), "answered probes keep an idle session up");
+                assertEquals("alive", s.exec("echo alive", Duration.ofSeconds(30)).stdout().strip());
+
+                CompletableFuture<Void> started = new CompletableFuture<>();
+                OutputStream out = new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        if (b == '\n') {
+                            started.complete(null);
+                        }
+                    }
+                };
+                CompletableFuture<Object> running = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return s.exec("echo started; sleep 90", null, out, OutputStream.nullOutputStream(), deadline);
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                });
+                started.get(30, TimeUnit.SECONDS);
+                frozen.signal("STOP");
+                try {
+                    long t0 = System.nanoTime();
+                    Object result;
+                    try {
+                        result = running.get(30, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        throw new AssertionError("the frozen guest was not noticed within 30 s (the command's deadline is "
+                                + deadline.toSeconds() + " s)");
+                    }
+                    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                    assertTrue(result instanceof VmboxException, String.valueOf(result));
+                    assertEquals(ExitCode.UNAVAILABLE, ((VmboxException) result).exitCode(), String.valueOf(result));
+                    assertTrue(((VmboxException) result).getMessage().contains("was lost"), String.valueOf(result));
+                    assertFalse(s.isConnected());
+                    assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "noticed after " + took);
+                    // the session's end killed the hop
+                    String hop = "127.0.0.1:" + frozen.port();
+                    long gone = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    while (hopRunning(hop) && System.nanoTime() < gone) {
+                        Thread.sleep(50);
+                    }
+                    assertFalse(hopRunning(hop), "the ssh -W hop ended with the session");
+                } finally {
+                    frozen.signal("CONT");
+                }
+            }
+        }
+    }
+
+    /** Whether a child of this JVM still runs {@code ssh -W target}. */
+    private static boolean hopRunning(String target) {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .anyMatch(p -> p.info().arguments().map(a -> List.of(a).contains(target)).orElse(false));
     }
 
     @Test
