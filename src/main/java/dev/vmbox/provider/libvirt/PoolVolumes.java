@@ -66,11 +66,9 @@ final class PoolVolumes {
         return List.of(disk(instance), seed(instance), console(instance));
     }
 
-    /** The base volumes' common name: image name plus a tag of the local file (size and modification time). */
+    /** The base volumes' common name: image name plus a tag of its content (sha256 of disk, kernel, initrd). */
     static String baseName(ResolvedImage image) throws IOException {
-        long size = Files.size(image.disk());
-        long mtime = Files.getLastModifiedTime(image.disk()).toMillis();
-        return "_base-" + image.name() + "-" + Long.toHexString(size ^ mtime);
+        return "_base-" + image.name() + "-" + dev.vmbox.image.ContentTag.of(image);
     }
 
     /** Makes the pool when the host has none (a directory pool, autostarted), starts it; returns its folder. */
