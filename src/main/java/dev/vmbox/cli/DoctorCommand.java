@@ -12,12 +12,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.vmbox.provider.libvirt.LibvirtConfig;
+import dev.vmbox.provider.libvirt.LibvirtProvider;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check what this host can do: providers, hardware virtualization, resources, IOMMU and GPUs, "
                 + "and the helper tools vmbox needs. Every row says OK, MISSING or PROBLEM and what to do.",
+            "",
+            "With --connect qemu+ssh://host/system it checks that libvirt host instead, as `vmbox create --connect` "
+                    + "would use it (GPUs read through libvirt and one ssh command there).",
             "",
             "Exits 0 when at least one provider is usable, 3 when none is."})
 final class DoctorCommand implements Callable<Integer> {
@@ -27,13 +32,24 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--connect", paramLabel = "URI", description = "Check a remote libvirt host instead "
+            + "(qemu+ssh://[user@]host/system): libvirt there, its CPUs, memory and pool, its IOMMU and GPUs.")
+    String connect;
+
     @Override
     public Integer call() {
         VmboxCommand root = VmboxCommand.of(spec);
-        List<ProviderProbe> probes = root.providers().probes();
-        Doctor doctor = new Doctor(probes, root.environment().systemRoot(), root.environment().osName(),
-                root.executables(), root.runner(), root.home().root());
-        DoctorReport report = doctor.run();
+        DoctorReport report;
+        if (connect != null && !LibvirtConfig.defaults(connect, root.home().root()).local()) {
+            LibvirtProvider remote = root.providers().libvirt(root.runner(), connect);
+            remote.config().jumpHost();
+            report = Doctor.remote(remote, remote::remoteCapacity);
+        } else {
+            List<ProviderProbe> probes = connect == null ? root.providers().probes()
+                    : List.copyOf(root.providers().build(root.runner(), connect).values());
+            report = new Doctor(probes, root.environment().systemRoot(), root.environment().osName(),
+                    root.executables(), root.runner(), root.home().root()).run();
+        }
         PrintWriter out = root.out();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();

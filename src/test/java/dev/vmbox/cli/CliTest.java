@@ -179,6 +179,31 @@ class CliTest {
     }
 
     @Test
+    void doctorConnectChecksTheRemoteHostAndItsGpus() throws Exception {
+        Path bin = tmp.resolve("libvirt/bin");
+        Path state = NodeDeviceFixture.installFakes(bin);
+        NodeDeviceFixture.gpuServer().writeReady(state);
+        cli.env("PATH", bin + ":/usr/bin:/bin").systemRoot(Files.createDirectories(tmp.resolve("this-machine")));
+        Result r = cli.run("doctor", "--connect", "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1");
+        assertEquals(0, r.exitCode(), r.toString());
+        for (String row : new String[] {"64 logical CPUs", "pool vmbox", "not there yet", "IOMMU", "0000:01:00.0",
+            "AD102 [GeForce RTX 4090]", "IOMMU group 1 with 0000:01:00.1", "0000:02:00.0", "boot display", "VFIO"}) {
+            assertTrue(r.out().contains(row), row + " missing:\n" + r.out());
+        }
+        assertFalse(r.out().contains("/dev/kvm"), "nothing of this machine: " + r.out());
+        Result json = cli.run("doctor", "--json", "--connect", "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1");
+        JsonNode doc = new ObjectMapper().readTree(json.out());
+        assertEquals("libvirt", doc.get("usableProviders").get(0).asText(), json.toString());
+
+        Files.writeString(state.resolve("mode"), "unreachable");
+        Result down = cli.run("doctor", "--connect", "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1");
+        assertEquals(3, down.exitCode(), down.toString());
+        Result tcp = cli.run("doctor", "--connect", "qemu+tcp://gpu1/system");
+        assertEquals(3, tcp.exitCode(), tcp.toString());
+        assertTrue(tcp.err().contains("tcp transport"), tcp.toString());
+    }
+
+    @Test
     void createDryRunOnARemoteGpuHostPlansWithThatHostsGpu() throws Exception {
         Path bin = tmp.resolve("libvirt/bin");
         Path state = NodeDeviceFixture.installFakes(bin);

@@ -7,7 +7,10 @@ import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.host.HostResources;
 import dev.vmbox.host.PciDevice;
+import dev.vmbox.host.LocalPciHost;
+import dev.vmbox.host.PciHost;
 import dev.vmbox.host.PciScanner;
+import dev.vmbox.provider.HostCapacity;
 import dev.vmbox.host.Virtualization;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.ProviderProbe;
@@ -113,28 +116,42 @@ public final class Doctor {
     }
 
     private void gpus(List<Check> checks) {
-        PciScanner pci = new PciScanner(root);
+        gpus(checks, new LocalPciHost(new PciScanner(root), null, root), readSmall(root.resolve("proc/cmdline")));
+    }
+
+    /**
+     * IOMMU and GPU rows for {@code pci}: this host, or a remote libvirt host ({@code cmdline} is this host's
+     * kernel command line, empty for a remote one).
+     */
+    private static void gpus(List<Check> checks, PciHost pci, String cmdline) {
         boolean iommu = pci.iommuEnabled();
-        String cmdline = readSmall(root.resolve("proc/cmdline"));
+        String fix = pci.fixPrefix();
         if (iommu) {
             checks.add(new Check("gpu", "IOMMU", Status.OK, "on (IOMMU groups present): PCI passthrough possible", null));
         } else {
             checks.add(new Check("gpu", "IOMMU", Status.INFO,
-                    "off: no GPU passthrough" + (cmdline.contains("iommu") ? " (kernel command line mentions iommu, "
-                            + "but the kernel made no groups)" : ""),
-                    "for GPU passthrough, enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on iommu=pt "
-                            + "(Intel) or amd_iommu=on iommu=pt (AMD)"));
+                    "off " + pci.where() + ": no GPU passthrough" + (cmdline.contains("iommu") ? " (kernel command line mentions "
+                            + "iommu, but the kernel made no groups)" : ""),
+                    fix + "for GPU passthrough, enable VT-d/AMD-Vi in the firmware and boot with "
+                            + (pci.amdCpu() ? "amd_iommu=on iommu=pt" : "intel_iommu=on iommu=pt")));
         }
         List<PciDevice> gpus = pci.gpus();
         if (gpus.isEmpty()) {
-            checks.add(new Check("gpu", "GPUs", Status.INFO, "no GPU found on the PCI bus: models run on CPU", null));
+            checks.add(new Check("gpu", "GPUs", Status.INFO, "no GPU found on the PCI bus " + pci.where()
+                    + ": models run on CPU", null));
         }
         for (PciDevice g : gpus) {
             checks.add(gpuCheck(pci, g, iommu));
         }
+        if (pci.remote() && iommu && !gpus.isEmpty()) {
+            checks.add(pci.vfioAvailable()
+                    ? new Check("gpu", "VFIO", Status.OK, "libvirt " + pci.where() + " offers VFIO passthrough", null)
+                    : new Check("gpu", "VFIO", Status.PROBLEM, "libvirt " + pci.where() + " offers no VFIO (no /dev/vfio/vfio)",
+                            fix + "sudo modprobe vfio-pci, and add vfio-pci to /etc/modules-load.d/"));
+        }
     }
 
-    private Check gpuCheck(PciScanner pci, PciDevice g, boolean iommu) {
+    private static Check gpuCheck(PciHost pci, PciDevice g, boolean iommu) {
         String what = g.vendorName() + " " + g.description() + ", driver "
                 + (g.driver() == null ? "none" : g.driver());
         if (!iommu || g.iommuGroup() == null) {
@@ -144,7 +161,12 @@ public final class Doctor {
         if (g.bootVga()) {
             return new Check("gpu", g.address(), Status.PROBLEM,
                     what + "; it is the host's boot display: passing it through would take the host's console away",
-                    "pass through a secondary GPU, or move the host display to another GPU in the firmware");
+                    pci.fixPrefix() + "pass through a secondary GPU, or move the host display to another GPU in the firmware");
+        }
+        if (g.mayBeBootDisplay()) {
+            return new Check("gpu", g.address(), Status.PROBLEM, what + "; whether it is the boot display cannot be told: "
+                    + pci.bootDisplayUnreadable().orElse("boot_vga unreadable"),
+                    "let the account of the libvirt URI run commands over ssh on " + pci.name());
         }
         List<PciDevice> others = pci.iommuGroupMembers(g.iommuGroup()).stream()
                 .filter(d -> !d.address().equals(g.address()))
@@ -157,7 +179,7 @@ public final class Doctor {
                     .collect(Collectors.joining(", "));
             return new Check("gpu", g.address(), Status.PROBLEM,
                     what + "; " + group + " also holds " + list + ": all of them would have to go to the VM together",
-                    "move the GPU to a slot with its own IOMMU group (a CPU-attached slot, or a board with ACS)");
+                    pci.fixPrefix() + "move the GPU to a slot with its own IOMMU group (a CPU-attached slot, or a board with ACS)");
         }
         String companions = others.isEmpty() ? "" : " with " + others.stream().map(PciDevice::address)
                 .collect(Collectors.joining(", "));
@@ -168,6 +190,41 @@ public final class Doctor {
         return new Check("gpu", g.address(), Status.OK, what + "; " + group + companions
                 + "; libvirt detaches the driver when the VM starts (managed hostdev)",
                 g.driver() == null ? null : "the host must not be using this GPU (no display, no CUDA jobs) when the VM starts");
+    }
+
+    /**
+     * {@code vmbox doctor --connect URI} for a remote libvirt host: libvirt there, its CPUs, memory and pool,
+     * and its IOMMU and GPUs read through libvirt (and one ssh command), as {@code vmbox create --gpu} would.
+     */
+    public static DoctorReport remote(ProviderProbe libvirt, java.util.function.Supplier<Optional<HostCapacity>> capacity) {
+        List<Check> checks = new ArrayList<>();
+        Availability a = libvirt.probe();
+        checks.add(new Check("providers", a.providerId(), a.usable() ? Status.OK : a.installed() ? Status.PROBLEM : Status.MISSING,
+                a.detail(), a.hint()));
+        if (a.usable()) {
+            try {
+                Optional<HostCapacity> c = capacity.get();
+                if (c.isPresent()) {
+                    HostCapacity h = c.get();
+                    checks.add(new Check("host", "cpus", h.cpus() >= 2 ? Status.OK : Status.PROBLEM, h.cpus() + " logical CPUs",
+                            h.cpus() >= 2 ? null : "a model VM needs at least 2 CPUs"));
+                    checks.add(new Check("host", "memory", h.memoryBytes() >= 4 * GIB ? Status.OK : Status.PROBLEM,
+                            gib(h.memoryBytes()) + " total", h.memoryBytes() >= 4 * GIB ? null
+                            : "even the smallest model VM needs about 2 GiB; 8 GiB or more is comfortable"));
+                    checks.add(h.freeDiskBytes().isPresent()
+                            ? new Check("host", "pool vmbox", h.freeDiskBytes().getAsLong() >= 10 * GIB ? Status.OK : Status.PROBLEM,
+                                    gib(h.freeDiskBytes().getAsLong()) + " free", h.freeDiskBytes().getAsLong() >= 10 * GIB ? null
+                                    : "a VM image plus a small model needs about 10 GiB: free space in the pool's folder")
+                            : new Check("host", "pool vmbox", Status.INFO, "not there yet: the first create makes it", null));
+                    if (h.pciHost().isPresent()) {
+                        gpus(checks, h.pciHost().get(), "");
+                    }
+                }
+            } catch (VmboxException e) {
+                checks.add(new Check("host", "libvirt host", Status.PROBLEM, e.getMessage(), e.hint()));
+            }
+        }
+        return new DoctorReport(List.copyOf(checks), List.of(a));
     }
 
     private void tools(List<Check> checks) {
