@@ -121,8 +121,8 @@ final class CreateCommand implements Callable<Integer> {
         GpuRequest gpu = plan.gpu() == null ? GpuRequest.NONE : GpuRequest.parse(plan.gpu().pciAddress());
         VmSpec vm = new VmSpec(name, plan.cpus(), new ByteSize(plan.memoryBytes()), new ByteSize(plan.diskBytes()),
                 image, policy, gpu);
-        GpuKind gpuKind = plan.gpu() == null ? GpuKind.NONE : gpuKind(remote.flatMap(HostCapacity::pciHost)
-                .orElseGet(root::pciHost), plan.gpu().pciAddress());
+        GpuKind gpuKind = plan.gpu() == null ? GpuKind.NONE : gpuKind(remote.isPresent()
+                ? remote.get().pciHost().orElseThrow() : root.pciHost(), plan.gpu().pciAddress());
         CreateRequest req = new CreateRequest(vm, choice.provider(), choice.reason(),
                 ProviderRegistry.reference(choice.provider().id(), uri), runtime, runtime.defaultPort(), bind, apiPort,
                 expose != null, pr.model().canonical(), plan.runtimeMemoryMaxBytes(), gpuKind, null, keepOnFailure, deadline);

@@ -114,7 +114,10 @@ public final class PciScanner {
         if (group != null && group.matches("\\d{1,6}")) {
             groupNo = Integer.valueOf(group);
         }
-        boolean bootVga = "1".equals(readFirstLine(dev.resolve("boot_vga")));
+        // the kernel gives every VGA device a boot_vga; one that cannot be read is not assumed to be "no"
+        String bootVgaValue = readFirstLine(dev.resolve("boot_vga"));
+        PciDevice.BootDisplay bootVga = "1".equals(bootVgaValue) ? PciDevice.BootDisplay.YES
+                : "0".equals(bootVgaValue) || !cls.startsWith("0x0300") ? PciDevice.BootDisplay.NO : PciDevice.BootDisplay.UNKNOWN;
         String vendorName = names.getOrDefault(strip(vendor), PciDevice.vendorName(vendor));
         String description = names.getOrDefault(strip(vendor) + ":" + strip(device), PciDevice.className(cls));
         return new PciDevice(address, vendor, device, cls, driver, groupNo, bootVga, vendorName, description);

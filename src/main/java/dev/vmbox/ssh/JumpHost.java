@@ -87,14 +87,15 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
     /**
      * argv of one command run on the host itself (reading its /sys where libvirt does not tell), on the same
      * terms as the hop: no prompts, a known host key, nothing forwarded, no standard input. The words are joined
-     * by ssh and read by the host's shell, so only plain words are accepted (paths, options, {@code *}).
+     * by ssh and read by the host's shell, so only plain words are accepted (paths, options): nothing a shell
+     * would expand or split.
      */
     public List<String> commandArgv(List<String> words, Duration connectTimeout) {
         if (words.isEmpty()) {
             throw new IllegalArgumentException("no command");
         }
         for (String w : words) {
-            if (!w.matches("[A-Za-z0-9_./:=,*+-]+")) {
+            if (!w.matches("[A-Za-z0-9_./:=,+-]+")) {
                 throw new IllegalArgumentException("not a plain word for a remote shell: " + w);
             }
         }

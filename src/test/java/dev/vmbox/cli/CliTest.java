@@ -220,6 +220,14 @@ class CliTest {
         assertTrue(r.out().contains("# PCI device 0000:01:00.1 of the libvirt host passed through"), r.out());
         assertFalse(Files.exists(home.resolve("demo")), "a dry run makes nothing");
 
+        Files.writeString(state.resolve("ssh-mode"), "refused");
+        Result unknown = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
+                "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "auto", "--model-file", gguf.toString());
+        assertEquals(2, unknown.exitCode(), "a GPU that cannot be checked is never a quiet CPU-only VM: " + unknown);
+        assertTrue(unknown.err().contains("--gpu auto cannot use 0000:01:00.0 on gpu1 may be the boot display")
+                && unknown.err().contains("Permission denied"), unknown.toString());
+        Files.delete(state.resolve("ssh-mode"));
+
         Result none = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
                 "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "0000:02:00.0", "--model-file", gguf.toString());
         assertEquals(2, none.exitCode(), none.toString());

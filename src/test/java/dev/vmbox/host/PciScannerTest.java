@@ -50,6 +50,18 @@ class PciScannerTest {
     }
 
     @Test
+    void aVgaDeviceWhoseBootVgaCannotBeReadMayBeTheBootDisplay() throws Exception {
+        new SysfsFixture(tmp)
+                .device("0000:01:00.0", "0x10de", "0x2684", "0x030000", "nvidia", 1, false)
+                .device("0000:02:00.0", "0x10de", "0x20b5", "0x030200", "nvidia", 2, false);
+        java.nio.file.Files.delete(tmp.resolve("sys/devices/pci0000:00/0000:01:00.0/boot_vga"));
+        PciScanner s = new PciScanner(tmp);
+        assertEquals(PciDevice.BootDisplay.UNKNOWN, s.find("01:00.0").orElseThrow().boot());
+        assertTrue(s.find("01:00.0").orElseThrow().mayBeBootDisplay());
+        assertEquals(PciDevice.BootDisplay.NO, s.find("02:00.0").orElseThrow().boot(), "a 3D controller has no boot_vga");
+    }
+
+    @Test
     void missingSysIsEmptyNotAnError() {
         PciScanner s = new PciScanner(tmp.resolve("nothing"));
         assertTrue(s.devices().isEmpty());

@@ -37,7 +37,7 @@ class ContentTagTest {
         String a = ContentTag.of(resolved(image("a", "disk bytes", Instant.parse("2026-01-01T00:00:00Z"))));
         String b = ContentTag.of(resolved(image("b", "disk bytes", Instant.parse("2026-06-01T00:00:00Z"))));
         assertEquals(a, b, "made at different times on different machines, same content");
-        assertTrue(a.matches("[0-9a-f]{16}"), a);
+        assertTrue(a.matches("[0-9a-f]{32}"), a);
         String c = ContentTag.of(resolved(image("c", "disk byteZ", Instant.parse("2026-01-01T00:00:00Z"))));
         assertNotEquals(a, c, "same size and time, other bytes");
         Path d = image("d", "disk bytes", Instant.parse("2026-01-01T00:00:00Z"));
@@ -55,6 +55,20 @@ class ContentTagTest {
         String second = ContentTag.of(resolved(dir));
         assertNotEquals(first, second);
         assertTrue(Files.readString(dir.resolve(ContentTag.FILE)).strip().endsWith("=" + second));
+    }
+
+    @Test
+    void newBytesUnderTheOldSizeAndTimeStillGetANewTag() throws Exception {
+        Instant t = Instant.parse("2026-05-01T00:00:00Z");
+        Path dir = image("same", "bytes one", t);
+        String before = ContentTag.of(resolved(dir));
+        Path other = image("other", "bytes two", t);
+        // replaced the way cp -p or rsync -t would: same size, the old mtime put back
+        Files.copy(other.resolve(ResolvedImage.DISK), dir.resolve(ResolvedImage.DISK),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(dir.resolve(ResolvedImage.DISK), FileTime.from(t));
+        assertEquals(ContentTag.of(resolved(other)), ContentTag.of(resolved(dir)));
+        assertNotEquals(before, ContentTag.of(resolved(dir)));
     }
 
     @Test

@@ -42,8 +42,8 @@ public final class Planner {
 
     /**
      * Plans for {@code remote} when the VM runs on another machine (a remote libvirt host): its CPUs and memory,
-     * its PCI devices for a GPU, and the free space of its pool for the VM's disk (this machine's when unknown),
-     * while the download cache stays on this machine.
+     * its PCI devices for a GPU, and the free space of its pool for the VM's disk (unknown before its pool is
+     * made), while the download cache stays on this machine.
      */
     public Plan plan(PlanRequest r, Optional<HostCapacity> remote) {
         ModelInfo info = r.modelFile()
@@ -61,10 +61,8 @@ public final class Planner {
             sr = sr.withContext(r.context());
         }
         HostResources here = HostResources.ofThisMachine(dataDir, gpus);
-        HostResources host = remote.map(c -> c.freeDiskBytes().isPresent()
-                ? new HostResources(c.cpus(), c.memoryBytes(), c.freeDiskBytes().getAsLong(), gpus,
-                        OptionalLong.of(here.freeDiskBytes()))
-                : new HostResources(c.cpus(), c.memoryBytes(), here.freeDiskBytes(), gpus)).orElse(here);
+        HostResources host = remote.map(c -> new HostResources(c.cpus(), c.memoryBytes(),
+                c.freeDiskBytes().orElse(HostResources.UNKNOWN), gpus, OptionalLong.of(here.freeDiskBytes()))).orElse(here);
         return Sizer.plan(sr, host);
     }
 
@@ -87,17 +85,32 @@ public final class Planner {
         if (pci == null) {
             return out;
         }
+        List<String> unassessed = new ArrayList<>();
         for (PciDevice d : pci.gpus()) {
-            if (d.mayBeBootDisplay() || d.iommuGroup() == null) {
+            if (request.mode() == GpuRequest.Mode.ADDRESS && !d.address().equals(PciScanner.normalise(request.address()))) {
                 continue;
             }
-            if (request.mode() == GpuRequest.Mode.ADDRESS && !d.address().equals(PciScanner.normalise(request.address()))) {
+            if (d.bootVga() || d.iommuGroup() == null) {
+                continue; // cannot be passed through: --gpu auto goes on without it
+            }
+            if (d.mayBeBootDisplay()) {
+                unassessed.add(d.address() + " " + pci.where() + " may be the boot display ("
+                        + pci.bootDisplayUnreadable().orElse("boot_vga unreadable") + ")");
                 continue;
             }
             OptionalLong vram = given.isPresent() ? given : pci.gpuMemory(d);
             if (vram.isPresent()) {
                 out.add(new Gpu(d.vendorName() + " " + d.description(), d.address(), vram.getAsLong()));
+            } else {
+                unassessed.add(d.address() + " (" + d.vendorName() + " " + d.description() + ") " + pci.where()
+                        + ": its memory size is unknown" + ("vfio-pci".equals(d.driver()) ? " (bound to vfio-pci)" : ""));
             }
+        }
+        if (request.mode() == GpuRequest.Mode.AUTO && out.isEmpty() && !unassessed.isEmpty()) {
+            // a GPU is there but could not be sized or checked: say so rather than quietly run on the CPU
+            throw VmboxException.badInput("--gpu auto cannot use " + String.join("; ", unassessed),
+                    "give the card's memory with --gpu-memory SIZE (e.g. 24GiB)" + (pci.remote() ? ", let the libvirt URI's "
+                            + "account run commands over ssh on " + pci.name() : "") + ", or run with --gpu none");
         }
         if (request.mode() == GpuRequest.Mode.ADDRESS && out.isEmpty()) {
             Optional<PciDevice> d = pci.find(request.address());

@@ -11,12 +11,16 @@ import java.util.OptionalLong;
  *
  * @param cpus           logical CPUs
  * @param memoryBytes    total physical memory
- * @param freeDiskBytes  free space where instance disks live (and the download cache, unless given apart)
+ * @param freeDiskBytes  free space where instance disks live (and the download cache, unless given apart);
+ *                       {@link #UNKNOWN} for a remote host whose storage pool does not exist yet
  * @param gpus           GPUs available for passthrough
  * @param cacheFreeBytes free space of the download cache when it is on another machine than the disks (a remote
  *                       libvirt host's pool); empty when both share {@code freeDiskBytes}
  */
 public record HostResources(int cpus, long memoryBytes, long freeDiskBytes, List<Gpu> gpus, OptionalLong cacheFreeBytes) {
+    /** Free space not known (only with a separate {@code cacheFreeBytes}: the disks go to another machine). */
+    public static final long UNKNOWN = -1;
+
     public HostResources {
         gpus = List.copyOf(gpus);
         cacheFreeBytes = cacheFreeBytes == null ? OptionalLong.empty() : cacheFreeBytes;

@@ -187,7 +187,7 @@ public final class Sizer {
         }
         if (host.cacheFreeBytes().isPresent()) {
             long cacheFree = host.cacheFreeBytes().getAsLong();
-            if (disk > host.freeDiskBytes()) {
+            if (host.freeDiskBytes() != HostResources.UNKNOWN && disk > host.freeDiskBytes()) {
                 throw new VmboxException(ExitCode.UNAVAILABLE, "the VM disk needs " + human(disk)
                         + " on the host it runs on, but its storage pool has " + human(host.freeDiskBytes()) + " free",
                         "free space in the libvirt host's pool 'vmbox', or give a smaller --disk");
@@ -197,8 +197,10 @@ public final class Sizer {
                         + " on this machine, which has " + human(cacheFree) + " free",
                         "free disk space, or point VMBOX_HOME at a larger disk");
             }
-            why.add("host disk: VM disk " + human(disk) + " of " + human(host.freeDiskBytes()) + " free where it runs; "
-                    + "download cache " + human(weights) + " of " + human(cacheFree) + " free here");
+            why.add("host disk: VM disk " + human(disk) + (host.freeDiskBytes() == HostResources.UNKNOWN
+                    ? " where it runs (free space unknown until its storage pool is made)"
+                    : " of " + human(host.freeDiskBytes()) + " free where it runs")
+                    + "; download cache " + human(weights) + " of " + human(cacheFree) + " free here");
         } else {
             long hostDiskNeed = disk + weights;
             if (hostDiskNeed > host.freeDiskBytes()) {

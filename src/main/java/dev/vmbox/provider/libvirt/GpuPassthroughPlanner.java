@@ -7,6 +7,7 @@ import dev.vmbox.host.PciHost;
 import dev.vmbox.spec.GpuRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -98,8 +99,9 @@ public final class GpuPassthroughPlanner implements PassthroughPlanner {
         }
         List<PciDevice> candidates = gpus.stream().filter(d -> !d.mayBeBootDisplay()).toList();
         if (candidates.isEmpty()) {
-            if (!gpus.isEmpty() && gpus.stream().noneMatch(PciDevice::bootVga)) {
-                throw bootDisplay(gpus.get(0), "pick one with --gpu ADDRESS once it is known not to be the host's display");
+            Optional<PciDevice> unknown = gpus.stream().filter(d -> d.mayBeBootDisplay() && !d.bootVga()).findFirst();
+            if (unknown.isPresent()) {
+                throw bootDisplay(unknown.get(), "pick one with --gpu ADDRESS once it is known not to be the host's display");
             }
             throw new VmboxException(ExitCode.UNAVAILABLE, gpus.isEmpty() ? "there is no GPU to pass through " + host.where()
                     : "the only GPU " + host.where() + ", " + describe(gpus) + ", is its boot display",

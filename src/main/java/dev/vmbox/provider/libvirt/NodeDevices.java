@@ -43,8 +43,12 @@ import org.w3c.dom.NodeList;
 final class NodeDevices implements PciHost {
     private static final Pattern NAME = Pattern.compile("pci_[0-9a-f]{4}_[0-9a-f]{2}_[0-9a-f]{2}_[0-7]");
     private static final Pattern SYSFS_LINE = Pattern.compile(
-            "/sys/bus/pci/devices/([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7])/(boot_vga|mem_info_vram_total):(\\d{1,20})");
-    private static final int MAX_DEVICES = 4096;
+            "/sys/bus/pci/devices/([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7])/(boot_vga|mem_info_vram_total):(\\d{1,18})");
+    private static final int MAX_DEVICES = 16384;
+    /** Dumps per virsh command string: well under Linux's 128 KiB limit for one argument, and quick to answer. */
+    private static final int BATCH = 400;
+    /** A file every Linux host has: its line in grep's answer proves ssh ran vmbox's command, not a forced one. */
+    private static final String PROBE_FILE = "/proc/sys/kernel/ostype";
     static final Duration SSH_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SSH_CONNECT = Duration.ofSeconds(15);
 
@@ -57,8 +61,8 @@ final class NodeDevices implements PciHost {
     private Map<String, Long> nvidiaMemory;
 
     /** What was read once per vmbox run: the devices, the host's VFIO backends and CPU vendor, and sysfs facts. */
-    record Snapshot(List<PciDevice> devices, Set<String> pciBackends, String cpuVendor, Map<String, Long> vram,
-                    Optional<String> sysfsUnreadable) {
+    record Snapshot(List<PciDevice> devices, Map<Integer, Set<String>> groups, Set<String> pciBackends, String cpuVendor,
+                    Map<String, Long> vram, Optional<String> sysfsUnreadable) {
     }
 
     NodeDevices(CommandRunner runner, LibvirtCli cli, String uri, JumpHost host, EventLog log) {
@@ -89,9 +93,21 @@ final class NodeDevices implements PciHost {
         return devices().stream().anyMatch(d -> d.iommuGroup() != null);
     }
 
+    /**
+     * The group's members as libvirt lists them; a member it did not describe (unplugged between the listing and
+     * the dumps) is refused rather than left out, since the whole group must go to the VM.
+     */
     @Override
     public List<PciDevice> iommuGroupMembers(int group) {
-        return devices().stream().filter(d -> d.iommuGroup() != null && d.iommuGroup() == group).toList();
+        List<PciDevice> members = devices().stream().filter(d -> d.iommuGroup() != null && d.iommuGroup() == group).toList();
+        Set<String> listed = snapshot().groups().getOrDefault(group, Set.of());
+        List<String> missing = listed.stream().filter(a -> members.stream().noneMatch(d -> d.address().equals(a))).sorted().toList();
+        if (!missing.isEmpty()) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, "IOMMU group " + group + " on " + host.host() + " holds "
+                    + String.join(", ", missing) + ", which libvirt did not describe (removed meanwhile?)",
+                    "try again; if it persists, check 'virsh -c " + uri + " nodedev-dumpxml' for that device");
+        }
+        return members;
     }
 
     /**
@@ -124,6 +140,9 @@ final class NodeDevices implements PciHost {
         }
         if (nvidiaMemory == null) {
             nvidiaMemory = new HashMap<>();
+            if (snapshot().sysfsUnreadable().isPresent()) {
+                return OptionalLong.empty(); // ssh did not run vmbox's command there: do not wait for it twice
+            }
             try {
                 String out = runner.run(Command.of(SSH_TIMEOUT, host.commandArgv(List.of("nvidia-smi",
                         "--query-gpu=pci.bus_id,memory.total", "--format=csv,noheader,nounits"), SSH_CONNECT))).stdout();
@@ -155,30 +174,38 @@ final class NodeDevices implements PciHost {
         }
         for (String line : listed.split("\\R")) {
             String n = line.trim();
-            if (NAME.matcher(n).matches() && names.size() < MAX_DEVICES) {
+            if (NAME.matcher(n).matches()) {
                 names.add(n);
             }
         }
-        List<String> commands = new ArrayList<>(List.of("capabilities", "domcapabilities"));
-        names.forEach(n -> commands.add("nodedev-dumpxml " + n));
-        String stdout;
-        try {
-            stdout = runner.run(cli.batch(commands)).stdout();
-        } catch (CommandFailedException e) {
-            // virsh goes on after a failed command and exits with the last one's status: a device that vanished
-            // between the listing and its dump, or a host whose default domain type has no domcapabilities
-            LibvirtOutput.Failure f = LibvirtOutput.classify(e.result().stderr());
-            if (f == LibvirtOutput.Failure.DAEMON_DOWN || f == LibvirtOutput.Failure.UNREACHABLE || e.result().stdout().isBlank()) {
-                throw LibvirtErrors.translate(e, "read the PCI devices of the libvirt host", uri);
-            }
-            stdout = e.result().stdout();
+        if (names.isEmpty()) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, "libvirt at " + uri + " lists no PCI devices, so vmbox cannot "
+                    + "plan a GPU there", "check that 'virsh -c " + uri + " nodedev-list --cap pci' lists the host's devices "
+                    + "(the account may not be allowed to see them), or create without --gpu");
         }
-        Parsed parsed = parse(stdout);
-        if (!names.isEmpty() && parsed.devices().isEmpty()) {
+        if (names.size() > MAX_DEVICES) {
+            throw VmboxException.failed("libvirt at " + uri + " lists " + names.size() + " PCI devices, more than vmbox reads",
+                    "create without --gpu", null);
+        }
+        Parsed parsed = null;
+        for (int from = 0; from < names.size(); from += BATCH) {
+            List<String> commands = new ArrayList<>();
+            if (from == 0) {
+                commands.addAll(List.of("capabilities", "domcapabilities"));
+            }
+            names.subList(from, Math.min(names.size(), from + BATCH)).forEach(n -> commands.add("nodedev-dumpxml " + n));
+            Parsed part = parse(batch(commands));
+            parsed = parsed == null ? part : parsed.and(part);
+        }
+        if (parsed.devices().isEmpty()) {
             throw VmboxException.failed("libvirt at " + uri + " listed PCI devices but described none of them",
                     "check that 'virsh -c " + uri + " nodedev-dumpxml " + names.get(0) + "' works", null);
         }
-        if (!parsed.devices().isEmpty() && parsed.devices().stream().noneMatch(d -> d.classCode().startsWith("0x"))) {
+        if (!parsed.described()) {
+            throw VmboxException.failed("libvirt at " + uri + " did not describe its capabilities (virsh capabilities, "
+                    + "domcapabilities)", "check that 'virsh -c " + uri + " domcapabilities' works", null);
+        }
+        if (parsed.devices().stream().noneMatch(d -> d.classCode().startsWith("0x"))) {
             throw new VmboxException(ExitCode.UNAVAILABLE, "libvirt at " + uri + " does not report PCI device classes, "
                     + "so vmbox cannot tell its GPUs", "upgrade libvirt on " + host.host() + ", or create without --gpu");
         }
@@ -195,22 +222,29 @@ final class NodeDevices implements PciHost {
             }
         }
         if (!files.isEmpty()) {
-            List<String> words = new ArrayList<>(List.of("grep", "-H", "."));
+            List<String> words = new ArrayList<>(List.of("grep", "-H", ".", PROBE_FILE));
             words.addAll(files);
             try {
                 CommandResult r = runAllowingPartial(Command.of(SSH_TIMEOUT, host.commandArgv(words, SSH_CONNECT)));
+                boolean ran = false;
                 for (String line : r.stdout().split("\\R")) {
                     Matcher m = SYSFS_LINE.matcher(line.trim());
-                    if (m.matches() && m.group(2).equals("boot_vga")) {
+                    if (line.trim().startsWith(PROBE_FILE + ":")) {
+                        ran = true;
+                    } else if (m.matches() && m.group(2).equals("boot_vga")) {
                         bootVga.put(m.group(1), m.group(3));
                     } else if (m.matches()) {
                         vram.put(m.group(1), Long.parseLong(m.group(3)));
                     }
                 }
+                if (!ran) {
+                    unreadable = Optional.of("ssh there did not run vmbox's command (the account may be limited to a "
+                            + "forced command such as virt-ssh-helper)");
+                }
             } catch (VmboxException e) {
                 unreadable = Optional.of("reading its sysfs over ssh failed (" + e.getMessage() + ")");
-                log.debug("libvirt host " + host.display() + ": " + unreadable.get());
             }
+            unreadable.ifPresent(u -> log.debug("libvirt host " + host.display() + ": " + u));
         }
         List<PciDevice> devices = new ArrayList<>();
         for (PciDevice d : parsed.devices()) {
@@ -221,11 +255,28 @@ final class NodeDevices implements PciHost {
                     d.vendorName(), d.description()));
         }
         if (unreadable.isEmpty() && devices.stream().anyMatch(d -> d.boot() == PciDevice.BootDisplay.UNKNOWN)) {
-            unreadable = Optional.of("its sysfs has no boot_vga for some VGA devices");
+            unreadable = Optional.of("its sysfs shows no boot_vga for some VGA devices");
         }
         log.debug("libvirt host " + host.display() + ": " + devices.size() + " PCI devices, VFIO "
                 + (parsed.pciBackends().contains("vfio") ? "offered" : "not offered"));
-        return new Snapshot(List.copyOf(devices), parsed.pciBackends(), parsed.cpuVendor(), Map.copyOf(vram), unreadable);
+        return new Snapshot(List.copyOf(devices), parsed.groups(), parsed.pciBackends(), parsed.cpuVendor(), Map.copyOf(vram),
+                unreadable);
+    }
+
+    /**
+     * One virsh command string. virsh goes on after a failed command and exits with the last one's status: a
+     * device that vanished between the listing and its dump is absent from the answer, not an error.
+     */
+    private String batch(List<String> commands) {
+        try {
+            return runner.run(cli.batch(commands)).stdout();
+        } catch (CommandFailedException e) {
+            LibvirtOutput.Failure f = LibvirtOutput.classify(e.result().stderr());
+            if (f == LibvirtOutput.Failure.DAEMON_DOWN || f == LibvirtOutput.Failure.UNREACHABLE || e.result().stdout().isBlank()) {
+                throw LibvirtErrors.translate(e, "read the PCI devices of the libvirt host", uri);
+            }
+            return e.result().stdout();
+        }
     }
 
     /** grep exits 2 when one file is missing and still prints the others; ssh's own failures are 255. */
@@ -244,7 +295,21 @@ final class NodeDevices implements PciHost {
     }
 
     /** What one virsh command string printed: device documents, then what domcapabilities and capabilities say. */
-    record Parsed(List<PciDevice> devices, Set<String> pciBackends, String cpuVendor) {
+    record Parsed(List<PciDevice> devices, Map<Integer, Set<String>> groups, Set<String> pciBackends, String cpuVendor,
+                  boolean described) {
+        /** This batch's answer followed by the next one's (which has no capability documents). */
+        Parsed and(Parsed next) {
+            List<PciDevice> all = new ArrayList<>(devices);
+            all.addAll(next.devices());
+            all.sort(Comparator.comparing(PciDevice::address));
+            Map<Integer, Set<String>> g = new HashMap<>(groups);
+            next.groups().forEach((k, v) -> g.merge(k, v, (a, b) -> {
+                Set<String> u = new LinkedHashSet<>(a);
+                u.addAll(b);
+                return Set.copyOf(u);
+            }));
+            return new Parsed(List.copyOf(all), Map.copyOf(g), pciBackends, cpuVendor, described);
+        }
     }
 
     /** Parses the concatenated XML documents of {@code capabilities; domcapabilities; nodedev-dumpxml ...}. */
@@ -252,12 +317,21 @@ final class NodeDevices implements PciHost {
         String body = stdout == null ? "" : stdout.replaceAll("<\\?xml[^>]*\\?>", "");
         Element root = DomainXml.parse("<vmbox-batch>" + body + "</vmbox-batch>").getDocumentElement();
         List<PciDevice> devices = new ArrayList<>();
+        Map<Integer, Set<String>> groups = new HashMap<>();
         Set<String> backends = new LinkedHashSet<>();
         String cpuVendor = "";
+        boolean domcaps = false;
+        boolean caps = false;
         for (Element doc : children(root)) {
             switch (doc.getTagName()) {
-                case "device" -> device(doc).ifPresent(devices::add);
+                case "device" -> device(doc).ifPresent(d -> {
+                    devices.add(d);
+                    if (d.iommuGroup() != null) {
+                        groups.computeIfAbsent(d.iommuGroup(), k -> new LinkedHashSet<>()).addAll(groupAddresses(doc));
+                    }
+                });
                 case "domainCapabilities" -> {
+                    domcaps = true;
                     for (Element e : descendants(doc, "enum")) {
                         if ("pciBackend".equals(e.getAttribute("name"))) {
                             children(e).forEach(v -> backends.add(v.getTextContent().trim()));
@@ -265,6 +339,7 @@ final class NodeDevices implements PciHost {
                     }
                 }
                 case "capabilities" -> {
+                    caps = true;
                     for (Element host : children(doc)) {
                         if (host.getTagName().equals("host")) {
                             cpuVendor = child(host, "cpu").flatMap(cpu -> child(cpu, "vendor")).map(v -> v.getTextContent().trim())
@@ -278,7 +353,26 @@ final class NodeDevices implements PciHost {
             }
         }
         devices.sort(Comparator.comparing(PciDevice::address));
-        return new Parsed(List.copyOf(devices), Set.copyOf(backends), cpuVendor);
+        Map<Integer, Set<String>> frozen = new HashMap<>();
+        groups.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
+        return new Parsed(List.copyOf(devices), Map.copyOf(frozen), Set.copyOf(backends), cpuVendor, domcaps && caps);
+    }
+
+    /** The member addresses a device's {@code <iommuGroup>} lists (its own included). */
+    private static List<String> groupAddresses(Element device) {
+        List<String> out = new ArrayList<>();
+        for (Element g : descendants(device, "iommuGroup")) {
+            for (Element a : children(g)) {
+                try {
+                    out.add(String.format(Locale.ROOT, "%04x:%02x:%02x.%x", Integer.decode(a.getAttribute("domain")),
+                            Integer.decode(a.getAttribute("bus")), Integer.decode(a.getAttribute("slot")),
+                            Integer.decode(a.getAttribute("function"))));
+                } catch (NumberFormatException e) {
+                    // not an address libvirt writes: ignored
+                }
+            }
+        }
+        return out;
     }
 
     private static Optional<PciDevice> device(Element device) {

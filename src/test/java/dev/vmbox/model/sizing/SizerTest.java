@@ -215,6 +215,10 @@ class SizerTest {
         VmboxException pool = assertThrows(VmboxException.class, () -> Sizer.plan(r,
                 new HostResources(16, 128 * GIB, disk - GIB, List.of(), java.util.OptionalLong.of(500 * GIB))));
         assertTrue(pool.getMessage().contains("storage pool has") && pool.hint().contains("pool 'vmbox'"), pool.getMessage());
+        Plan noPool = Sizer.plan(r, new HostResources(16, 128 * GIB, HostResources.UNKNOWN, List.of(),
+                java.util.OptionalLong.of(500 * GIB)));
+        assertTrue(noPool.reasoning().stream().anyMatch(l -> l.contains("free space unknown until its storage pool is made")),
+                noPool.reasoning().toString());
         VmboxException cache = assertThrows(VmboxException.class, () -> Sizer.plan(r,
                 new HostResources(16, 128 * GIB, 500 * GIB, List.of(), java.util.OptionalLong.of(GIB))));
         assertTrue(cache.getMessage().contains("download cache needs") && cache.getMessage().contains("on this machine"),

@@ -61,7 +61,8 @@ class LibvirtRemoteGpuContractTest extends FakeLibvirtHost {
                 .count(), "one connection for all the dumps: " + c);
         String ssh = c.lines().filter(l -> l.startsWith("ssh ")).findFirst().orElseThrow();
         assertTrue(ssh.contains("-p 2222 -l admin -i /keys/id_gpu1 -T -n -e none -o BatchMode=yes -o StrictHostKeyChecking=yes"), ssh);
-        assertTrue(ssh.endsWith("-- gpu1 grep -H . /sys/bus/pci/devices/0000:01:00.0/boot_vga /sys/bus/pci/devices/0000:02:00.0/boot_vga"), ssh);
+        assertTrue(ssh.endsWith("-- gpu1 grep -H . /proc/sys/kernel/ostype /sys/bus/pci/devices/0000:01:00.0/boot_vga "
+                + "/sys/bus/pci/devices/0000:02:00.0/boot_vga"), ssh);
         assertEquals(1, c.lines().filter(l -> l.startsWith("ssh ")).count(), "devices are read once per run: " + c);
     }
 
@@ -83,6 +84,44 @@ class LibvirtRemoteGpuContractTest extends FakeLibvirtHost {
         assertTrue(e.getMessage().contains("cannot tell whether") && e.getMessage().contains("on gpu1")
                 && e.getMessage().contains("Permission denied (publickey)"), e.getMessage());
         assertTrue(e.hint().contains("run commands over ssh on gpu1"), e.hint());
+    }
+
+    @Test
+    void anAccountLimitedToAForcedCommandIsToldApartAndAskedOnce() throws IOException {
+        ready();
+        Files.writeString(state.resolve("nvidia-smi.out"), "00000000:01:00.0, 24564\n");
+        Files.writeString(state.resolve("ssh-mode"), "forced");
+        NodeDevices d = devices();
+        VmboxException e = assertThrows(VmboxException.class, () -> new GpuPassthroughPlanner(d).plan(GpuRequest.AUTO));
+        assertTrue(e.getMessage().contains("did not run vmbox's command") && e.getMessage().contains("forced command"),
+                e.getMessage());
+        assertEquals(OptionalLong.empty(), d.gpuMemory(d.find("01:00.0").orElseThrow()));
+        assertEquals(1, calls().lines().filter(l -> l.startsWith("ssh ")).count(), "no second wait for nvidia-smi: " + calls());
+    }
+
+    @Test
+    void aHostWhoseLibvirtListsNoDevicesIsNotToldToEnableItsIommu() throws IOException {
+        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).validate(spec("g").withGpu(GpuRequest.AUTO)));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+        assertTrue(e.getMessage().contains("lists no PCI devices"), e.getMessage());
+    }
+
+    @Test
+    void capabilitiesThatCannotBeReadAreAnErrorNotAMissingVfio() throws IOException {
+        ready();
+        Files.writeString(state.resolve("no-domcaps"), "");
+        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).validate(spec("g").withGpu(GpuRequest.AUTO)));
+        assertTrue(e.getMessage().contains("did not describe its capabilities"), e.getMessage());
+        assertFalse(e.getMessage().contains("vfio"), e.getMessage());
+    }
+
+    @Test
+    void aGroupMemberLibvirtDidNotDescribeIsRefused() throws IOException {
+        ready();
+        Files.delete(state.resolve("nodedev/pci_0000_01_00_1.xml"));
+        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).validate(spec("g").withGpu(GpuRequest.AUTO)));
+        assertTrue(e.getMessage().contains("IOMMU group 1 on gpu1 holds 0000:01:00.1, which libvirt did not describe"),
+                e.getMessage());
     }
 
     @Test

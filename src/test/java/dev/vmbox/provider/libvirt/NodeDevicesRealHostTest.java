@@ -43,9 +43,10 @@ class NodeDevicesRealHostTest {
 
     private final CommandRunner runner = new ZtExecCommandRunner(EventLog.NONE, Executables.fromEnvironment(System.getenv()));
 
-    record Seen(String address, String vendorId, String deviceId, String classCode, String driver, Integer iommuGroup) {
+    record Seen(String address, String vendorId, String deviceId, String classCode, String driver, Integer iommuGroup,
+                PciDevice.BootDisplay boot) {
         static Seen of(PciDevice d) {
-            return new Seen(d.address(), d.vendorId(), d.deviceId(), d.classCode(), d.driver(), d.iommuGroup());
+            return new Seen(d.address(), d.vendorId(), d.deviceId(), d.classCode(), d.driver(), d.iommuGroup(), d.boot());
         }
     }
 
