@@ -59,8 +59,7 @@ public final class Doctor {
         for (ProviderProbe p : probes) {
             Availability a = p.probe();
             providers.add(a);
-            Status s = a.usable() ? Status.OK : a.installed() ? Status.PROBLEM : Status.MISSING;
-            checks.add(new Check("providers", a.providerId(), s, a.detail(), a.hint()));
+            checks.add(providerCheck(a));
         }
         virtualization(checks);
         host(checks);
@@ -96,23 +95,39 @@ public final class Doctor {
 
     private void host(List<Check> checks) {
         HostResources r = HostResources.probe(root, osName, runner);
-        checks.add(new Check("host", "cpus", r.cpus() >= 2 ? Status.OK : Status.PROBLEM, r.cpus() + " logical CPUs",
-                r.cpus() >= 2 ? null : "a model VM needs at least 2 CPUs"));
+        checks.add(cpusCheck(r.cpus()));
         if (r.memoryBytes() > 0) {
-            String detail = gib(r.memoryBytes()) + " total"
-                    + (r.availableMemoryBytes() >= 0 ? ", " + gib(r.availableMemoryBytes()) + " available" : "");
-            boolean ok = r.memoryBytes() >= 4 * GIB;
-            checks.add(new Check("host", "memory", ok ? Status.OK : Status.PROBLEM, detail,
-                    ok ? null : "even the smallest model VM needs about 2 GiB; 8 GiB or more is comfortable"));
+            checks.add(memoryCheck(r.memoryBytes(), gib(r.memoryBytes()) + " total"
+                    + (r.availableMemoryBytes() >= 0 ? ", " + gib(r.availableMemoryBytes()) + " available" : "")));
         } else {
             checks.add(new Check("host", "memory", Status.PROBLEM, "could not read the host's memory size", null));
         }
         long free = HostResources.freeDisk(home);
         if (free >= 0) {
-            boolean ok = free >= 10 * GIB;
-            checks.add(new Check("host", "disk", ok ? Status.OK : Status.PROBLEM, gib(free) + " free for " + home,
-                    ok ? null : "a VM image plus a small model needs about 10 GiB; free some space or set VMBOX_HOME"));
+            checks.add(diskCheck("disk", free, gib(free) + " free for " + home, "free some space or set VMBOX_HOME"));
         }
+    }
+
+    private static Check providerCheck(Availability a) {
+        Status s = a.usable() ? Status.OK : a.installed() ? Status.PROBLEM : Status.MISSING;
+        return new Check("providers", a.providerId(), s, a.detail(), a.hint());
+    }
+
+    private static Check cpusCheck(int cpus) {
+        return new Check("host", "cpus", cpus >= 2 ? Status.OK : Status.PROBLEM, cpus + " logical CPUs",
+                cpus >= 2 ? null : "a model VM needs at least 2 CPUs");
+    }
+
+    private static Check memoryCheck(long bytes, String detail) {
+        boolean ok = bytes >= 4 * GIB;
+        return new Check("host", "memory", ok ? Status.OK : Status.PROBLEM, detail,
+                ok ? null : "even the smallest model VM needs about 2 GiB; 8 GiB or more is comfortable");
+    }
+
+    private static Check diskCheck(String name, long free, String detail, String fix) {
+        boolean ok = free >= 10 * GIB;
+        return new Check("host", name, ok ? Status.OK : Status.PROBLEM, detail,
+                ok ? null : "a VM image plus a small model needs about 10 GiB; " + fix);
     }
 
     private void gpus(List<Check> checks) {
@@ -199,22 +214,17 @@ public final class Doctor {
     public static DoctorReport remote(ProviderProbe libvirt, java.util.function.Supplier<Optional<HostCapacity>> capacity) {
         List<Check> checks = new ArrayList<>();
         Availability a = libvirt.probe();
-        checks.add(new Check("providers", a.providerId(), a.usable() ? Status.OK : a.installed() ? Status.PROBLEM : Status.MISSING,
-                a.detail(), a.hint()));
+        checks.add(providerCheck(a));
         if (a.usable()) {
             try {
                 Optional<HostCapacity> c = capacity.get();
                 if (c.isPresent()) {
                     HostCapacity h = c.get();
-                    checks.add(new Check("host", "cpus", h.cpus() >= 2 ? Status.OK : Status.PROBLEM, h.cpus() + " logical CPUs",
-                            h.cpus() >= 2 ? null : "a model VM needs at least 2 CPUs"));
-                    checks.add(new Check("host", "memory", h.memoryBytes() >= 4 * GIB ? Status.OK : Status.PROBLEM,
-                            gib(h.memoryBytes()) + " total", h.memoryBytes() >= 4 * GIB ? null
-                            : "even the smallest model VM needs about 2 GiB; 8 GiB or more is comfortable"));
+                    checks.add(cpusCheck(h.cpus()));
+                    checks.add(memoryCheck(h.memoryBytes(), gib(h.memoryBytes()) + " total"));
                     checks.add(h.freeDiskBytes().isPresent()
-                            ? new Check("host", "pool vmbox", h.freeDiskBytes().getAsLong() >= 10 * GIB ? Status.OK : Status.PROBLEM,
-                                    gib(h.freeDiskBytes().getAsLong()) + " free", h.freeDiskBytes().getAsLong() >= 10 * GIB ? null
-                                    : "a VM image plus a small model needs about 10 GiB: free space in the pool's folder")
+                            ? diskCheck("pool vmbox", h.freeDiskBytes().getAsLong(), gib(h.freeDiskBytes().getAsLong()) + " free",
+                                    "free space in the pool's folder")
                             : new Check("host", "pool vmbox", Status.INFO, "not there yet: the first create makes it", null));
                     if (h.pciHost().isPresent()) {
                         gpus(checks, h.pciHost().get(), "");

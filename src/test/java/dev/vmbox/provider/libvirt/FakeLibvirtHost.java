@@ -6,11 +6,10 @@ import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.VmSpec;
+import dev.vmbox.testing.NodeDeviceFixture;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,15 +35,8 @@ abstract class FakeLibvirtHost {
 
     @BeforeEach
     void setUp() throws IOException {
-        bin = Files.createDirectories(tmp.resolve("bin"));
-        state = Files.createDirectories(tmp.resolve("state"));
-        for (String fake : List.of("virsh", "qemu-img", "ssh")) {
-            try (InputStream in = getClass().getResourceAsStream("/fakes/libvirt/" + fake)) {
-                Path f = bin.resolve(fake);
-                Files.copy(in, f);
-                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
-        }
+        bin = tmp.resolve("bin");
+        state = NodeDeviceFixture.installFakes(bin);
         storage = tmp.resolve("storage");
         imageDir = Files.createDirectories(tmp.resolve("image"));
         Files.writeString(imageDir.resolve("disk.qcow2"), "VIRTUAL_SIZE=3221225472\n");
