@@ -15,7 +15,7 @@ import dev.vmbox.cloudinit.GuestSpec;
 import dev.vmbox.cloudinit.MetaData;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.log.EventLog;
-import dev.vmbox.provider.Deadline;
+import dev.vmbox.wait.Deadline;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;

@@ -12,7 +12,7 @@ import dev.vmbox.app.verify.Promise;
 import dev.vmbox.app.verify.Verifier;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.log.EventLog;
-import dev.vmbox.provider.Deadline;
+import dev.vmbox.wait.Deadline;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;

@@ -9,7 +9,7 @@ import dev.vmbox.exec.Executables;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
-import dev.vmbox.provider.Deadline;
+import dev.vmbox.wait.Deadline;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
