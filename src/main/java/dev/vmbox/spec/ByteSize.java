@@ -32,10 +32,11 @@ public record ByteSize(long bytes) implements Comparable<ByteSize> {
     }
 
     public static ByteSize parse(String text) {
-        String t = text == null ? "" : text.trim();
+        String t = text == null ? "" : text;
         Matcher m = FORMAT.matcher(t);
         if (!m.matches()) {
-            throw VmboxException.badInput("not a size: '" + text + "'", "write a number with a unit, e.g. 8GiB, 512MiB, 40G");
+            throw VmboxException.badInput("not a size: " + Names.forMessage(text), "write a number with a unit, e.g. 8GiB, "
+                    + "512MiB, 40G (no spaces around it)");
         }
         String unit = m.group(2).toLowerCase(Locale.ROOT);
         if (unit.isEmpty() && !m.group(3).isEmpty() && m.group(3).toLowerCase(Locale.ROOT).startsWith("i")) {

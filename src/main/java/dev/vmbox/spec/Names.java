@@ -27,12 +27,12 @@ public final class Names {
 
     /** True when {@code name} is a valid instance name (for scanning folders without throwing). */
     public static boolean isValidInstanceName(String name) {
-        return name != null && LABEL.matcher(name).matches();
+        return InstanceName.isValid(name);
     }
 
-    /** An instance name: a lower-case DNS label, e.g. {@code llm} or {@code qwen-7b}. */
+    /** An instance name ({@link InstanceName}'s rule), e.g. {@code llm} or {@code qwen-7b}. */
     public static String instanceName(String name) {
-        return label(name, "instance name");
+        return InstanceName.of(name).value();
     }
 
     /** A guest hostname: a single lower-case DNS label (no dots). */

