@@ -79,7 +79,7 @@ public final class InstanceLock implements AutoCloseable {
     }
 
     private static VmboxException busy(String instance, Duration wait) {
-        return new VmboxException(ExitCode.NOT_FOUND,
+        return new VmboxException(ExitCode.IN_USE,
                 "instance '" + instance + "' is busy: another vmbox command is changing it (waited "
                         + wait.toSeconds() + " s)",
                 "wait for the other command to finish, then try again");

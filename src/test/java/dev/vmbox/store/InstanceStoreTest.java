@@ -175,6 +175,7 @@ class InstanceStoreTest {
                     assertThrows(VmboxException.class, () -> s.lock("llm", Duration.ofMillis(300))));
             VmboxException e = other.get(10, TimeUnit.SECONDS);
             assertTrue(e.getMessage().contains("busy"), e.getMessage());
+            assertEquals(dev.vmbox.ExitCode.IN_USE, e.exitCode());
         }
         try (InstanceLock again = s.lock("llm", Duration.ofSeconds(1))) {
             assertTrue(again != null);

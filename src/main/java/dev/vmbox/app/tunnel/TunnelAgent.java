@@ -242,7 +242,7 @@ public final class TunnelAgent {
     static void checkEndpointFree(TunnelSettings s) {
         if (s.unixSocket() != null) {
             if (Files.exists(s.unixSocket()) && TunnelControl.endpointAccepts(s, Duration.ofMillis(300))) {
-                throw new VmboxException(ExitCode.UNAVAILABLE, "socket " + s.unixSocket() + " is already in use by another program",
+                throw new VmboxException(ExitCode.IN_USE, "socket " + s.unixSocket() + " is already in use by another program",
                         "choose another path, or stop the program that serves it");
             }
             return;
@@ -370,7 +370,7 @@ public final class TunnelAgent {
         try (ServerSocket probe = new ServerSocket()) {
             probe.bind(new InetSocketAddress(address, port));
         } catch (IOException e) {
-            throw new VmboxException(ExitCode.UNAVAILABLE, "port " + port + " on " + shown
+            throw new VmboxException(ExitCode.IN_USE, "port " + port + " on " + shown
                     + " is already in use by another program", "pick another port with --port, or stop that program");
         }
     }
