@@ -15,45 +15,41 @@ import java.util.Objects;
 public record Digest(Algorithm algorithm, String hex) {
     /** The hashes vmbox verifies downloads with. */
     public enum Algorithm {
-        SHA256("SHA-256", "sha256", 64),
-        SHA512("SHA-512", "sha512", 128);
+        SHA256(256),
+        SHA512(512);
 
-        private final String jcaName;
-        private final String label;
-        private final int hexLength;
+        private final int bits;
 
-        Algorithm(String jcaName, String label, int hexLength) {
-            this.jcaName = jcaName;
-            this.label = label;
-            this.hexLength = hexLength;
+        Algorithm(int bits) {
+            this.bits = bits;
         }
 
         /** The name the JDK and publishers use: {@code SHA-256}, {@code SHA-512}. */
         public String jcaName() {
-            return jcaName;
+            return "SHA-" + bits;
         }
 
         /** The short name tools print: {@code sha256}, {@code sha512} (also the cache folder's name). */
         public String label() {
-            return label;
+            return "sha" + bits;
         }
 
         public int hexLength() {
-            return hexLength;
+            return bits / 4;
         }
 
         public MessageDigest newMessageDigest() {
             try {
-                return MessageDigest.getInstance(jcaName);
+                return MessageDigest.getInstance(jcaName());
             } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("the JDK has no " + jcaName, e);
+                throw new IllegalStateException("the JDK has no " + jcaName(), e);
             }
         }
 
         /** The algorithm whose hex digests have this length, or null. */
         static Algorithm ofHexLength(int length) {
             for (Algorithm a : values()) {
-                if (a.hexLength == length) {
+                if (a.hexLength() == length) {
                     return a;
                 }
             }

@@ -582,12 +582,8 @@ public final class Downloader {
     }
 
     private static void hashInto(Path file, MessageDigest digest) {
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                digest.update(buf, 0, n);
-            }
+        try {
+            Sha256.hashInto(file, digest);
         } catch (IOException e) {
             throw VmboxException.failed("cannot read the partial download " + file + ": " + e.getMessage(),
                     "delete " + file + " and try again", e);
