@@ -35,6 +35,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -375,8 +377,8 @@ public final class Downloader {
     }
 
     /**
-     * Copies the body to the partial file on a worker thread while this thread waits for it ({@link Poll}):
-     * progress at each poll, the stall guard as the wait's liveness check (no byte for {@code readTimeout}
+     * Copies the body to the partial file on a worker thread while this thread waits for it ({@link Poll}, each
+     * attempt waiting up to the progress interval for the copy to end): progress after each attempt, the stall guard as the wait's liveness check (no byte for {@code readTimeout}
      * ends the attempt), the caller's deadline as the wait's bound.
      */
     private void copyBody(DownloadRequest request, URI from, InputStream body, Path partial, boolean append,
@@ -416,12 +418,19 @@ public final class Downloader {
         Duration every = Duration.ofMillis(Math.max(10, Math.min(options.progressInterval().toMillis(),
                 options.readTimeout().toMillis() / 4)));
         try {
+            // each attempt waits up to `every` for the copy itself, so a finished copy ends the wait at once
             Poll.until("the download of " + request.displayName(), () -> {
-                if (!copy.isDone()) {
+                try {
+                    copy.get(every.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
                     throw new NotReady(written.get() + (total >= 0 ? " of " + total : "") + " bytes");
+                } catch (ExecutionException e) {
+                    // the copy failed: surfaced by copy.get() below
+                } catch (InterruptedException e) {
+                    throw new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e);
                 }
                 return null;
-            }).every(every)
+            }).every(Duration.ZERO)
                     .aliveWhile(() -> {
                         if (System.nanoTime() - lastByteNanos.get() > readTimeoutNanos) {
                             throw new Stalled("no data for " + describe(options.readTimeout()) + " after " + written.get()
