@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,15 +39,14 @@ final class ConfigCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--json", description = "Print as JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
             VmboxCommand root = VmboxCommand.of(spec);
             List<Setting> all = root.config().all();
-            if (json) {
-                JsonOutput.print(root.out(), all);
+            if (json.printed(() -> all)) {
                 return 0;
             }
             Table t = new Table("KEY", "VALUE", "FROM");

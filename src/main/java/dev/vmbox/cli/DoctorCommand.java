@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import dev.vmbox.provider.libvirt.LibvirtConfig;
 import dev.vmbox.provider.libvirt.LibvirtProvider;
@@ -29,8 +30,8 @@ final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--connect", paramLabel = "URI", description = "Check a remote libvirt host instead "
             + "(qemu+ssh://[user@]host/system): libvirt there, its CPUs, memory and pool, its IOMMU and GPUs.")
@@ -51,13 +52,14 @@ final class DoctorCommand implements Callable<Integer> {
                     root.executables(), root.runner(), root.home().root()).run();
         }
         PrintWriter out = root.out();
-        if (json) {
+        boolean printed = json.printed(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("usableProviders", report.usableProviders());
             doc.put("providers", report.providers());
             doc.put("checks", report.checks());
-            JsonOutput.print(out, doc);
-        } else {
+            return doc;
+        });
+        if (!printed) {
             String section = null;
             for (Check c : report.checks()) {
                 if (!c.section().equals(section)) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,8 +64,8 @@ final class ImageCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--json", description = "Print as JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -76,8 +77,7 @@ final class ImageCommand implements Runnable {
             for (ResolvedImage i : cache.list()) {
                 rows.put(i.name(), "cached: " + i.disk());
             }
-            if (json) {
-                JsonOutput.print(root.out(), rows);
+            if (json.printed(() -> rows)) {
                 return 0;
             }
             Table t = new Table("IMAGE", "STATE");

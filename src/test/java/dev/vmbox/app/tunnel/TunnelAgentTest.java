@@ -89,7 +89,7 @@ class TunnelAgentTest {
 
         String log() {
             try {
-                return Files.readString(stateDir.resolve(TunnelAgent.LOG_FILE));
+                return Files.readString(new TunnelFiles(stateDir).log());
             } catch (IOException e) {
                 return "";
             }
@@ -319,7 +319,7 @@ class TunnelAgentTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             TunnelSettings s = settings("taken", sshd.target(), backend.port()).withPort(taken.getLocalPort());
             VmboxException e = assertThrows(VmboxException.class, () -> new TunnelAgent(s, tmp.resolve("taken"), EXEC).run());
-            assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+            assertEquals(ExitCode.IN_USE, e.exitCode());
             assertTrue(e.getMessage().contains("already in use") && e.hint().contains("--port"), e.getMessage());
         }
     }
@@ -406,7 +406,7 @@ class TunnelAgentTest {
         TunnelStatus after = control.status(state);
         assertFalse(after.running());
         assertEquals("STOPPED", after.phase());
-        assertFalse(Files.exists(state.resolve(TunnelAgent.PID_FILE)));
+        assertFalse(Files.exists(new TunnelFiles(state).pid()));
         assertFalse(control.stop(state, Duration.ofSeconds(1)));
     }
 
