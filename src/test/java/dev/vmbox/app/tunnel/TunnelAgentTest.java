@@ -411,6 +411,27 @@ class TunnelAgentTest {
     }
 
     @Test
+    void aTunnelThatDoesNotComeUpInTimeNamesItsLogAndTheAgentKeepsTrying() throws Exception {
+        Path state = tmp.resolve("never");
+        SshTarget t = sshd.target();
+        TunnelSettings s = settings("never", new SshTarget(t.host(), LocalSshd.freePort(), t.user(), t.privateKey(),
+                t.pinnedHostKey()), backend.port());
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(), state.toString());
+        TunnelControl control = new TunnelControl(EXEC);
+        try {
+            VmboxException e = assertThrows(VmboxException.class, () -> control.start(state, s, cmd, Duration.ofSeconds(3)));
+            assertEquals(ExitCode.FAILED, e.exitCode());
+            assertTrue(e.getMessage().startsWith("the tunnel did not come up on 127.0.0.1:" + s.port() + " within 3 s (last: "),
+                    e.getMessage());
+            assertTrue(e.hint().contains(new TunnelFiles(state).log().toString()), e.hint());
+            assertTrue(control.status(state).running(), "the agent keeps trying in the background");
+        } finally {
+            assertTrue(control.stop(state, Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
     void sshLeftBehindByAKilledAgentIsCleanedUp() throws Exception {
         Path state = tmp.resolve("orphan");
         TunnelSettings s = settings("orphan", sshd.target(), backend.port());
