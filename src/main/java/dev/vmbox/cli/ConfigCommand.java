@@ -36,15 +36,12 @@ final class ConfigCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Every setting, its value and where it comes from.")
     static final class ListSettings implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
+@Mixin
         JsonOption json;
 
         @Override
         public Integer call() {
-            VmboxCommand root = VmboxCommand.of(spec);
+            VmboxCommand root = json.root();
             List<Setting> all = root.config().all();
             if (json.printed(() -> all)) {
                 return 0;

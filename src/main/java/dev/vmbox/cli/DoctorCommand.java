@@ -15,8 +15,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import dev.vmbox.provider.libvirt.LibvirtConfig;
 import dev.vmbox.provider.libvirt.LibvirtProvider;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check what this host can do: providers, hardware virtualization, resources, IOMMU and GPUs, "
@@ -27,9 +25,6 @@ import picocli.CommandLine.Model.CommandSpec;
             "",
             "Exits 0 when at least one provider is usable, 3 when none is."})
 final class DoctorCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
     @Mixin
     JsonOption json;
 
@@ -39,7 +34,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = VmboxCommand.of(spec);
+        VmboxCommand root = json.root();
         DoctorReport report;
         if (connect != null && !LibvirtConfig.defaults(connect, root.home().root()).local()) {
             LibvirtProvider remote = root.providers().libvirt(root.runner(), connect);

@@ -61,15 +61,12 @@ final class ImageCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The images in the cache, and those vmbox can fetch.")
     static final class ListImages implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
+@Mixin
         JsonOption json;
 
         @Override
         public Integer call() {
-            VmboxCommand root = VmboxCommand.of(spec);
+            VmboxCommand root = json.root();
             ImageCache cache = root.providers().images();
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put(ImageCache.BUILT_IMAGE, "not built (vmbox image build)");

@@ -13,12 +13,17 @@ final class JsonOption {
     @Option(names = "--json", description = "Print as JSON: one document on stdout (progress and errors stay on stderr).")
     boolean json;
 
+    /** The root command's services, for the command this option is mixed into. */
+    VmboxCommand root() {
+        return VmboxCommand.of(command);
+    }
+
     /** With --json: prints {@code value} as JSON and returns true; without it returns false (the caller prints text). */
     boolean printed(Supplier<?> value) {
         if (!json) {
             return false;
         }
-        JsonOutput.print(VmboxCommand.of(command).out(), value.get());
+        JsonOutput.print(root().out(), value.get());
         return true;
     }
 }

@@ -7,8 +7,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true,
         description = {"List the instances in VMBOX_HOME.",
@@ -18,9 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
             "An instance whose record cannot be read is shown as BROKEN with the reason; it never hides the others.",
             "With --json: an array, empty when there are no instances."})
 final class ListCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
     @Mixin
     JsonOption json;
 
@@ -29,7 +24,7 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = VmboxCommand.of(spec);
+        VmboxCommand root = json.root();
         PrintWriter out = root.out();
         if (quiet) {
             root.store().list().forEach(e -> out.println(e.name()));

@@ -6,26 +6,15 @@ import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
 import java.time.Duration;
 
-/** Finds existing instances: the store's records joined with the providers that hold their VMs. */
-public final class InstanceLookup {
+/**
+ * Finds existing instances: the store's records joined with the providers that hold their VMs.
+ *
+ * @param store     the records in VMBOX_HOME
+ * @param providers the provider of each record (as the record remembers it), and every provider for clean-up
+ */
+public record InstanceLookup(InstanceStore store, ProviderResolver providers) {
     /** How long a command waits for another vmbox that changes the same instance. */
     static final Duration LOCK_WAIT = InstanceStore.DEFAULT_LOCK_WAIT;
-
-    private final InstanceStore store;
-    private final ProviderResolver providers;
-
-    public InstanceLookup(InstanceStore store, ProviderResolver providers) {
-        this.store = store;
-        this.providers = providers;
-    }
-
-    public InstanceStore store() {
-        return store;
-    }
-
-    public ProviderResolver providers() {
-        return providers;
-    }
 
     public InstanceFiles files(String name) {
         return new InstanceFiles(store.dir(name));
