@@ -33,15 +33,33 @@ final class ProviderRegistry implements ProviderResolver {
     /** Every provider, with {@code runner} (a dry-run runner prints instead of running), libvirt at {@code uri}. */
     Map<String, Provider> build(CommandRunner runner, String libvirtUri) {
         Map<String, Provider> m = new LinkedHashMap<>();
-        m.put("libvirt", libvirt(runner, libvirtUri));
-        m.put("lima", new LimaProvider(runner, root.executables(), root.log(), HostPlatform.current()));
-        m.put("multipass", new MultipassProvider(runner, root.executables(), root.log()));
+        for (String id : IDS) {
+            m.put(id, one(id, runner, libvirtUri));
+        }
         return m;
     }
 
+    /** The ids of the providers this build wires, in the order a new instance tries them on Linux. */
+    static final List<String> IDS = List.of("libvirt", "lima", "multipass");
+
+    /** One provider, built alone (so listing a libvirt instance never makes the others); null for an unknown id. */
+    private Provider one(String id, CommandRunner runner, String libvirtUri) {
+        return switch (id) {
+            case "libvirt" -> libvirt(runner, libvirtUri);
+            case "lima" -> new LimaProvider(runner, root.executables(), root.log(), HostPlatform.current());
+            case "multipass" -> new MultipassProvider(runner, root.executables(), root.log());
+            default -> null;
+        };
+    }
+
+    /**
+     * libvirt at {@code uri}. Its image cache (which holds an HTTP client) and GPU planner are made when a
+     * create first asks for them, so reading a VM's state costs neither.
+     */
     LibvirtProvider libvirt(CommandRunner runner, String uri) {
-        return new LibvirtProvider(runner, root.log(), LibvirtConfig.defaults(uri, root.home().root()), images(),
-                root.gpuPlanner(), root.environment().systemRoot());
+        return new LibvirtProvider(runner, root.log(), LibvirtConfig.defaults(uri, root.home().root()),
+                name -> images().resolve(name), request -> root.gpuPlanner().plan(request),
+                root.environment().systemRoot());
     }
 
     ImageCache images() {
@@ -66,8 +84,11 @@ final class ProviderRegistry implements ProviderResolver {
 
     @Override
     public Provider provider(String id, Map<String, String> ref) {
-        String uri = ref.getOrDefault(REF_URI, root.config().get("libvirt.uri"));
-        Provider p = build(root.runner(), uri).get(id);
+        String uri = "libvirt".equals(id) ? ref.getOrDefault(REF_URI, null) : null;
+        if ("libvirt".equals(id) && uri == null) {
+            uri = root.config().get("libvirt.uri");
+        }
+        Provider p = one(id, root.runner(), uri);
         if (p == null) {
             throw VmboxException.badInput("the instance was made with provider '" + id + "', which this vmbox does not know",
                     "use the vmbox version that made it");
