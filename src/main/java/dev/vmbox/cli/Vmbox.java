@@ -40,13 +40,13 @@ public final class Vmbox {
      * so what a user sees never depends on this shortcut.
      */
     static List<Subcommand> needed(String... args) {
-        boolean versionOnly = args.length > 0;
+        boolean version = false;
+        boolean versionOnly = true;
         for (String a : args) {
-            if (!a.equals("--debug") && !a.equals("-V") && !a.equals("--version")) {
-                versionOnly = false;
-            }
+            version |= a.equals("-V") || a.equals("--version");
+            versionOnly &= a.equals("-V") || a.equals("--version") || a.equals("--debug");
         }
-        if (versionOnly) {
+        if (version && versionOnly) {
             return List.of();
         }
         for (String a : args) {
