@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * The instance record's JSON, read and written with Jackson's streaming core only. {@code list} and
  * {@code status} read every record on each run, and building a databind mapper costs a short-lived JVM
- * more than all the rest of {@code list} (decision 0011). The format is the one databind wrote before:
+ * more than all the rest of {@code list} (decision 0014). The format is the one databind wrote before:
  * pretty-printed, null fields left out, the time as ISO-8601 text, unknown fields ignored on reading;
  * settings values keep their JSON types (text, Integer/Long/BigInteger, Double, Boolean, Map, List, null).
  */
