@@ -39,7 +39,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void createMakesOverlaySeedAndSealedDomainThenRuns() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("llm"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("llm"), seedDir, Duration.ofMinutes(1));
 
         assertEquals(VmState.RUNNING, p.inspect("llm").state());
         Path dir = storage.resolve("llm");
@@ -74,7 +74,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void fetchWindowBootsUnrestrictedAndSealEgressRestricts() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
+        create(p, spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
         assertFalse(p.egressSealed("fw"));
         p.stop("fw", StopMode.GRACEFUL, Duration.ofSeconds(20));
         p.sealEgress("fw", Duration.ofSeconds(20));
@@ -95,9 +95,9 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void creatingAnExistingInstanceFailsAndChangesNothing() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("dup"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("dup"), seedDir, Duration.ofMinutes(1));
         String before = domainXml("vmbox-dup");
-        VmboxException e = assertThrows(VmboxException.class, () -> p.create(spec("dup"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(p, spec("dup"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(before, domainXml("vmbox-dup"));
@@ -107,7 +107,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void defineReportingAnExistingDomainRollsBackTheFiles() throws IOException {
         mode("define-exists");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("race"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("race"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertFalse(Files.exists(storage.resolve("race")), "rollback removes overlay and seed");
     }
@@ -115,7 +115,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void diskFullFailsClearlyAndLeavesNothing() throws IOException {
         mode("nospace");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("full"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("full"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
         assertTrue(e.hint().contains("free disk space"), e.hint());
@@ -134,7 +134,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertTrue(a.hint().contains("libvirtd"), a.hint());
         VmboxException e = assertThrows(VmboxException.class, () -> p.inspect("x"));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
-        e = assertThrows(VmboxException.class, () -> p.create(spec("x"), seedDir, Duration.ofMinutes(1)));
+        e = assertThrows(VmboxException.class, () -> create(p, spec("x"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         assertFalse(Files.exists(storage.resolve("x")));
     }
@@ -155,7 +155,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     void aTakenForwardPortIsRetriedWithAnother() throws IOException {
         mode("port-taken");
         LibvirtProvider p = provider();
-        p.create(spec("busy"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("busy"), seedDir, Duration.ofMinutes(1));
         assertEquals(VmState.RUNNING, p.inspect("busy").state());
         assertEquals(2, calls().split("start vmbox-busy", -1).length - 1, calls());
         assertEquals(2, calls().split(" define ", -1).length - 1, "redefined with the new port: " + calls());
@@ -166,7 +166,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void aHungVirshTimesOut() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("slow"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("slow"), seedDir, Duration.ofMinutes(1));
         mode("hang");
         VmboxException e = assertThrows(VmboxException.class, () -> p.start("slow", Duration.ofSeconds(1)));
         assertEquals(ExitCode.TIMEOUT, e.exitCode());
@@ -175,7 +175,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void stopStartDeleteLifecycleLeavesNothing() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("life"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("life"), seedDir, Duration.ofMinutes(1));
         p.stop("life", StopMode.GRACEFUL, Duration.ofSeconds(20));
         assertEquals(VmState.STOPPED, p.inspect("life").state());
         assertTrue(p.sshEndpoint("life").isEmpty(), "no SSH while stopped");
@@ -216,7 +216,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void missingOverlayMakesAnExistingDomainBroken() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("lost"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("lost"), seedDir, Duration.ofMinutes(1));
         Files.delete(storage.resolve("lost/disk.qcow2"));
         assertEquals(VmState.BROKEN, p.inspect("lost").state());
     }
@@ -224,7 +224,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void listShowsOnlyVmboxDomains() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("one"), seedDir, Duration.ofMinutes(1));
         Path foreign = tmp.resolve("foreign.xml");
         Files.writeString(foreign, "<domain type='kvm'><name>somebody-else</name></domain>\n");
         new ZtExecCommandRunner(EventLog.NONE, new Executables(bin.toString())).run(
@@ -237,7 +237,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void diskSmallerThanTheImageIsRefused() throws IOException {
         Files.writeString(imageDir.resolve("disk.qcow2"), "VIRTUAL_SIZE=" + ByteSize.ofGiB(20).bytes() + "\n");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("small"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("small"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertFalse(Files.exists(storage.resolve("small")));
     }
