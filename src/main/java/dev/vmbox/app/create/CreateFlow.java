@@ -184,7 +184,8 @@ public final class CreateFlow {
         String text = "vmbox create failed at " + clock.instant() + "\nstep: " + failedStep + "\nerror: "
                 + cause.getMessage() + "\nhint: " + cause.hint() + "\nundone: " + String.join(", ", undone) + "\n";
         Path dir = run.files.dir();
-        Path target = Files.isDirectory(dir) ? run.files.createLog()
+        boolean ours = run.madeTheFolder && Files.isDirectory(dir); // never into another instance's folder of that name
+        Path target = ours ? run.files.createLog()
                 : dir.resolveSibling(SHARED_LOGS).resolve(dir.getFileName() + "-create-failed.log");
         try {
             SecureFiles.privateDir(target.getParent());

@@ -25,6 +25,8 @@ final class CreateRun {
     Payload payload;
     KeyMaterial keys;
     InstanceLock lock;
+    /** This create made the instance folder (the keys step): its log may go there. */
+    boolean madeTheFolder;
     /** Open from the ssh step to the seal step. */
     SshSession session;
     String endpoint;

@@ -37,6 +37,7 @@ final class KeysStep implements CreateStep {
     public String run(CreateRun run) {
         store.create(record(run.request, null));
         made = true;
+        run.madeTheFolder = true;
         run.lock = store.lock(run.name(), InstanceStore.DEFAULT_LOCK_WAIT);
         SecureFiles.privateDir(run.files.logsDir());
         run.keys = SshKeys.generate(run.files.sshDir(), run.name(), runner);
