@@ -8,7 +8,6 @@ import dev.vmbox.app.create.CreateResult;
 import dev.vmbox.app.create.HostPayloadSource;
 import dev.vmbox.app.create.HttpHealthCheck;
 import dev.vmbox.app.plan.PlanRequest;
-import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.exec.Command;
 import dev.vmbox.model.fetch.ModelFetcher;
 import dev.vmbox.provider.CreatePlanRunner;
@@ -20,6 +19,7 @@ import dev.vmbox.runtime.RuntimeFetcher;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.spec.EgressPolicy;
 import dev.vmbox.spec.InstanceName;
+import dev.vmbox.store.FileNames;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,15 +122,14 @@ final class CreateCommand implements Callable<Integer> {
         CreateRequests.Decided decided = requests.decide(pr, options, chosen);
         HostPayloadSource payloads = new HostPayloadSource(
                 new RuntimeFetcher(RuntimeCatalog.builtIn(), root.downloader(), root.downloadCache(), root.log()),
-                new ModelFetcher(root.registry(), root.hub(), root.downloadCache(), root.home().cacheDir("staging")),
-                root.home().cacheDir("staging"),
+                new ModelFetcher(root.registry(), root.hub(), root.downloadCache(), root.home().cacheDir(FileNames.STAGING_DIR)),
+                root.home().cacheDir(FileNames.STAGING_DIR),
                 new HostPayloadSource.Options(pr.model(), pr.modelFile(), pr.modelSha256(),
                         Optional.ofNullable(runtimeBundle).map(p -> p.toAbsolutePath().normalize()),
                         Optional.ofNullable(runtimeSha256), GuestPlatform.fromArch(System.getProperty("os.arch")),
                         policy == EgressPolicy.FETCH_WINDOW));
-        CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), new TunnelControl(root.executables()),
-                payloads, new HttpHealthCheck(), root.log(), root.environment().clock(), VmboxCommand.agentCommandPrefix(),
-                ManifestVersion.version());
+        CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), root.apiTunnel(), payloads,
+                new HttpHealthCheck(), root.log(), root.environment().clock(), ManifestVersion.version());
         CreateResult result = withRollbackOnInterrupt(() -> flow.create(decided.request(), root.progress()));
         print(root, result, pr.runtime());
         return ExitCode.OK.code();

@@ -6,11 +6,12 @@ import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.instance.InstanceFiles;
 import dev.vmbox.app.instance.InstanceSettings;
 import dev.vmbox.app.progress.Progress;
-import dev.vmbox.app.tunnel.TunnelControl;
+import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.CreatePlan;
 import dev.vmbox.provider.SeedFiles;
+import dev.vmbox.store.FileNames;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
 import dev.vmbox.store.SecureFiles;
@@ -36,23 +37,19 @@ import java.util.Map;
 public final class CreateFlow {
     public static final List<String> STEPS = List.of(
             "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "seal", "tunnel", "health");
-    /** Where a failed create's log goes when its instance folder is gone: beside the instances. */
-    static final String SHARED_LOGS = "_logs";
 
     private final InstanceStore store;
     private final CommandRunner runner;
     private final GuestAccess guests;
-    private final TunnelControl tunnels;
+    private final ApiTunnel tunnels;
     private final PayloadSource payloads;
     private final HealthCheck health;
     private final EventLog log;
     private final Clock clock;
-    private final List<String> agentCommandPrefix;
     private final String vmboxVersion;
 
-    public CreateFlow(InstanceStore store, CommandRunner runner, GuestAccess guests, TunnelControl tunnels,
-                      PayloadSource payloads, HealthCheck health, EventLog log, Clock clock, List<String> agentCommandPrefix,
-                      String vmboxVersion) {
+    public CreateFlow(InstanceStore store, CommandRunner runner, GuestAccess guests, ApiTunnel tunnels,
+                      PayloadSource payloads, HealthCheck health, EventLog log, Clock clock, String vmboxVersion) {
         this.store = store;
         this.runner = runner;
         this.guests = guests;
@@ -61,15 +58,7 @@ public final class CreateFlow {
         this.health = health;
         this.log = log;
         this.clock = clock;
-        this.agentCommandPrefix = List.copyOf(agentCommandPrefix);
         this.vmboxVersion = vmboxVersion;
-    }
-
-    /** The command that runs an instance's tunnel agent: the prefix plus the state folder. */
-    public static List<String> agentCommand(List<String> prefix, Path stateDir) {
-        List<String> cmd = new ArrayList<>(prefix);
-        cmd.add(stateDir.toString());
-        return cmd;
     }
 
     /**
@@ -83,7 +72,7 @@ public final class CreateFlow {
     private List<CreateStep> steps() {
         return List.of(new CheckStep(store), new FetchStep(payloads), new KeysStep(store, runner, clock, vmboxVersion),
                 new SeedStep(), new ProvisionStep(runner, log), new SshStep(store, guests), new CloudInitStep(guests),
-                new InstallStep(), new SealStep(store, guests), new TunnelStep(store, tunnels, agentCommandPrefix),
+                new InstallStep(), new SealStep(store, guests), new TunnelStep(store, tunnels),
                 new HealthStep(health, tunnels));
     }
 
@@ -178,7 +167,7 @@ public final class CreateFlow {
 
     /**
      * Writes the failure for the user to read later and says where: in the instance folder, or beside the instances
-     * ({@value #SHARED_LOGS}) when there is no folder (nothing was made, or the rollback removed it).
+     * ({@value FileNames#FAILED_LOGS_DIR}) when there is no folder (nothing was made, or the rollback removed it).
      */
     private String logNamed(CreateRun run, String failedStep, VmboxException cause, List<String> undone) {
         String text = "vmbox create failed at " + clock.instant() + "\nstep: " + failedStep + "\nerror: "
@@ -186,7 +175,7 @@ public final class CreateFlow {
         Path dir = run.files.dir();
         boolean ours = run.madeTheFolder && Files.isDirectory(dir); // never into another instance's folder of that name
         Path target = ours ? run.files.createLog()
-                : dir.resolveSibling(SHARED_LOGS).resolve(dir.getFileName() + "-create-failed.log");
+                : dir.resolveSibling(FileNames.FAILED_LOGS_DIR).resolve(dir.getFileName() + FileNames.FAILED_CREATE_LOG_SUFFIX);
         try {
             SecureFiles.privateDir(target.getParent());
             SecureFiles.writeAtomically(target, text.getBytes(StandardCharsets.UTF_8));

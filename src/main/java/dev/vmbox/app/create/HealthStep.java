@@ -2,7 +2,7 @@ package dev.vmbox.app.create;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
-import dev.vmbox.app.tunnel.TunnelControl;
+import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
@@ -14,9 +14,9 @@ import java.time.Duration;
  */
 final class HealthStep implements CreateStep {
     private final HealthCheck health;
-    private final TunnelControl tunnels;
+    private final ApiTunnel tunnels;
 
-    HealthStep(HealthCheck health, TunnelControl tunnels) {
+    HealthStep(HealthCheck health, ApiTunnel tunnels) {
         this.health = health;
         this.tunnels = tunnels;
     }
@@ -44,7 +44,7 @@ final class HealthStep implements CreateStep {
         if (!tunnel.running()) {
             throw new VmboxException(ExitCode.FAILED, "the tunnel stopped while waiting for "
                     + run.request.runtimeKind().cliName() + ": " + tunnel.describe(),
-                    "see " + run.files.tunnelDir().resolve("tunnel.log"));
+                    "see " + run.files.tunnel().log());
         }
     }
 }

@@ -45,7 +45,8 @@ final class LocalDisks implements Disks {
     /** Where {@code image} is staged for QEMU, or empty when QEMU reads it in place (session libvirt, or readable). */
     private java.util.Optional<Path> stagedFolder(ResolvedImage image) {
         try {
-            if (config.session() || FileModes.worldReadable(image)) {
+            if (config.session() || !Files.isRegularFile(image.disk()) || FileModes.worldReadable(image)) {
+                // (an image not on this host yet is a dry run's placeholder: where it is staged is decided by the run)
                 return java.util.Optional.empty();
             }
             long size = Files.size(image.disk());

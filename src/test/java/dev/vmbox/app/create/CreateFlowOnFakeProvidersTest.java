@@ -13,6 +13,7 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.runtime.RuntimeKind;
@@ -144,8 +145,8 @@ class CreateFlowOnFakeProvidersTest {
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz",
                 List.of(new Payload.ModelFile(model, "model.gguf")), "test-model", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new TunnelControl(fakes.executables()), payload, (r, u, t, alive, s) -> "ok", EventLog.NONE, Clock.systemUTC(),
-                List.of("true"), "test");
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake1", 2, ByteSize.ofGiB(2), ByteSize.ofGiB(10), null,
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);
         CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(provider, "test", Map.of()),
@@ -188,8 +189,8 @@ class CreateFlowOnFakeProvidersTest {
         Path bundle = Files.writeString(tmp.resolve("runtime.tar.gz"), "x");
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz", List.of(), "m", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new TunnelControl(fakes.executables()), payload, (r, u, t, alive, s) -> "ok", EventLog.NONE, Clock.systemUTC(),
-                List.of("true"), "test");
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake2", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(10), null,
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);
         CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(plain, "test", Map.of()),

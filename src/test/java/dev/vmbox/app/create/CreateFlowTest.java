@@ -12,6 +12,7 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.exec.Executables;
@@ -66,8 +67,8 @@ class CreateFlowTest {
     private CreateFlow flow(PayloadSource payloads) {
         Executables exe = Executables.fromEnvironment(System.getenv());
         return new CreateFlow(store, new ZtExecCommandRunner(EventLog.NONE, exe), new GuestAccess(new SshClient(EventLog.NONE)),
-                new TunnelControl(exe), payloads, (r, u, t, alive, s) -> "ok", EventLog.NONE, Clock.systemUTC(),
-                List.of("true"), "test");
+                new ApiTunnel(new TunnelControl(exe), List.of("true")), payloads, (r, u, t, alive, s) -> "ok", EventLog.NONE,
+                Clock.systemUTC(), "test");
     }
 
     private CreateRequest request(String name, boolean keep) throws Exception {

@@ -12,6 +12,8 @@ import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.CreatePlanRunner;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.spec.ByteSize;
@@ -69,6 +71,25 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertTrue(warnings.stream().anyMatch(w -> w.contains("software emulation")), warnings.toString());
         assertTrue(calls().contains("virsh -q -c qemu:///system define " + dir.resolve("domain.xml")), calls());
         assertTrue(calls().contains("virsh -q -c qemu:///system start vmbox-llm"), calls());
+    }
+
+    @Test
+    void thePlanIsMadeWithoutRunningAnythingEvenBeforeTheImageIsHere() throws IOException {
+        LibvirtProvider p = provider();
+        String text = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("later"), SeedFiles.in(seedDir),
+                Duration.ofMinutes(1))));
+        assertEquals("", calls(), "making a plan runs nothing");
+        assertTrue(text.contains("the image vmbox-debian-12 is not on this host yet"), text);
+        assertTrue(text.contains("$ qemu-img create -q -f qcow2 -F qcow2 -b /IMAGE-vmbox-debian-12/disk.qcow2 "
+                + storage.resolve("later/disk.qcow2") + " " + ByteSize.ofGiB(10).bytes()), text);
+        assertTrue(text.contains("$ LC_ALL=… virsh -q -c qemu:///system define " + storage.resolve("later/domain.xml")), text);
+        assertFalse(Files.exists(storage), "nor makes anything");
+        // once prepared (the run), the same plan names the staged base
+        p.prepare(spec("later"), Duration.ofMinutes(1));
+        String prepared = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("later"), SeedFiles.in(seedDir),
+                Duration.ofMinutes(1))));
+        assertTrue(prepared.contains("is staged (hard link or copy) to " + storage.resolve("_base")), prepared);
+        assertEquals("", calls());
     }
 
     @Test

@@ -246,7 +246,7 @@ class LimaProviderContractTest {
 
     @Test
     void namesLimaWouldRefuseAreBadInput() {
-        // the instance-name rule refuses them before any provider sees them
+        // since InstanceName, the spec itself refuses such a name: before Lima is ever asked
         assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class,
                 () -> lima.validate(VmSpec.of("llm-", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(2)))).exitCode());
         assertEquals(List.of(), fakes.limaCalls());
