@@ -70,10 +70,11 @@ public final class CreateFlow {
     }
 
     private List<CreateStep> steps() {
-        return List.of(new CheckStep(store), new FetchStep(payloads), new KeysStep(store, runner, clock, vmboxVersion),
-                new SeedStep(), new ProvisionStep(runner, log), new SshStep(store, guests), new CloudInitStep(guests),
-                new InstallStep(), new SealStep(store, guests), new TunnelStep(store, tunnels),
-                new HealthStep(health, tunnels));
+        HostSteps host = new HostSteps(store, payloads);
+        GuestSteps guest = new GuestSteps(store, guests, health, tunnels);
+        return List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion), host.seed(),
+                new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), guest.install(), guest.seal(),
+                new TunnelStep(store, tunnels), guest.health());
     }
 
     public CreateResult create(CreateRequest req, Progress progress) {

@@ -14,6 +14,27 @@ interface CreateStep {
     /** Does the step's work; returns the one line shown when it is done (or null). */
     String run(CreateRun run) throws IOException;
 
+    /** The work of a step that makes nothing to undo. */
+    @FunctionalInterface
+    interface Work {
+        String run(CreateRun run) throws IOException;
+    }
+
+    /** A step named {@code name} doing {@code work}, with nothing to undo. */
+    static CreateStep of(String name, Work work) {
+        return new CreateStep() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String run(CreateRun run) throws IOException {
+                return work.run(run);
+            }
+        };
+    }
+
     /** Whether {@link #run} made something (even half-way) that {@link #undo} removes. */
     default boolean madeSomething() {
         return false;

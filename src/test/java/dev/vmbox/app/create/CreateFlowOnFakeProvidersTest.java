@@ -122,21 +122,7 @@ class CreateFlowOnFakeProvidersTest {
     }
 
     private Progress recording() {
-        return new Progress() {
-            @Override
-            public void plan(List<String> s) {
-            }
-
-            @Override
-            public Step begin(String name) {
-                steps.add(name);
-                return Progress.NONE.begin(name);
-            }
-
-            @Override
-            public void note(String text) {
-            }
-        };
+        return new RecordingProgress(steps);
     }
 
     private void runAndExpectRollback(Provider provider, CommandRunner runner) throws Exception {

@@ -79,21 +79,7 @@ class CreateFlowTest {
     }
 
     private Progress recording() {
-        return new Progress() {
-            @Override
-            public void plan(List<String> s) {
-            }
-
-            @Override
-            public Step begin(String name) {
-                steps.add(name);
-                return Progress.NONE.begin(name);
-            }
-
-            @Override
-            public void note(String text) {
-            }
-        };
+        return new RecordingProgress(steps);
     }
 
     /** The path the message names after "log: ", which must exist. */
