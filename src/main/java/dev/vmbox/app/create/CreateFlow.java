@@ -105,7 +105,7 @@ public final class CreateFlow {
             if (run.step != null) {
                 run.step.fail(v.getMessage());
             }
-            run.close();
+            run.closeSession(); // the lock stays held until the rollback is over
             throw rollback(run, failed, v, ran);
         } finally {
             run.close();

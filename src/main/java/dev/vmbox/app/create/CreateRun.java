@@ -56,12 +56,16 @@ final class CreateRun {
         return left(null);
     }
 
-    /** Closes what the steps left open (the SSH session, the instance lock). */
-    void close() {
+    void closeSession() {
         if (session != null) {
             session.close();
             session = null;
         }
+    }
+
+    /** Closes what the steps left open (the SSH session, the instance lock). */
+    void close() {
+        closeSession();
         if (lock != null) {
             lock.close();
             lock = null;
