@@ -37,7 +37,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.cloudinit.GuestSpec;
-import dev.vmbox.cloudinit.Seed;
+import dev.vmbox.cloudinit.CloudInitComposer;
+import dev.vmbox.cloudinit.MetaData;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.security.HostKeyPair;
 import dev.vmbox.testing.E2ePrerequisites;
@@ -274,9 +275,9 @@ class LibvirtEndToEndTest {
         GuestSpec spec = new GuestSpec("e2e", "e2e", adminUser, clientPublicKey,
                 new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, EgressPolicy.SEALED,
                 GpuKind.NONE, 1L << 30, 512, null);
-        Seed seed = Seed.of(spec);
-        Files.writeString(seedDir.resolve("user-data"), seed.userData());
-        Files.writeString(seedDir.resolve("meta-data"), seed.metaData());
+        Files.writeString(seedDir.resolve("user-data"), CloudInitComposer.renderUserData(spec));
+        Files.writeString(seedDir.resolve("meta-data"), CloudInitComposer.renderMetaData(spec,
+                MetaData.freshInstanceId(spec.instanceName())));
     }
 
     /** The minimal test-local seed: admin user with the client key, pinned ed25519 host key, no passwords. */
