@@ -12,10 +12,13 @@ import dev.vmbox.provider.libvirt.LibvirtConfig;
 import dev.vmbox.provider.libvirt.LibvirtProvider;
 import dev.vmbox.image.CloudImage;
 import dev.vmbox.image.ImageCache;
+import dev.vmbox.image.ImageResolver;
+import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.provider.multipass.MultipassProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The providers this build wires, configured from settings (new instances) or from an instance's record
@@ -58,8 +61,20 @@ final class ProviderRegistry implements ProviderResolver {
      */
     LibvirtProvider libvirt(CommandRunner runner, String uri) {
         return new LibvirtProvider(runner, root.log(), LibvirtConfig.defaults(uri, root.home().root()),
-                name -> images().resolve(name), request -> root.gpuPlanner().plan(request),
-                root.environment().systemRoot());
+                new ImagesOnFirstUse(), request -> root.gpuPlanner().plan(request), root.environment().systemRoot());
+    }
+
+    /** The image cache, made when an image is first asked for (every method of ImageResolver delegates). */
+    private final class ImagesOnFirstUse implements ImageResolver {
+        @Override
+        public ResolvedImage resolve(String imageName) {
+            return images().resolve(imageName);
+        }
+
+        @Override
+        public Optional<ResolvedImage> cached(String imageName) {
+            return images().cached(imageName);
+        }
     }
 
     ImageCache images() {
