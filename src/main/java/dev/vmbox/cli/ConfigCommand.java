@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,18 +36,14 @@ final class ConfigCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Every setting, its value and where it comes from.")
     static final class ListSettings implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--json", description = "Print as JSON.")
-        boolean json;
+@Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
-            VmboxCommand root = VmboxCommand.of(spec);
+            VmboxCommand root = json.root();
             List<Setting> all = root.config().all();
-            if (json) {
-                JsonOutput.print(root.out(), all);
+            if (json.printed(() -> all)) {
                 return 0;
             }
             Table t = new Table("KEY", "VALUE", "FROM");

@@ -11,11 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import dev.vmbox.provider.libvirt.LibvirtConfig;
 import dev.vmbox.provider.libvirt.LibvirtProvider;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check what this host can do: providers, hardware virtualization, resources, IOMMU and GPUs, "
@@ -26,11 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "",
             "Exits 0 when at least one provider is usable, 3 when none is."})
 final class DoctorCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--connect", paramLabel = "URI", description = "Check a remote libvirt host instead "
             + "(qemu+ssh://[user@]host/system): libvirt there, its CPUs, memory and pool, its IOMMU and GPUs.")
@@ -38,7 +34,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        VmboxCommand root = VmboxCommand.of(spec);
+        VmboxCommand root = json.root();
         DoctorReport report;
         if (connect != null && !LibvirtConfig.defaults(connect, root.home().root()).local()) {
             LibvirtProvider remote = root.providers().libvirt(root.runner(), connect);
@@ -51,13 +47,14 @@ final class DoctorCommand implements Callable<Integer> {
                     root.executables(), root.runner(), root.home().root()).run();
         }
         PrintWriter out = root.out();
-        if (json) {
+        boolean printed = json.printed(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("usableProviders", report.usableProviders());
             doc.put("providers", report.providers());
             doc.put("checks", report.checks());
-            JsonOutput.print(out, doc);
-        } else {
+            return doc;
+        });
+        if (!printed) {
             String section = null;
             for (Check c : report.checks()) {
                 if (!c.section().equals(section)) {

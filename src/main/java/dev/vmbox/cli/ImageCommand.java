@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,15 +61,12 @@ final class ImageCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The images in the cache, and those vmbox can fetch.")
     static final class ListImages implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--json", description = "Print as JSON.")
-        boolean json;
+@Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
-            VmboxCommand root = VmboxCommand.of(spec);
+            VmboxCommand root = json.root();
             ImageCache cache = root.providers().images();
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put(ImageCache.BUILT_IMAGE, "not built (vmbox image build)");
@@ -76,8 +74,7 @@ final class ImageCommand implements Runnable {
             for (ResolvedImage i : cache.list()) {
                 rows.put(i.name(), "cached: " + i.disk());
             }
-            if (json) {
-                JsonOutput.print(root.out(), rows);
+            if (json.printed(() -> rows)) {
                 return 0;
             }
             Table t = new Table("IMAGE", "STATE");

@@ -1,11 +1,13 @@
 package dev.vmbox.cli;
 
+import dev.vmbox.VmboxException;
 import dev.vmbox.app.plan.PlanRequest;
 import dev.vmbox.model.KvCacheType;
 import dev.vmbox.model.ModelRef;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.Names;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -15,11 +17,12 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "REF",
             description = "Ollama name (llama3.1:8b), a local .gguf/.safetensors file, or hf:ORG/REPO/FILE.gguf "
-                    + "(default: the `model` setting, qwen2.5:0.5b).")
+                    + "(default: the `model` setting, qwen2.5:0.5b). Not together with --model-file.")
     String model;
 
     @Option(names = "--model-file", paramLabel = "FILE",
-            description = "The model's file on this host (air-gapped hosts): used instead of downloading it.")
+            description = "The model's file on this host (air-gapped hosts): used instead of downloading it. "
+                    + "Not together with -m.")
     Path modelFile;
 
     @Option(names = "--model-sha256", paramLabel = "HEX", description = "The sha256 the model file must have.")
@@ -53,6 +56,11 @@ final class ModelOptions {
     String disk;
 
     String modelText(VmboxCommand root) {
+        if (model != null && modelFile != null) {
+            throw VmboxException.badInput("-m/--model " + Names.forMessage(model) + " and --model-file " + Names.forMessage(
+                    modelFile.toString()) + " both name the model", "give one: -m REF (a name, a path or hf:...), or "
+                    + "--model-file FILE for a file on this host");
+        }
         if (model != null) {
             return model;
         }
@@ -69,7 +77,7 @@ final class ModelOptions {
     PlanRequest planRequest(VmboxCommand root) {
         ModelRef ref = ModelRef.parse(modelText(root));
         if (modelSha256 != null && modelFile == null && ref instanceof ModelRef.Ollama) {
-            throw dev.vmbox.VmboxException.badInput("--model-sha256 does not apply to an Ollama name: every blob is checked "
+            throw VmboxException.badInput("--model-sha256 does not apply to an Ollama name: every blob is checked "
                     + "against the registry manifest's digests", "drop --model-sha256, or pass the GGUF with --model-file");
         }
         return new PlanRequest(ref, Optional.ofNullable(modelFile).map(p -> p.toAbsolutePath().normalize()),

@@ -2,6 +2,7 @@ package dev.vmbox.cli;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.spec.InstanceName;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +28,7 @@ public final class Vmbox {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.registerConverter(InstanceName.class, InstanceName::of);
         cl.setExecutionExceptionHandler(new ErrorHandler(root));
         cl.setParameterExceptionHandler(Vmbox::badUsage);
         cl.setExitCodeExceptionMapper(t -> t instanceof VmboxException v ? v.exitCode().code() : ExitCode.INTERNAL.code());
@@ -41,6 +43,11 @@ public final class Vmbox {
     private static int badUsage(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
+        if (ex.getCause() instanceof VmboxException v) { // a value type refused the argument: its own words and hint
+            err.println("vmbox: " + v.getMessage());
+            err.println("hint: " + (v.hint() != null ? v.hint() : "see '" + cmd.getCommandSpec().qualifiedName() + " --help'"));
+            return v.exitCode().code();
+        }
         err.println("vmbox: " + ex.getMessage());
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
         err.println("hint: see '" + cmd.getCommandSpec().qualifiedName() + " --help'");

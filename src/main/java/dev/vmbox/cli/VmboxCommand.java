@@ -1,11 +1,21 @@
 package dev.vmbox.cli;
 
+import dev.vmbox.app.create.HttpHealthCheck;
+import dev.vmbox.app.instance.InstanceLifecycle;
+import dev.vmbox.app.instance.InstanceLookup;
+import dev.vmbox.app.instance.InstanceShell;
+import dev.vmbox.app.instance.InstanceTunnel;
+import dev.vmbox.app.instance.InstanceVerification;
+import dev.vmbox.app.instance.InstanceViews;
+import dev.vmbox.app.tunnel.ApiTunnel;
+import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.config.VmboxConfig;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.log.StreamLog;
+import dev.vmbox.store.FileNames;
 import dev.vmbox.store.InstanceStore;
 import dev.vmbox.store.VmboxHome;
 import java.io.PrintWriter;
@@ -36,15 +46,15 @@ import picocli.CommandLine.ScopeType;
             ListCommand.class,
             CreateCommand.class,
             PlanCommand.class,
-            InstanceCommands.Status.class,
-            InstanceCommands.Start.class,
-            InstanceCommands.Stop.class,
-            InstanceCommands.Delete.class,
-            InstanceCommands.Verify.class,
-            InstanceCommands.Logs.class,
-            InstanceCommands.Ssh.class,
-            InstanceCommands.Exec.class,
-            InstanceCommands.Tunnel.class,
+            StatusCommand.class,
+            StartCommand.class,
+            StopCommand.class,
+            DeleteCommand.class,
+            VerifyCommand.class,
+            LogsCommand.class,
+            SshCommand.class,
+            ExecCommand.class,
+            TunnelCommand.class,
             ImageCommand.class,
             ConfigCommand.class,
             AutoComplete.GenerateCompletion.class,
@@ -158,14 +168,37 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
         return providers;
     }
 
-    dev.vmbox.app.instance.Instances instances() {
-        return new dev.vmbox.app.instance.Instances(store(), providers(), guests(),
-                new dev.vmbox.app.tunnel.TunnelControl(executables()), new dev.vmbox.app.create.HttpHealthCheck(),
-                agentCommandPrefix(), log(), environment.systemRoot());
+    InstanceLookup instanceLookup() {
+        return new InstanceLookup(store(), providers());
+    }
+
+    /** The API tunnels of instances, run by detached agents ({@link #agentCommandPrefix()}). */
+    ApiTunnel apiTunnel() {
+        return new ApiTunnel(new TunnelControl(executables()), agentCommandPrefix());
+    }
+
+    InstanceViews instanceViews() {
+        return new InstanceViews(instanceLookup(), apiTunnel());
+    }
+
+    InstanceLifecycle instanceLifecycle() {
+        return new InstanceLifecycle(instanceLookup(), guests(), apiTunnel(), new HttpHealthCheck()::await, log());
+    }
+
+    InstanceTunnel instanceTunnel() {
+        return new InstanceTunnel(instanceLookup(), apiTunnel());
+    }
+
+    InstanceShell instanceShell() {
+        return new InstanceShell(instanceLookup(), guests());
+    }
+
+    InstanceVerification instanceVerification() {
+        return new InstanceVerification(instanceLookup(), guests(), apiTunnel(), environment.systemRoot());
     }
 
     dev.vmbox.download.ContentCache downloadCache() {
-        return new dev.vmbox.download.ContentCache(home().cacheDir(dev.vmbox.store.FileNames.DOWNLOADS_DIR));
+        return new dev.vmbox.download.ContentCache(home().cacheDir(FileNames.DOWNLOADS_DIR));
     }
 
     dev.vmbox.download.Downloader downloader() {
@@ -189,7 +222,7 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
     }
 
     dev.vmbox.app.plan.Planner planner() {
-        java.nio.file.Path tmp = home().cacheDir("tmp");
+        java.nio.file.Path tmp = home().cacheDir(FileNames.TMP_DIR);
         dev.vmbox.model.fetch.ModelInspector inspector = new dev.vmbox.model.fetch.ModelInspector(
                 dev.vmbox.model.ModelCatalog.builtIn(), registry(), hub(), tmp,
                 dev.vmbox.model.fetch.ModelInspector.DEFAULT_HEADER_BYTES);

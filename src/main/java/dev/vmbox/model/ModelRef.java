@@ -7,9 +7,13 @@ import java.util.regex.Pattern;
 
 /**
  * What the user asked to serve: an Ollama library name ({@code llama3.1:8b}, {@code user/model:tag}), a
- * local model file, or a GGUF file on Hugging Face ({@code hf:org/repo/file.gguf}). Parsing refuses
- * anything that could smuggle a shell metacharacter, a newline or a path traversal into a URL or a
- * guest path, and anything longer than {@value #MAX_LENGTH} characters.
+ * local model file, or a GGUF file on Hugging Face ({@code hf:org/repo/file.gguf}). Every reference is at
+ * most {@value #MAX_LENGTH} characters with no control, line-separator or format (bidi override) character.
+ * Ollama names and {@code hf:} references become URLs and guest paths, so they are held to a strict alphabet:
+ * no whitespace, shell metacharacter, {@code ..} or non-ASCII character. A local file path is a name on this
+ * host the user already has: it may hold spaces, quotes, {@code $} and the like, because it is only ever opened
+ * here (normalised to an absolute path) and never given to a shell; in the guest the file gets a fixed name
+ * ({@code model.gguf}) or one made of letters, digits, '.', '_' and '-'.
  */
 public sealed interface ModelRef permits ModelRef.Ollama, ModelRef.LocalFile, ModelRef.HuggingFace {
     int MAX_LENGTH = 256;
@@ -83,6 +87,10 @@ public sealed interface ModelRef permits ModelRef.Ollama, ModelRef.LocalFile, Mo
                 char c = text.charAt(i);
                 if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                     throw bad("the model reference contains a control character or newline");
+                }
+                if (Character.getType(c) == Character.FORMAT) { // e.g. U+202E: what is shown would not be what is opened
+                    throw bad("the model reference contains an invisible formatting character (U+"
+                            + String.format("%04X", (int) c) + ")");
                 }
             }
             if (text.startsWith("hf:")) {

@@ -1,5 +1,6 @@
 package dev.vmbox.security;
 
+import dev.vmbox.store.FileNames;
 import dev.vmbox.store.SecureFiles;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
@@ -18,12 +19,12 @@ import java.time.Duration;
  * never overwritten: generating into a folder that already holds them is refused.
  *
  * <p>Files in {@code dir} (made 0700): {@code id_ed25519}, {@code id_ed25519.pub} (client),
- * {@code ssh_host_ed25519_key}, {@code ssh_host_ed25519_key.pub} (guest host key). Private keys are
- * 0600. They carry no passphrase: vmbox must use them unattended; the folder's mode protects them.
+ * {@code ssh_host_ed25519_key}, {@code ssh_host_ed25519_key.pub} (guest host key), names from
+ * {@link FileNames}. Every one is 0600, like every file in VMBOX_HOME. They carry no passphrase: vmbox must use them unattended; the folder's mode protects them.
  */
 public final class SshKeys {
-    public static final String CLIENT_KEY = "id_ed25519";
-    public static final String HOST_KEY = "ssh_host_ed25519_key";
+    public static final String CLIENT_KEY = FileNames.CLIENT_KEY;
+    public static final String HOST_KEY = FileNames.HOST_KEY;
     static final Duration KEYGEN_TIMEOUT = Duration.ofSeconds(30);
 
     private SshKeys() {
@@ -52,8 +53,9 @@ public final class SshKeys {
         }
         keygen(runner, client, "vmbox@" + instanceName);
         keygen(runner, host, "vmbox-host@" + instanceName);
-        SecureFiles.restrict(client);
-        SecureFiles.restrict(host);
+        for (Path p : new Path[] {client, host, pub(client), pub(host)}) {
+            SecureFiles.restrict(p);
+        }
         String clientPub = read(pub(client));
         HostKeyPair hostKey = new HostKeyPair(read(host), read(pub(host)));
         return new KeyMaterial(client, clientPub, host, hostKey);
@@ -70,7 +72,7 @@ public final class SshKeys {
     }
 
     private static Path pub(Path privateKey) {
-        return privateKey.resolveSibling(privateKey.getFileName() + ".pub");
+        return privateKey.resolveSibling(privateKey.getFileName() + FileNames.PUBLIC_KEY_SUFFIX);
     }
 
     private static String read(Path p) {

@@ -2,7 +2,11 @@ package dev.vmbox.store;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.wait.Deadline;
+import dev.vmbox.wait.NotReady;
+import dev.vmbox.wait.Poll;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -20,6 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class InstanceLock implements AutoCloseable {
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
+    private static final String BUSY_HINT = "wait for the other command to finish, then try again";
 
     private final ReentrantLock local;
     private final FileChannel channel;
@@ -34,10 +39,10 @@ public final class InstanceLock implements AutoCloseable {
     static InstanceLock acquire(Path lockFile, String instance, Duration wait) {
         Path key = lockFile.toAbsolutePath().normalize();
         ReentrantLock local = LOCAL.computeIfAbsent(key, k -> new ReentrantLock());
-        long deadline = System.nanoTime() + wait.toNanos();
+        Deadline deadline = Deadline.in(wait.isZero() || wait.isNegative() ? Duration.ofNanos(1) : wait);
         try {
             if (!local.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw busy(instance, wait);
+                throw busy(instance, wait, "another command of this process holds it");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -45,32 +50,20 @@ public final class InstanceLock implements AutoCloseable {
         }
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            while (true) {
-                FileLock l;
-                try {
-                    l = ch.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    l = null;
-                }
-                if (l != null) {
-                    return new InstanceLock(local, ch, l);
-                }
-                if (System.nanoTime() > deadline) {
-                    throw busy(instance, wait);
-                }
-                Thread.sleep(25);
-            }
-        } catch (IOException e) {
+            ch = SecureFiles.openPrivate(key, StandardOpenOption.WRITE);
+            FileChannel channel = ch;
+            FileLock l = Poll.until("the lock of '" + instance + "'", () -> tryLock(channel))
+                    .every(Duration.ofMillis(25))
+                    .onTimeout(ExitCode.IN_USE, busyMessage(instance, wait))
+                    .timeoutHint(BUSY_HINT)
+                    .await(deadline);
+            return new InstanceLock(local, ch, l);
+        } catch (IOException | UncheckedIOException e) {
             closeQuietly(ch);
             local.unlock();
-            throw new VmboxException(ExitCode.FAILED, "cannot lock instance '" + instance + "': " + SecureFiles.describe(e),
+            IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            throw new VmboxException(ExitCode.FAILED, "cannot lock instance '" + instance + "': " + SecureFiles.describe(io),
                     "check the permissions of " + key.getParent(), e);
-        } catch (InterruptedException e) {
-            closeQuietly(ch);
-            local.unlock();
-            Thread.currentThread().interrupt();
-            throw new VmboxException(ExitCode.INTERRUPTED, "interrupted while waiting for the lock of '" + instance + "'", null, e);
         } catch (RuntimeException e) {
             closeQuietly(ch);
             local.unlock();
@@ -78,11 +71,28 @@ public final class InstanceLock implements AutoCloseable {
         }
     }
 
-    private static VmboxException busy(String instance, Duration wait) {
-        return new VmboxException(ExitCode.IN_USE,
-                "instance '" + instance + "' is busy: another vmbox command is changing it (waited "
-                        + wait.toSeconds() + " s)",
-                "wait for the other command to finish, then try again");
+    /** One try at the OS lock: the lock, or NotReady while another process holds it. */
+    private static FileLock tryLock(FileChannel channel) {
+        FileLock l;
+        try {
+            l = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (l == null) {
+            throw new NotReady("another vmbox process holds it");
+        }
+        return l;
+    }
+
+    private static String busyMessage(String instance, Duration wait) {
+        return "instance '" + instance + "' is busy: another vmbox command is changing it (waited " + wait.toSeconds() + " s)";
+    }
+
+    private static VmboxException busy(String instance, Duration wait, String seen) {
+        return new VmboxException(ExitCode.IN_USE, busyMessage(instance, wait) + " (last: " + seen + ")", BUSY_HINT);
     }
 
     private static void closeQuietly(FileChannel ch) {

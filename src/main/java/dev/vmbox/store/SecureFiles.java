@@ -7,12 +7,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -121,6 +124,43 @@ public final class SecureFiles {
         } catch (IOException e) {
             throw new VmboxException(ExitCode.FAILED, "cannot set permissions 0600 on " + file + ": " + describe(e),
                     "check that you own the file", e);
+        }
+    }
+
+    /**
+     * Opens {@code file} for writing, creating it 0600 when it is missing (an existing file is set to 0600):
+     * for files that are appended to or locked rather than replaced (logs, lock files). The parent must exist.
+     */
+    public static FileChannel openPrivate(Path file, OpenOption... options) throws IOException {
+        Set<OpenOption> opts = new HashSet<>(Arrays.asList(options));
+        opts.add(StandardOpenOption.CREATE);
+        FileChannel ch = posix(file)
+                ? FileChannel.open(file, opts, PosixFilePermissions.asFileAttribute(FILE_0600))
+                : FileChannel.open(file, opts);
+        try {
+            if (posix(file) && !Files.getPosixFilePermissions(file).equals(FILE_0600)) {
+                Files.setPosixFilePermissions(file, FILE_0600);
+            }
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
+    }
+
+    /** Creates {@code file} empty and 0600 if it is missing, or makes it 0600; for a file another process appends to. */
+    public static Path privateFile(Path file) throws IOException {
+        openPrivate(file, StandardOpenOption.WRITE).close();
+        return file;
+    }
+
+    /** Appends {@code text} (UTF-8) to {@code file}, creating it 0600. */
+    public static void appendPrivate(Path file, String text) throws IOException {
+        try (FileChannel ch = openPrivate(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
         }
     }
 

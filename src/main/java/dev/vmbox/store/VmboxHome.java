@@ -5,8 +5,7 @@ import java.util.Map;
 
 /**
  * vmbox's own folder: {@code $VMBOX_HOME}, or {@code ~/.vmbox}. Always 0700: it holds private keys.
- * Layout: {@code _config/config.yaml}, {@code _cache/images}, {@code _cache/downloads}, and one
- * folder per instance (see {@link FileNames}).
+ * The paths of its shared folders; the names are {@link FileNames}'.
  */
 public final class VmboxHome {
     private final Path root;
@@ -36,11 +35,17 @@ public final class VmboxHome {
         return root.resolve(FileNames.CONFIG_DIR).resolve(FileNames.CONFIG_FILE);
     }
 
+    /** {@code _cache/KIND}, e.g. {@link FileNames#DOWNLOADS_DIR}; not created here. */
     public Path cacheDir(String kind) {
         return root.resolve(FileNames.CACHE_DIR).resolve(kind);
     }
 
     public Path instanceDir(String name) {
         return root.resolve(name);
+    }
+
+    /** Where the failure of a create is kept when its instance folder was removed by the rollback. */
+    public Path failedCreateLog(String name) {
+        return root.resolve(FileNames.FAILED_LOGS_DIR).resolve(name + FileNames.FAILED_CREATE_LOG_SUFFIX);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmbox.spec.InstanceName;
 import dev.vmbox.store.FileNames;
 import dev.vmbox.testing.CliHarness;
 import dev.vmbox.testing.CliHarness.Result;
@@ -232,5 +233,43 @@ class CliTest {
                 "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "0000:02:00.0", "--model-file", gguf.toString());
         assertEquals(2, none.exitCode(), none.toString());
         assertTrue(none.err().contains("0000:02:00.0 on gpu1") && none.err().contains("boot display"), none.toString());
+    }
+    @Test
+    void everyNameFollowsTheOneInstanceNameRuleAndItsHelpSaysSo() {
+        String[][] commands = {{"status"}, {"start"}, {"stop"}, {"delete"}, {"rm"}, {"logs"}, {"verify"}, {"ssh"},
+            {"exec", "--", "true"}, {"tunnel", "start"}, {"tunnel", "stop"}, {"tunnel", "status"}};
+        for (String[] c : commands) {
+            String[] head = c[0].equals("tunnel") ? c : new String[] {c[0]};
+            String[] tail = c[0].equals("tunnel") ? new String[0] : java.util.Arrays.copyOfRange(c, 1, c.length);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(head));
+            args.add("Bad_Name");
+            args.addAll(java.util.List.of(tail));
+            Result r = cli.run(args.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), args + ": " + r);
+            assertTrue(r.err().startsWith("vmbox: invalid instance name 'Bad_Name'"), args + ": " + r);
+            assertTrue(r.err().contains("hint: use " + InstanceName.RULE), args + ": " + r);
+            java.util.List<String> help = new java.util.ArrayList<>(java.util.List.of(head));
+            help.add("--help");
+            String text = cli.run(help.toArray(String[]::new)).out().replaceAll("\\s+", " ");
+            assertTrue(text.contains(InstanceName.RULE), help + " states the rule:\n" + text);
+        }
+        assertFalse(Files.exists(home.resolve("Bad_Name")), "nothing made for a refused name");
+    }
+
+    @Test
+    void aModelNamedTwiceIsRefused() throws Exception {
+        Path gguf = Path.of(System.getProperty("vmbox.repo", ".")).resolve("src/test/resources/fixtures/gguf/tiny-llama.gguf");
+        cli.env("VMBOX_OFFLINE", "1");
+        for (String cmd : new String[] {"plan", "create"}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(cmd));
+            if (cmd.equals("create")) {
+                args.addAll(java.util.List.of("demo", "--dry-run"));
+            }
+            args.addAll(java.util.List.of("-m", "qwen2.5:0.5b", "--model-file", gguf.toString()));
+            Result r = cli.run(args.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), r.toString());
+            assertTrue(r.err().contains("both name the model") && r.err().contains("hint: give one"), r.toString());
+        }
+        assertFalse(Files.exists(home.resolve("demo")));
     }
 }

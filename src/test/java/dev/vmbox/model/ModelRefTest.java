@@ -50,6 +50,18 @@ class ModelRefTest {
         assertEquals(Path.of("/data/m.gguf"), ((ModelRef.LocalFile) ModelRef.parse("/data/sub/../m.gguf")).path());
     }
 
+    @Test
+    void localPathsAreNamesOnThisHostAndMayHoldWhatFileNamesHold() {
+        // opened here and never given to a shell; in the guest the file gets a name of its own
+        String odd = "/data/my models/llama (q4) $HOME;`id`'s.gguf";
+        assertEquals(Path.of(odd), ((ModelRef.LocalFile) ModelRef.parse(odd)).path());
+        for (String hostile : new String[] {"/data/x\u202Egguf.exe.gguf", "/data/a\nb.gguf", "/data/a\u2028b.gguf"}) {
+            VmboxException e = assertThrows(VmboxException.class, () -> ModelRef.parse(hostile));
+            assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+            assertTrue(!e.getMessage().contains("\u202E") && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "  ", "llama3.1;rm -rf /", "llama$(id)", "llama`id`", "a|b", "x:y z", "model\nname",
             "model\rname", "llama3.1:8b\u0000", "../../etc/passwd", "a/../b", "a/b/c", "bad:tag:", "llama:..",

@@ -6,6 +6,7 @@ import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.instance.InstanceFiles;
 import dev.vmbox.app.instance.InstanceSettings;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.app.tunnel.TunnelSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
@@ -79,13 +80,6 @@ public final class CreateFlow {
         this.clock = clock;
         this.agentCommandPrefix = List.copyOf(agentCommandPrefix);
         this.vmboxVersion = vmboxVersion;
-    }
-
-    /** The command that runs an instance's tunnel agent: the prefix plus the state folder. */
-    public static List<String> agentCommand(List<String> prefix, Path stateDir) {
-        List<String> cmd = new ArrayList<>(prefix);
-        cmd.add(stateDir.toString());
-        return cmd;
     }
 
     public CreateResult create(CreateRequest req, Progress progress) {
@@ -201,7 +195,7 @@ public final class CreateFlow {
                     provider.sshEndpoint(name).orElseThrow(() -> new VmboxException(ExitCode.FAILED,
                             "the VM has no SSH endpoint", "see vmbox status " + name))));
             undo.push(new Undo("tunnel", () -> tunnels.stop(files.tunnelDir(), Duration.ofSeconds(10))));
-            TunnelStatus tunnel = tunnels.start(files.tunnelDir(), ts, agentCommand(agentCommandPrefix, files.tunnelDir()),
+            TunnelStatus tunnel = tunnels.start(files.tunnelDir(), ts, ApiTunnel.agentCommand(agentCommandPrefix, files.tunnelDir()),
                     deadline.remaining("step 'tunnel'", Duration.ofSeconds(60)));
             if (!tunnel.up()) {
                 throw new VmboxException(ExitCode.FAILED, "the tunnel did not come up: " + tunnel.describe(),
@@ -421,7 +415,7 @@ public final class CreateFlow {
     }
 
     private TunnelSettings tunnelSettings(CreateRequest req, SshTarget target) {
-        return dev.vmbox.app.instance.Instances.tunnelSettings(req.name(), target, req.apiBind(), req.apiPort(),
+        return ApiTunnel.settings(req.name(), target, req.apiBind(), req.apiPort(),
                 req.runtimePort());
     }
 

@@ -7,11 +7,14 @@ import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
 import dev.vmbox.ssh.ExecResult;
+import dev.vmbox.ssh.HopFailedException;
 import dev.vmbox.ssh.SshClient;
 import dev.vmbox.ssh.SshOptions;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.ssh.SshTarget;
 import dev.vmbox.store.InstanceRecord;
+import dev.vmbox.wait.NotReady;
+import dev.vmbox.wait.Poll;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -40,42 +43,40 @@ public final class GuestAccess {
 
     /**
      * Connects as soon as the guest's sshd answers with the pinned key, within {@code timeout}. A host key
-     * mismatch or a refused login ends the wait at once (SECURITY); so does the VM stopping.
+     * mismatch or a refused login ends the wait at once (SECURITY); so does the VM no longer running or starting
+     * ({@code liveness} asks its provider).
      */
     public SshSession waitForSsh(Supplier<SshTarget> target, Duration timeout, Supplier<VmStatus> liveness,
                                  Progress.Step step) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long start = System.nanoTime();
-        String last = "no answer yet";
         SshOptions once = SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(Duration.ofSeconds(10));
-        while (true) {
+        return Poll.until("SSH", () -> {
             SshTarget t = target.get();
+            if (t == null) {
+                throw new NotReady("no SSH endpoint yet");
+            }
             try {
-                if (t != null) {
-                    return ssh.connect(t, once);
-                }
-                last = "no SSH endpoint yet";
+                return ssh.connect(t, once);
+            } catch (HopFailedException e) {
+                throw e;
             } catch (VmboxException e) {
-                if (e.exitCode() == ExitCode.SECURITY || e.exitCode() == ExitCode.INTERRUPTED
-                        || e instanceof dev.vmbox.ssh.HopFailedException) {
+                if (e.exitCode() == ExitCode.SECURITY || e.exitCode() == ExitCode.INTERRUPTED) {
                     throw e;
                 }
-                last = e.getMessage();
+                throw new NotReady(e.getMessage(), e);
             }
-            VmStatus status = liveness.get();
-            if (status.state() != VmState.RUNNING && status.state() != VmState.STARTING) {
-                throw new VmboxException(ExitCode.FAILED, "the VM is " + status.state().name().toLowerCase()
-                        + " while waiting for SSH" + (status.messages().isEmpty() ? "" : ": " + String.join("; ",
-                        status.messages())), "the guest may have crashed at boot; look at its console log");
-            }
-            long waited = (System.nanoTime() - start) / 1_000_000_000L;
-            step.detail("waiting for SSH (" + waited + " s)");
-            if (System.nanoTime() > deadline) {
-                throw new VmboxException(ExitCode.TIMEOUT, "SSH did not answer within " + timeout.toSeconds() + " s (last: "
-                        + last + ")", "the guest may still be booting (software emulation is slow): "
-                        + "give it longer with --timeout, or look at its console log");
-            }
-            sleep(POLL);
+        }).every(POLL).aliveWhile(() -> requireRunning(liveness.get()))
+                .onWait((seen, waited) -> step.detail("waiting for SSH (" + waited.toSeconds() + " s)"))
+                .timeoutHint("the guest may still be booting (software emulation is slow): give it longer with "
+                        + "--timeout, or look at its console log")
+                .await(timeout);
+    }
+
+    /** The wait for a booting guest ends when its VM is neither running nor starting. */
+    private static void requireRunning(VmStatus status) {
+        if (status.state() != VmState.RUNNING && status.state() != VmState.STARTING) {
+            throw new VmboxException(ExitCode.FAILED, "the VM is " + status.state().name().toLowerCase()
+                    + " while waiting for SSH" + (status.messages().isEmpty() ? "" : ": " + String.join("; ",
+                    status.messages())), "the guest may have crashed at boot; look at its console log");
         }
     }
 
@@ -108,14 +109,5 @@ public final class GuestAccess {
 
     static String truncate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max) + "…";
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e);
-        }
     }
 }

@@ -1,9 +1,10 @@
 package dev.vmbox.app.instance;
 
+import dev.vmbox.app.tunnel.TunnelFiles;
 import dev.vmbox.store.FileNames;
 import java.nio.file.Path;
 
-/** Where one instance's files live inside its folder in VMBOX_HOME. */
+/** Where one instance's files live inside its folder in VMBOX_HOME; the names are {@link FileNames}'. */
 public record InstanceFiles(Path dir) {
     public Path sshDir() {
         return dir.resolve(FileNames.SSH_DIR);
@@ -31,5 +32,10 @@ public record InstanceFiles(Path dir) {
 
     public Path tunnelDir() {
         return dir.resolve(FileNames.TUNNEL_DIR);
+    }
+
+    /** The files of the instance's API tunnel agent. */
+    public TunnelFiles tunnel() {
+        return new TunnelFiles(tunnelDir());
     }
 }

@@ -6,6 +6,7 @@ import dev.vmbox.exec.BackgroundProcess;
 import dev.vmbox.exec.ExecutableNotFoundException;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.ssh.SshCommandLine;
+import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
@@ -32,20 +33,16 @@ import java.util.concurrent.TimeUnit;
  * network gone, keepalive timeout) the agent starts it again after a backoff that doubles from
  * {@code backoffMin} to {@code backoffMax} and resets once the tunnel was up.
  *
- * <p>Files in the state folder: {@code tunnel.pid} (pid and start time), {@code tunnel.log} (agent and ssh
- * messages), {@code tunnel.state.json} ({@link TunnelState}), {@code tunnel.known_hosts} (the pinned key).
+ * <p>Files in the state folder ({@link TunnelFiles}, all 0600 in a 0700 folder): the pid file (pid and start
+ * time), the log (agent and ssh messages), the state ({@link TunnelState}), the settings and the pinned key.
  * A host-key mismatch ends the agent with a SECURITY failure: it never retries against a different key.
  */
 public final class TunnelAgent {
-    public static final String PID_FILE = "tunnel.pid";
-    public static final String LOG_FILE = "tunnel.log";
-    public static final String KNOWN_HOSTS = "tunnel.known_hosts";
-    /** Written by {@link TunnelControl#start}; read by {@link #runFromStateDir}. */
-    public static final String SETTINGS_FILE = "tunnel.settings.json";
     static final long LOG_ROTATE_BYTES = 1024 * 1024;
 
     private final TunnelSettings settings;
     private final Path stateDir;
+    private final TunnelFiles files;
     private final Executables executables;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -56,6 +53,7 @@ public final class TunnelAgent {
     public TunnelAgent(TunnelSettings settings, Path stateDir, Executables executables) {
         this.settings = settings;
         this.stateDir = stateDir;
+        this.files = new TunnelFiles(stateDir);
         this.executables = executables;
     }
 
@@ -86,7 +84,7 @@ public final class TunnelAgent {
      * the body of {@code vmbox tunnel run NAME}.
      */
     public static void runFromStateDir(Path stateDir, Executables executables) {
-        runForeground(TunnelSettings.read(stateDir.resolve(SETTINGS_FILE)), stateDir, executables);
+        runForeground(TunnelSettings.read(new TunnelFiles(stateDir).settings()), stateDir, executables);
     }
 
     /** Asks a running agent to stop; {@link #run} returns soon after. */
@@ -117,7 +115,7 @@ public final class TunnelAgent {
                     + other.get() + ")", "stop it first: vmbox tunnel stop " + settings.name());
         }
         try {
-            Files.createDirectories(stateDir);
+            SecureFiles.privateDir(stateDir);
             rotateLog();
             runChecked();
         } catch (VmboxException e) {
@@ -139,9 +137,10 @@ public final class TunnelAgent {
         stopOrphanedSsh(stateDir);
         checkEndpointFree(settings);
         ProcessHandle self = ProcessHandle.current();
-        Files.writeString(stateDir.resolve(PID_FILE), self.pid() + " "
-                + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n");
-        Path knownHosts = stateDir.resolve(KNOWN_HOSTS);
+        SecureFiles.writeAtomically(files.pid(), (self.pid() + " "
+                + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n").getBytes(StandardCharsets.US_ASCII));
+        SecureFiles.privateFile(files.log());
+        Path knownHosts = files.knownHosts();
         settings.target().hostKey().writeKnownHosts(knownHosts);
         List<String> argv = SshCommandLine.forward(settings.target(), knownHosts, settings.ssh(), settings.sshBind(),
                 settings.remoteHost(), settings.remotePort());
@@ -155,7 +154,7 @@ public final class TunnelAgent {
                 long logOffset = logSize();
                 BackgroundProcess ssh;
                 try {
-                    ssh = BackgroundProcess.start(argv, Map.of(), stateDir.resolve(LOG_FILE), executables);
+                    ssh = BackgroundProcess.start(argv, Map.of(), files.log(), executables);
                 } catch (ExecutableNotFoundException e) {
                     throw new VmboxException(ExitCode.UNAVAILABLE, "the OpenSSH client 'ssh' is not installed; the tunnel needs it",
                             Executables.installHint("ssh"), e);
@@ -194,7 +193,7 @@ public final class TunnelAgent {
         }
         log("tunnel stopped");
         phase(TunnelState.Phase.STOPPED, 0);
-        Files.deleteIfExists(stateDir.resolve(PID_FILE));
+        Files.deleteIfExists(files.pid());
     }
 
     /** Waits for ssh to exit or a stop request; marks the tunnel UP once the endpoint accepts connections. */
@@ -256,7 +255,7 @@ public final class TunnelAgent {
      */
     static boolean stopOrphanedSsh(Path stateDir) {
         return TunnelState.read(stateDir).filter(st -> st.sshPid() > 0).flatMap(st -> ProcessHandle.of(st.sshPid())).map(h -> {
-            String marker = stateDir.resolve(KNOWN_HOSTS).toAbsolutePath().toString();
+            String marker = new TunnelFiles(stateDir).knownHosts().toAbsolutePath().toString();
             boolean ours = h.info().arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
             if (!ours || !h.isAlive()) {
                 return false;
@@ -272,26 +271,27 @@ public final class TunnelAgent {
     }
 
     private void rotateLog() throws IOException {
-        Path log = stateDir.resolve(LOG_FILE);
+        Path log = files.log();
         if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
-            Files.move(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(log, files.oldLog(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
     /**
      * Keeps a long-running agent's log bounded: ssh appends to it (one line per refused forward, e.g. while
-     * the runtime is down), so it is copied to tunnel.log.1 and truncated in place; ssh's O_APPEND writes
+     * the runtime is down), so it is copied to the old log and truncated in place; ssh's O_APPEND writes
      * continue at the new end.
      */
     private void truncateLogIfLarge() {
-        Path log = stateDir.resolve(LOG_FILE);
+        Path log = files.log();
         try {
             if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
-                Files.copy(log, stateDir.resolve(LOG_FILE + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(log, files.oldLog(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                SecureFiles.restrict(files.oldLog());
                 try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log, StandardOpenOption.WRITE)) {
                     ch.truncate(0);
                 }
-                log("log rotated to " + LOG_FILE + ".1");
+                log("log rotated to " + files.oldLog().getFileName());
             }
         } catch (IOException e) {
             // a large log is better than a dead tunnel
@@ -300,7 +300,7 @@ public final class TunnelAgent {
 
     private long logSize() {
         try {
-            Path log = stateDir.resolve(LOG_FILE);
+            Path log = files.log();
             return Files.exists(log) ? Files.size(log) : 0;
         } catch (IOException e) {
             return 0;
@@ -309,7 +309,7 @@ public final class TunnelAgent {
 
     /** The last lines ssh wrote since {@code offset}, joined in one line. */
     private String sshReason(long offset) {
-        Path log = stateDir.resolve(LOG_FILE);
+        Path log = files.log();
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
             long len = f.length();
             long from = Math.max(offset > len ? 0 : offset, len - 4096); // offset > len: the log was truncated meanwhile
@@ -339,7 +339,7 @@ public final class TunnelAgent {
         writeState(new TunnelState(ProcessHandle.current().pid(), settings.endpoint(), TunnelState.Phase.FAILED.name(),
                 e.getMessage(), e.exitCode().name(), e.hint(), Instant.now().toString(), restarts, 0));
         try {
-            Path pid = stateDir.resolve(PID_FILE);
+            Path pid = files.pid();
             if (TunnelControl.readPid(stateDir).map(p -> p[0] == ProcessHandle.current().pid()).orElse(false)) {
                 Files.deleteIfExists(pid);
             }
@@ -351,15 +351,14 @@ public final class TunnelAgent {
     private void writeState(TunnelState state) {
         try {
             state.write(stateDir);
-        } catch (IOException e) {
+        } catch (IOException | VmboxException e) {
             log("cannot write state: " + e.getMessage());
         }
     }
 
     private void log(String message) {
         try {
-            Files.writeString(stateDir.resolve(LOG_FILE), Instant.now() + " " + message + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            SecureFiles.appendPrivate(files.log(), Instant.now() + " " + message + "\n");
         } catch (IOException ignored) {
             // the state file still tells the story
         }

@@ -4,6 +4,9 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.DetachedLauncher;
 import dev.vmbox.exec.Executables;
+import dev.vmbox.store.SecureFiles;
+import dev.vmbox.wait.NotReady;
+import dev.vmbox.wait.Poll;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -36,11 +39,11 @@ public final class TunnelControl {
     }
 
     /**
-     * Writes {@code settings} to {@code tunnel.settings.json} in the state folder, launches
-     * {@code agentCommand} detached (output to {@code tunnel.log}) and waits up to {@code readyTimeout} for
-     * the tunnel to come up. Returns the status: {@link TunnelStatus#up()} is false if the guest was not
-     * reachable in time (the agent keeps trying in the background). Throws the agent's own error when it
-     * gave up (endpoint in use, host-key mismatch, ...). When an agent already runs, returns its status.
+     * Writes {@code settings} to the state folder, launches {@code agentCommand} detached (output to the
+     * tunnel's log) and waits up to {@code readyTimeout} for the tunnel to come up. Throws the agent's own
+     * error when it gave up (endpoint in use, host-key mismatch, ...), and FAILED naming the log when it
+     * exited or did not come up in time (the agent then keeps trying in the background). When an agent
+     * already runs, returns its status.
      */
     public TunnelStatus start(Path stateDir, TunnelSettings settings, List<String> agentCommand, Duration readyTimeout) {
         settings.validate();
@@ -48,36 +51,42 @@ public final class TunnelControl {
         if (current.running()) {
             return current;
         }
+        TunnelFiles files = new TunnelFiles(stateDir);
         TunnelAgent.stopOrphanedSsh(stateDir);
         TunnelAgent.checkEndpointFree(settings);
         try {
-            Files.createDirectories(stateDir);
-            Files.deleteIfExists(stateDir.resolve(TunnelState.FILE));
-            settings.write(stateDir.resolve(TunnelAgent.SETTINGS_FILE));
+            SecureFiles.privateDir(stateDir);
+            Files.deleteIfExists(files.state());
+            settings.write(files.settings());
+            SecureFiles.privateFile(files.log());
         } catch (IOException e) {
             throw new VmboxException(ExitCode.FAILED, "cannot prepare the tunnel state in " + stateDir + ": " + e.getMessage(),
                     "check the folder's permissions", e);
         }
-        long pid = launcher.launch(agentCommand, Map.of(), stateDir, stateDir.resolve(TunnelAgent.LOG_FILE));
-        long deadline = System.nanoTime() + readyTimeout.toNanos();
-        while (true) {
+        long pid = launcher.launch(agentCommand, Map.of(), stateDir, files.log());
+        return Poll.until("the tunnel on " + settings.endpoint(), () -> {
             Optional<TunnelState> state = TunnelState.read(stateDir);
-            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            if (state.isPresent() && "FAILED".equals(state.get().phase())) {
+            if (state.isPresent() && TunnelState.Phase.FAILED.name().equals(state.get().phase())) {
                 waitGone(pid, Duration.ofSeconds(5));
                 throw failure(state.get());
             }
-            if (!alive) {
-                throw new VmboxException(ExitCode.FAILED, "the tunnel agent for this instance exited right after start"
-                        + state.map(s -> s.lastError() == null ? "" : ": " + s.lastError()).orElse(""),
-                        "see " + stateDir.resolve(TunnelAgent.LOG_FILE));
-            }
             TunnelStatus st = status(stateDir);
-            if (st.up() || System.nanoTime() >= deadline) {
+            if (st.up()) {
                 return st;
             }
-            sleep(50);
-        }
+            throw new NotReady(st.describe());
+        }).every(Duration.ofMillis(50)).aliveWhile(() -> {
+            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                Optional<TunnelState> state = TunnelState.read(stateDir);
+                if (state.isPresent() && TunnelState.Phase.FAILED.name().equals(state.get().phase())) {
+                    throw failure(state.get());
+                }
+                throw new VmboxException(ExitCode.FAILED, "the tunnel agent for this instance exited right after start"
+                        + state.map(s -> s.lastError() == null ? "" : ": " + s.lastError()).orElse(""), "see " + files.log());
+            }
+        }).onTimeout(ExitCode.FAILED, "the tunnel did not come up on " + settings.endpoint() + " within "
+                + readyTimeout.toSeconds() + " s").timeoutHint("see " + files.log() + "; the agent keeps trying in the "
+                + "background (vmbox tunnel status " + settings.name() + ")").await(readyTimeout);
     }
 
     private static VmboxException failure(TunnelState s) {
@@ -99,7 +108,7 @@ public final class TunnelControl {
         if (pid.isEmpty()) {
             boolean orphan = TunnelAgent.stopOrphanedSsh(stateDir);
             try {
-                Files.deleteIfExists(stateDir.resolve(TunnelAgent.PID_FILE));
+                Files.deleteIfExists(new TunnelFiles(stateDir).pid());
             } catch (IOException ignored) {
                 // a stale pid file is harmless
             }
@@ -134,7 +143,7 @@ public final class TunnelControl {
                 state.map(TunnelState::since).orElse(null), state.map(TunnelState::restarts).orElse(0));
     }
 
-    /** The pid in {@code tunnel.pid} if that process is alive and is the one that wrote it (same start time). */
+    /** The pid in the pid file if that process is alive and is the one that wrote it (same start time). */
     static Optional<Long> runningAgentPid(Path stateDir) {
         return readPid(stateDir).filter(p -> {
             Optional<ProcessHandle> h = ProcessHandle.of(p[0]);
@@ -148,7 +157,7 @@ public final class TunnelControl {
 
     static Optional<long[]> readPid(Path stateDir) {
         try {
-            Path f = stateDir.resolve(TunnelAgent.PID_FILE);
+            Path f = new TunnelFiles(stateDir).pid();
             if (!Files.isRegularFile(f)) {
                 return Optional.empty();
             }
@@ -202,15 +211,6 @@ public final class TunnelControl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return !h.get().isAlive();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmboxException(ExitCode.INTERRUPTED, "interrupted while waiting for the tunnel", null, e);
         }
     }
 }

@@ -9,9 +9,9 @@ import dev.vmbox.VmboxException;
 import dev.vmbox.ssh.SshOptions;
 import dev.vmbox.ssh.JumpHost;
 import dev.vmbox.ssh.SshTarget;
+import dev.vmbox.spec.ApiAddress;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,17 +103,14 @@ public record TunnelSettings(String name, SshTarget target, String bindAddress, 
         }
     }
 
-    /** The bind address as an IP; names other than "localhost" are refused so no DNS answer decides where we listen. */
+    /**
+     * The bind address as an IP: {@link ApiAddress}'s literal rule (names other than "localhost" are refused, so
+     * no DNS answer decides where we listen); an IPv6 literal may come in brackets.
+     */
     public InetAddress bindInetAddress() {
-        String a = bindAddress;
-        if (!a.matches("[0-9.]+") && !a.matches("[0-9A-Fa-f:]+") && !(a.startsWith("[") && a.endsWith("]"))) {
-            throw VmboxException.badInput("tunnel bind address must be an IP address: " + a, "e.g. 127.0.0.1 or 192.168.1.5");
-        }
-        try {
-            return InetAddress.getByName(a.replace("[", "").replace("]", ""));
-        } catch (UnknownHostException e) {
-            throw VmboxException.badInput("invalid tunnel bind address: " + a, "e.g. 127.0.0.1");
-        }
+        String a = bindAddress.startsWith("[") && bindAddress.endsWith("]")
+                ? bindAddress.substring(1, bindAddress.length() - 1) : bindAddress;
+        return ApiAddress.parseLiteral(a);
     }
 
     /** A warning for the user when the API is published beyond loopback. */

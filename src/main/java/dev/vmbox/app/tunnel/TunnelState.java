@@ -2,15 +2,14 @@ package dev.vmbox.app.tunnel;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
- * What the agent last reported, in {@code tunnel.state.json} of the instance folder.
+ * What the agent last reported, in the tunnel folder's state file ({@link TunnelFiles#state()}).
  *
  * @param pid       the agent's pid
  * @param endpoint  where it listens (host side)
@@ -29,22 +28,15 @@ public record TunnelState(long pid, String endpoint, String phase, String lastEr
     /** Agent phases. */
     public enum Phase { CONNECTING, UP, BACKOFF, STOPPED, FAILED }
 
-    static final String FILE = "tunnel.state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Replaces the state file atomically (0600). */
     void write(Path stateDir) throws IOException {
-        Path file = stateDir.resolve(FILE);
-        Path tmp = stateDir.resolve(FILE + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(this));
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        SecureFiles.writeAtomically(new TunnelFiles(stateDir).state(), JSON.writeValueAsBytes(this));
     }
 
     static Optional<TunnelState> read(Path stateDir) {
-        Path file = stateDir.resolve(FILE);
+        Path file = new TunnelFiles(stateDir).state();
         try {
             return Files.isRegularFile(file) ? Optional.of(JSON.readValue(file.toFile(), TunnelState.class)) : Optional.empty();
         } catch (IOException e) {

@@ -2,10 +2,8 @@ package dev.vmbox.app.verify;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
-import dev.vmbox.app.instance.InstanceSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.verify.Promise.Result;
-import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.ssh.SshSession;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,9 +33,15 @@ public final class Verifier {
     private Verifier() {
     }
 
+    /** The guest presented the pinned host key (PASS), or another one ({@code mismatch}, FAIL). */
+    public static Promise hostKey(String fingerprint, String mismatch) {
+        return mismatch == null
+                ? new Promise("host-key", "host", Result.PASS, "the guest presented the pinned host key " + fingerprint)
+                : new Promise("host-key", "host", Result.FAIL, mismatch);
+    }
+
     /** Runs the guest probes in {@code session}. */
-    public static List<Promise> guest(SshSession session, InstanceSettings s) {
-        RuntimeKind runtime = RuntimeKind.parse(s.string(InstanceSettings.RUNTIME));
+    public static List<Promise> guest(SshSession session, Subject s) {
         String script;
         try (InputStream in = Verifier.class.getResourceAsStream("/dev/vmbox/verify/guest-probes.sh")) {
             if (in == null) {
@@ -48,8 +53,8 @@ public final class Verifier {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = session.exec("sudo -n sh -s -- " + SshSession.shellQuote(s.string(InstanceSettings.EGRESS)) + " "
-                        + SshSession.shellQuote(runtime.systemUser()) + " " + s.integer(InstanceSettings.RUNTIME_PORT),
+        int rc = session.exec("sudo -n sh -s -- " + SshSession.shellQuote(s.egress().cliName()) + " "
+                        + SshSession.shellQuote(s.runtime().systemUser()) + " " + s.runtimePort(),
                 new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), out, err, Duration.ofSeconds(90));
         List<Promise> list = new ArrayList<>(parse(out.toString(StandardCharsets.UTF_8)));
         if (list.isEmpty()) {
@@ -74,6 +79,38 @@ public final class Verifier {
             }
         }
         return list;
+    }
+
+    /**
+     * Egress sealed outside the guest: {@code sealed} is the provider's answer (empty when it has no such
+     * seal: INFO). Not asked for {@code --egress open}.
+     */
+    public static Optional<Promise> hypervisorSeal(Subject s, String providerId, Optional<Boolean> sealed) {
+        if (s.egress() == dev.vmbox.spec.EgressPolicy.OPEN) {
+            return Optional.empty();
+        }
+        return Optional.of(sealed.isEmpty()
+                ? new Promise("hypervisor-seal", "host", Result.INFO, providerId
+                + " has no hypervisor-level egress seal: only the guest's nftables stop egress")
+                : sealed.get()
+                ? new Promise("hypervisor-seal", "host", Result.PASS, providerId
+                + " runs the VM with egress sealed outside the guest (QEMU restrict=on)")
+                : new Promise("hypervisor-seal", "host", Result.FAIL, providerId
+                + " runs the VM with an open network at the hypervisor"));
+    }
+
+    /**
+     * The host side of the tunnel ({@link #tunnel(TunnelStatus, boolean)}), and nothing else listening on the
+     * API port beyond loopback in the host's socket table under {@code procRoot}.
+     */
+    public static Promise tunnel(Subject s, TunnelStatus status, Path procRoot) {
+        Promise tunnel = tunnel(status, s.exposed());
+        List<String> wide = nonLoopbackListeners(procRoot, s.apiPort());
+        if (tunnel.result() == Result.PASS && !wide.isEmpty() && !s.exposed()) {
+            return new Promise(tunnel.id(), "host", Result.FAIL, "something listens on the API port beyond loopback: "
+                    + String.join(", ", wide));
+        }
+        return tunnel;
     }
 
     /** The host side of the tunnel: the agent's endpoint must be loopback (or a private Unix socket). */

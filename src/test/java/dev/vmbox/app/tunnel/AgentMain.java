@@ -10,7 +10,7 @@ public final class AgentMain {
 
     public static void main(String[] args) {
         Path state = Path.of(args[0]);
-        TunnelAgent.runForeground(TunnelSettings.read(state.resolve(TunnelAgent.SETTINGS_FILE)), state,
+        TunnelAgent.runForeground(TunnelSettings.read(new TunnelFiles(state).settings()), state,
                 Executables.fromEnvironment(System.getenv()));
     }
 }

@@ -43,7 +43,7 @@ public final class InProcessTunnel implements AutoCloseable {
                 t.close();
                 throw new VmboxException(ExitCode.TIMEOUT, "tunnel to '" + settings.name() + "' did not come up within "
                         + readyTimeout.toSeconds() + " s" + Optional.ofNullable(st.lastError()).map(e -> ": " + e).orElse(""),
-                        "check that the instance is running; details in " + stateDir.resolve(TunnelAgent.LOG_FILE));
+                        "check that the instance is running; details in " + new TunnelFiles(stateDir).log());
             }
             try {
                 Thread.sleep(25);

@@ -89,7 +89,7 @@ class TunnelAgentTest {
 
         String log() {
             try {
-                return Files.readString(stateDir.resolve(TunnelAgent.LOG_FILE));
+                return Files.readString(new TunnelFiles(stateDir).log());
             } catch (IOException e) {
                 return "";
             }
@@ -319,7 +319,7 @@ class TunnelAgentTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             TunnelSettings s = settings("taken", sshd.target(), backend.port()).withPort(taken.getLocalPort());
             VmboxException e = assertThrows(VmboxException.class, () -> new TunnelAgent(s, tmp.resolve("taken"), EXEC).run());
-            assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
+            assertEquals(ExitCode.IN_USE, e.exitCode());
             assertTrue(e.getMessage().contains("already in use") && e.hint().contains("--port"), e.getMessage());
         }
     }
@@ -406,8 +406,29 @@ class TunnelAgentTest {
         TunnelStatus after = control.status(state);
         assertFalse(after.running());
         assertEquals("STOPPED", after.phase());
-        assertFalse(Files.exists(state.resolve(TunnelAgent.PID_FILE)));
+        assertFalse(Files.exists(new TunnelFiles(state).pid()));
         assertFalse(control.stop(state, Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void aTunnelThatDoesNotComeUpInTimeNamesItsLogAndTheAgentKeepsTrying() throws Exception {
+        Path state = tmp.resolve("never");
+        SshTarget t = sshd.target();
+        TunnelSettings s = settings("never", new SshTarget(t.host(), LocalSshd.freePort(), t.user(), t.privateKey(),
+                t.pinnedHostKey()), backend.port());
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(), state.toString());
+        TunnelControl control = new TunnelControl(EXEC);
+        try {
+            VmboxException e = assertThrows(VmboxException.class, () -> control.start(state, s, cmd, Duration.ofSeconds(3)));
+            assertEquals(ExitCode.FAILED, e.exitCode());
+            assertTrue(e.getMessage().startsWith("the tunnel did not come up on 127.0.0.1:" + s.port() + " within 3 s (last: "),
+                    e.getMessage());
+            assertTrue(e.hint().contains(new TunnelFiles(state).log().toString()), e.hint());
+            assertTrue(control.status(state).running(), "the agent keeps trying in the background");
+        } finally {
+            assertTrue(control.stop(state, Duration.ofSeconds(10)));
+        }
     }
 
     @Test

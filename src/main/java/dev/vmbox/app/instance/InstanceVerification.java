@@ -1,0 +1,62 @@
+package dev.vmbox.app.instance;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.tunnel.ApiTunnel;
+import dev.vmbox.app.verify.Promise;
+import dev.vmbox.app.verify.Subject;
+import dev.vmbox.app.verify.Verifier;
+import dev.vmbox.provider.Provider;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.spec.ApiAddress;
+import dev.vmbox.spec.EgressPolicy;
+import dev.vmbox.ssh.SshSession;
+import dev.vmbox.ssh.SshTarget;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code vmbox verify NAME}: every promise, proven in the guest (over SSH) and on the host. */
+public final class InstanceVerification {
+    private final InstanceLookup instances;
+    private final GuestAccess guests;
+    private final ApiTunnel tunnel;
+    private final Path hostRoot;
+
+    /** @param hostRoot the host's root folder, where {@code proc/net/tcp} is read (a fixture in tests) */
+    public InstanceVerification(InstanceLookup instances, GuestAccess guests, ApiTunnel tunnel, Path hostRoot) {
+        this.instances = instances;
+        this.guests = guests;
+        this.tunnel = tunnel;
+        this.hostRoot = hostRoot;
+    }
+
+    public List<Promise> verify(String name) {
+        Instance instance = instances.ready(name);
+        Subject subject = subject(instance);
+        List<Promise> out = new ArrayList<>();
+        SshTarget target = instance.runningTarget();
+        try (SshSession session = guests.connect(target)) {
+            out.add(Verifier.hostKey(target.hostKey().fingerprint(), null));
+            out.addAll(Verifier.guest(session, subject));
+        } catch (VmboxException e) {
+            if (e.exitCode() == ExitCode.SECURITY) {
+                out.add(Verifier.hostKey(target.hostKey().fingerprint(), e.getMessage()));
+                return out;
+            }
+            throw e;
+        }
+        Provider p = instance.provider();
+        Verifier.hypervisorSeal(subject, p.id(), p.hypervisorEgressSealed(name)).ifPresent(out::add);
+        out.add(Verifier.tunnel(subject, tunnel.status(instance.files().tunnelDir()), hostRoot.resolve("proc")));
+        return out;
+    }
+
+    /** What verify needs of the record. */
+    static Subject subject(Instance instance) {
+        InstanceSettings s = instance.settings();
+        return new Subject(EgressPolicy.parse(s.string(InstanceSettings.EGRESS)),
+                RuntimeKind.parse(s.string(InstanceSettings.RUNTIME)), s.integer(InstanceSettings.RUNTIME_PORT),
+                s.integer(InstanceSettings.API_PORT), !ApiAddress.parseLiteral(instance.apiBind()).isLoopbackAddress());
+    }
+}

@@ -1,0 +1,94 @@
+package dev.vmbox.app.instance;
+
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.tunnel.ApiTunnel;
+import dev.vmbox.app.tunnel.TunnelStatus;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.provider.VmStatus;
+import dev.vmbox.spec.ApiAddress;
+import dev.vmbox.store.InstanceRecord;
+import dev.vmbox.store.InstanceStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code vmbox list} and {@code status}: each instance's live state, always asked of its provider, and beside
+ * it the phase its record is in. The record's phase never stands in for the state: a create that failed and was
+ * kept shows the VM's real state (e.g. RUNNING) with phase "failed" and the reason.
+ */
+public final class InstanceViews {
+    private final InstanceLookup instances;
+    private final ApiTunnel tunnel;
+
+    public InstanceViews(InstanceLookup instances, ApiTunnel tunnel) {
+        this.instances = instances;
+        this.tunnel = tunnel;
+    }
+
+    /** Every instance; a provider that cannot be asked makes that row UNKNOWN, an unreadable record BROKEN. */
+    public List<InstanceView> list() {
+        List<InstanceView> out = new ArrayList<>();
+        for (InstanceStore.Entry e : instances.store().list()) {
+            out.add(e.readable() ? view(instances.of(e.record()), false) : InstanceView.unreadable(e.name(), e.error()));
+        }
+        return out;
+    }
+
+    public InstanceView status(String name) {
+        return view(instances.get(name), true);
+    }
+
+    private InstanceView view(Instance instance, boolean withTunnel) {
+        InstanceRecord r = instance.record();
+        String state;
+        String live = null;
+        VmStatus vm = null;
+        try {
+            vm = instance.provider().inspect(r.name());
+            state = vm.state().name();
+            if (vm.state() == VmState.NOT_CREATED && r.phase() == InstanceRecord.Phase.READY) {
+                state = "BROKEN";
+                live = "the " + r.provider() + " VM is gone (removed outside vmbox?); clean up with: vmbox delete " + r.name();
+            } else if (!vm.messages().isEmpty()) {
+                live = String.join("; ", vm.messages());
+            }
+        } catch (VmboxException e) {
+            state = "UNKNOWN";
+            live = r.provider() + " could not be asked: " + e.getMessage();
+        }
+        String tunnelState = null;
+        if (withTunnel || vm != null && vm.state() == VmState.RUNNING) {
+            TunnelStatus t = tunnel.status(instance.files().tunnelDir());
+            tunnelState = t.up() ? "up" : t.running() ? "connecting" : "down";
+        }
+        InstanceSettings s = instance.settings();
+        String port = s.stringOr(InstanceSettings.API_PORT, null);
+        String api = port == null ? null : "http://" + ApiAddress.hostForUrl(instance.apiBind()) + ":" + port;
+        String detail = Stream.of(phaseNote(r), live).filter(Objects::nonNull).collect(Collectors.joining("; "));
+        return new InstanceView(r.name(), state, phase(r), r.provider(), s.stringOr(InstanceSettings.RUNTIME, null),
+                s.stringOr(InstanceSettings.MODEL_NAME, s.stringOr(InstanceSettings.MODEL, null)), api, tunnelState,
+                s.stringOr(InstanceSettings.EGRESS, null), s.stringOr(InstanceSettings.CPUS, null),
+                s.stringOr(InstanceSettings.MEMORY, null), s.stringOr(InstanceSettings.DISK, null),
+                detail.isEmpty() ? null : detail);
+    }
+
+    /** The record's phase in the words list shows: ready, creating, failed. */
+    static String phase(InstanceRecord r) {
+        return switch (r.phase()) {
+            case READY -> "ready";
+            case CREATING -> "creating";
+            case BROKEN -> "failed";
+        };
+    }
+
+    private static String phaseNote(InstanceRecord r) {
+        return switch (r.phase()) {
+            case READY -> null;
+            case CREATING -> "create has not finished (or was interrupted)";
+            case BROKEN -> "create failed" + (r.failure() == null ? "" : " at " + r.failure());
+        };
+    }
+}
