@@ -40,6 +40,14 @@ public interface Provider extends ProviderProbe {
     CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout);
 
     /**
+     * Whether this provider boots vmbox's own images from the image cache, runtime images included (libvirt): a
+     * create for a runtime that has a runtime image there uses it, and only the model travels.
+     */
+    default boolean bootsRuntimeImages() {
+        return false;
+    }
+
+    /**
      * The commands that read the capacity of the machine the VMs run on when it is not this one ({@link
      * #remoteCapacity}), for a dry run to print instead of running them; empty when the VMs run here.
      */
@@ -63,6 +71,15 @@ public interface Provider extends ProviderProbe {
 
     /** Empty until SSH can be reached (VM not running, or no address yet). */
     Optional<SshEndpoint> sshEndpoint(String name);
+
+    /**
+     * Whether the guest's sshd has started, by the VM's serial console log ({@link BootConsole}), where this provider
+     * keeps one this process can read; empty when it cannot tell. A wait for SSH opens no connection while this says
+     * false.
+     */
+    default Optional<Boolean> sshdStarted(String name) {
+        return Optional.empty();
+    }
 
     /**
      * CPUs, memory and free disk of the machine the VMs run on when it is not this one (a remote libvirt

@@ -59,7 +59,7 @@ public final class InstanceLifecycle {
             step.done(st.state() == VmState.RUNNING ? "already running" : "started");
             Progress.Step sshStep = progress.begin("ssh");
             try (SshSession s = guests.waitForSsh(() -> p.sshEndpoint(name).map(instance::target).orElse(null),
-                    deadline.remaining("start"), () -> p.inspect(name), sshStep)) {
+                    () -> p.sshdStarted(name), deadline.remaining("start"), () -> p.inspect(name), sshStep)) {
                 sshStep.done(s.target().display());
             }
             step = progress.begin("tunnel");

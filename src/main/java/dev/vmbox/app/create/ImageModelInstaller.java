@@ -1,0 +1,76 @@
+package dev.vmbox.app.create;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.progress.Progress;
+import dev.vmbox.exec.CommandResult;
+import dev.vmbox.ssh.SshSession;
+import dev.vmbox.wait.Deadline;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The install step of a VM that boots a runtime image: the runtime is in the image, so only the model travels. It is
+ * uploaded over SFTP into a private staging folder (the upload's own sha256 check in the guest, against the bytes
+ * sent), its sha256 must equal the one the host verified, and the install script ({@value #SCRIPT}) makes it 0444
+ * root:root in the model store, sets one thread under software emulation, reloads systemd (the sizing drop-in came
+ * after systemd loaded its units) and starts the sandboxed unit. Whether llama-server serves the model is the health
+ * step's question.
+ */
+final class ImageModelInstaller {
+    static final String STAGE = "/var/tmp/vmbox-model";
+    static final String SCRIPT = "/dev/vmbox/install/install-model.sh";
+    private static final Duration SHORT = Duration.ofSeconds(30);
+
+    private final SshSession session;
+    private final Progress.Step step;
+    private final Deadline deadline;
+
+    ImageModelInstaller(SshSession session, Progress.Step step, Deadline deadline) {
+        this.session = session;
+        this.step = step;
+        this.deadline = deadline;
+    }
+
+    private Duration left(Duration cap) {
+        return deadline.remaining("step 'install'", cap);
+    }
+
+    /** Returns one line: what was placed, and how the runtime runs. */
+    String install(CreateRequest req, Payload payload) {
+        if (payload.modelFiles().size() != 1 || payload.modelSha256() == null) {
+            throw new VmboxException(ExitCode.INTERNAL, "a runtime image takes one model file with its verified sha256",
+                    "this is a bug in vmbox; report it");
+        }
+        Payload.ModelFile model = payload.modelFiles().get(0);
+        session.execChecked("rm -rf " + STAGE + " && mkdir -m 0700 " + STAGE, left(SHORT));
+        long size = model.local().toFile().length();
+        long t0 = System.nanoTime();
+        String sent = session.upload(model.local(), STAGE + "/model.gguf", 0600, (done, total) -> {
+            double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
+            step.transfer("upload " + model.local().getFileName(), done, size, done / secs);
+        }, left(null));
+        if (!sent.equals(payload.modelSha256())) {
+            session.exec("rm -rf " + STAGE, SHORT);
+            throw new VmboxException(ExitCode.SECURITY, "the model arrived in the guest with sha256 " + sent + ", not the "
+                    + "verified " + payload.modelSha256() + " (the file changed on this host after it was checked?)",
+                    "nothing was installed; run the create again");
+        }
+        step.detail("starting " + req.runtimeKind().cliName() + " from the image");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = session.exec("sudo -n sh -s -- " + STAGE + "/model.gguf",
+                new ByteArrayInputStream(GuestInstaller.resource(SCRIPT).getBytes(StandardCharsets.UTF_8)), out, err,
+                left(Duration.ofMinutes(5)));
+        if (rc != 0) {
+            throw new VmboxException(ExitCode.FAILED, "placing the model in the guest failed (exit " + rc + "): "
+                    + CommandResult.tail(err.toString(StandardCharsets.UTF_8), 6), "see the runtime's journal: vmbox logs "
+                    + req.name());
+        }
+        String said = out.toString(StandardCharsets.UTF_8).strip();
+        return "model.gguf (sha256 " + sent.substring(0, 12) + "…) read-only; " + req.runtimeKind().cliName()
+                + " from " + req.runtimeImage().name() + " started" + (said.isEmpty() ? "" : ", " + said);
+    }
+}
