@@ -55,6 +55,8 @@ import picocli.CommandLine.ScopeType;
             SshCommand.class,
             ExecCommand.class,
             TunnelCommand.class,
+            ApiKeyCommand.class,
+            AutostartCommand.class,
             ImageCommand.class,
             ConfigCommand.class,
             AutoComplete.GenerateCompletion.class,
@@ -239,10 +241,16 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
         return new dev.vmbox.provider.libvirt.GpuPassthroughPlanner(pciHost());
     }
 
-    /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */
+    /**
+     * How the user's tunnel agent is started: this same Java and class path, hidden command "tunnel run", with
+     * flags for a small resident process (serial GC, small heap, C1 only with a small code cache, small thread
+     * stacks, no perf-data file, small cached I/O buffers); see README "The model API tunnel" for its cost.
+     */
     static java.util.List<String> agentCommandPrefix() {
         String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return java.util.List.of(javaBin, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+        return java.util.List.of(javaBin, "-XX:+UseSerialGC", "-Xms8m", "-Xmx32m", "-XX:TieredStopAtLevel=1",
+                "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-Xss256k",
+                "-XX:-UsePerfData", "-Djdk.nio.maxCachedBufferSize=65536", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "tunnel", "run");
     }
 

@@ -206,7 +206,8 @@ public final class CreateFlow {
 
             step = progress.begin("health");
             String endpoint = "http://" + hostForUrl(req.apiBind()) + ":" + req.apiPort();
-            String answer = health.await(req.runtime(), endpoint, deadline.remaining("step 'health'", Duration.ofMinutes(3)), step);
+            String answer = health.await(req.runtime(), endpoint, dev.vmbox.security.ApiKeys.read(files.apiKey()),
+                    deadline.remaining("step 'health'", Duration.ofMinutes(3)), step);
             timings.put("health", step.done(answer));
 
             store.write(store.read(name).withPhase(InstanceRecord.Phase.READY, null)
@@ -416,7 +417,7 @@ public final class CreateFlow {
 
     private TunnelSettings tunnelSettings(CreateRequest req, SshTarget target) {
         return ApiTunnel.settings(req.name(), target, req.apiBind(), req.apiPort(),
-                req.runtimePort());
+                req.runtimePort(), req.runtime());
     }
 
     private InstanceRecord record(CreateRequest req, String hostKey, InstanceRecord.Phase phase) {

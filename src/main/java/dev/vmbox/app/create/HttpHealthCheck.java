@@ -32,12 +32,12 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     @Override
-    public String await(RuntimeKind runtime, String baseUrl, Duration timeout, Progress.Step step) {
+    public String await(RuntimeKind runtime, String baseUrl, String apiKey, Duration timeout, Progress.Step step) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer yet";
         while (true) {
             try {
-                return check(runtime, baseUrl);
+                return check(runtime, baseUrl, apiKey);
             } catch (NotYet e) {
                 last = e.getMessage();
             }
@@ -57,32 +57,32 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     /** One round of checks; {@link NotYet} when the runtime is not (yet) healthy. */
-    public String check(RuntimeKind runtime, String baseUrl) {
+    public String check(RuntimeKind runtime, String baseUrl, String apiKey) {
         return switch (runtime) {
             case OLLAMA -> {
-                Answer root = get(baseUrl + "/");
+                Answer root = get(baseUrl + "/", apiKey);
                 if (root.status != 200 || !root.body.contains("Ollama is running")) {
                     throw new NotYet("GET / answered " + root.status);
                 }
-                Answer v = get(baseUrl + "/api/version");
+                Answer v = get(baseUrl + "/api/version", apiKey);
                 if (v.status != 200) {
                     throw new NotYet("GET /api/version answered " + v.status);
                 }
                 yield "Ollama answers, " + v.body.strip();
             }
             case LLAMA_CPP -> {
-                Answer h = get(baseUrl + "/health");
+                Answer h = get(baseUrl + "/health", apiKey);
                 if (h.status != 200) {
                     throw new NotYet("GET /health answered " + h.status + (h.status == 503 ? " (model loading)" : ""));
                 }
                 yield "llama-server answers " + h.body.strip();
             }
             case VLLM -> {
-                Answer h = get(baseUrl + "/health");
+                Answer h = get(baseUrl + "/health", apiKey);
                 if (h.status != 200) {
                     throw new NotYet("GET /health answered " + h.status);
                 }
-                Answer m = get(baseUrl + "/v1/models");
+                Answer m = get(baseUrl + "/v1/models", apiKey);
                 if (m.status != 200) {
                     throw new NotYet("GET /v1/models answered " + m.status);
                 }
@@ -91,10 +91,13 @@ public final class HttpHealthCheck implements HealthCheck {
         };
     }
 
-    private Answer get(String url) {
+    private Answer get(String url, String apiKey) {
         try {
-            HttpResponse<String> r = http().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+            if (apiKey != null) {
+                b.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body() == null ? "" : r.body();
             return new Answer(r.statusCode(), body.length() > 300 ? body.substring(0, 300) : body);
         } catch (IOException e) {

@@ -51,16 +51,21 @@ public final class HttpRelay implements Runnable {
     private final Upstream upstream;
     private final EndpointPolicy policy;
     private final String unavailable;
+    private final Runnable onClose;
     private final BlockingQueue<Pending> pending = new ArrayBlockingQueue<>(64);
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Conn guest;
 
-    /** @param unavailable the 502's message when the tunnel to the guest is down */
-    public HttpRelay(Conn client, Upstream upstream, EndpointPolicy policy, String unavailable) {
+    /**
+     * @param unavailable the 502's message when the tunnel to the guest is down or the runtime does not answer
+     * @param onClose     run once when the connection is closed
+     */
+    public HttpRelay(Conn client, Upstream upstream, EndpointPolicy policy, String unavailable, Runnable onClose) {
         this.client = client;
         this.upstream = upstream;
         this.policy = policy;
         this.unavailable = unavailable;
+        this.onClose = onClose;
     }
 
     /** The request side, on the calling thread; the response side runs on its own thread once needed. */
@@ -235,7 +240,8 @@ public final class HttpRelay implements Runnable {
                         return;
                     }
                     if (head == null) {
-                        close();
+                        // ssh accepts, then closes when the runtime's port in the guest refuses the channel
+                        answerAndClose(new HttpRefusal(502, unavailable));
                         return;
                     }
                     if (head.status() == 101) {
@@ -343,5 +349,6 @@ public final class HttpRelay implements Runnable {
             }
         }
         pending.offer(END); // wakes the response side if it waits for the next request
+        onClose.run();
     }
 }

@@ -53,7 +53,7 @@ class HttpRelayTest {
                             throw new IOException("down");
                         }
                         return Conn.of(new Socket("127.0.0.1", runtime.port()));
-                    }, policy, "the tunnel to the guest is down");
+                    }, policy, "the tunnel to the guest is down", () -> { });
                     Thread r = new Thread(relay, "relay");
                     r.setDaemon(true);
                     r.start();
