@@ -118,7 +118,8 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
             argv.addAll(List.of("-l", user));
         }
         if (identityFile != null) {
-            argv.addAll(List.of("-i", OpenSshPaths.argument(identityFile)));
+            // as a config value: ssh drops a -i path it cannot stat before expanding it, so -i cannot carry a '%'
+            argv.addAll(List.of("-o", "IdentityFile=" + OpenSshPaths.configValue(identityFile)));
         }
         if (knownHosts != null) {
             argv.addAll(List.of("-o", "UserKnownHostsFile=" + OpenSshPaths.configValue(knownHosts)));

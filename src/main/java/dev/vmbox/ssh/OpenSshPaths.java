@@ -19,7 +19,10 @@ public final class OpenSshPaths {
         return "\"" + tokens(path) + "\"";
     }
 
-    /** The path as its own argument ({@code -i PATH}, a {@code -L} socket): absolute, {@code %} doubled. */
+    /**
+     * The path as its own argument (a {@code -L} socket): {@code %} doubled. Not for {@code -i}: ssh drops a
+     * {@code -i} path it cannot stat as written, before expanding it, so keys go as {@code -o IdentityFile=}.
+     */
     public static String argument(Path path) {
         return tokens(path);
     }

@@ -83,13 +83,12 @@ public final class SshCommandLine {
         argv.add("ssh");
         argv.add("-F");
         argv.add("none");
-        argv.add("-i");
-        argv.add(OpenSshPaths.argument(target.privateKey()));
         argv.add("-p");
         argv.add(Integer.toString(target.port()));
         argv.add("-l");
         argv.add(target.user());
         for (String opt : List.of(
+                "IdentityFile=" + OpenSshPaths.configValue(target.privateKey()),
                 "IdentitiesOnly=yes",
                 "IdentityAgent=none",
                 "PubkeyAuthentication=yes",

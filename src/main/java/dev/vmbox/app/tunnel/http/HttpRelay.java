@@ -116,10 +116,28 @@ public final class HttpRelay implements Runnable {
                 }
             }
         } catch (IOException e) {
-            close();
+            abandonRequests();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
+        }
+    }
+
+    /**
+     * Reading from the client or writing to the runtime failed: no more requests. With a connection to the runtime
+     * the response side finishes (it answers 502 when the runtime closed before answering) and closes.
+     */
+    private void abandonRequests() {
+        Conn g = guest;
+        if (g == null) {
+            close();
+            return;
+        }
+        pending.offer(END);
+        try {
+            g.shutdownOutput();
+        } catch (IOException e) {
+            // the response side sees the end
         }
     }
 
