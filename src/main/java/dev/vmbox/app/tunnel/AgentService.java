@@ -156,9 +156,9 @@ public final class AgentService {
         List<String> lines = new ArrayList<>();
         lines.add("wrote " + file);
         if (mac()) {
-            String uid = uid(home);
+            String uid = uid(file);
             List<String> cmd = List.of("launchctl", "bootstrap", "gui/" + uid, file.toString());
-            if (run(cmd)) {
+            if (!uid.startsWith("$") && run(cmd)) {
                 lines.add("loaded with: " + String.join(" ", cmd));
             } else {
                 lines.add("load it with: " + String.join(" ", cmd));
@@ -188,8 +188,9 @@ public final class AgentService {
             return new Outcome(file, List.of("no service file " + file));
         }
         if (mac()) {
-            List<String> cmd = List.of("launchctl", "bootout", "gui/" + uid(home), file.toString());
-            lines.add(run(cmd) ? "unloaded with: " + String.join(" ", cmd) : "unload it with: " + String.join(" ", cmd));
+            String uid = uid(file);
+            List<String> cmd = List.of("launchctl", "bootout", "gui/" + uid, file.toString());
+            lines.add(!uid.startsWith("$") && run(cmd) ? "unloaded with: " + String.join(" ", cmd) : "unload it with: " + String.join(" ", cmd));
         } else if (userManagerRuns()) {
             String unit = file.getFileName().toString();
             lines.add(run(List.of("systemctl", "--user", "disable", unit)) ? "disabled: " + unit
@@ -219,9 +220,10 @@ public final class AgentService {
         }
     }
 
-    private static String uid(Path home) {
+    /** The user's uid, read from a file vmbox just wrote (Java has no getuid); {@code $(id -u)} when unknown. */
+    private static String uid(Path ownFile) {
         try {
-            return Files.getAttribute(home, "unix:uid").toString();
+            return Files.getAttribute(ownFile, "unix:uid").toString();
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return "$(id -u)";
         }
