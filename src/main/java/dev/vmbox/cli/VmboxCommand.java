@@ -243,15 +243,15 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
 
     /**
      * How the user's tunnel agent is started: this same Java and class path, hidden command "tunnel run", with
-     * flags for a small resident process (serial GC, small heap, C1 only with a small code cache, small thread
-     * stacks, no perf-data file, small cached I/O buffers); see README "The model API tunnel" for its cost.
+     * the flags of a small resident process ({@link dev.vmbox.app.tunnel.TunnelAgent#JVM_FLAGS}).
      */
     static java.util.List<String> agentCommandPrefix() {
-        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return java.util.List.of(javaBin, "-XX:+UseSerialGC", "-Xms8m", "-Xmx32m", "-XX:TieredStopAtLevel=1",
-                "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-Xss256k",
-                "-XX:-UsePerfData", "-Djdk.nio.maxCachedBufferSize=65536", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "tunnel", "run");
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(dev.vmbox.app.tunnel.TunnelAgent.JVM_FLAGS);
+        cmd.addAll(java.util.List.of("-cp", dev.vmbox.app.tunnel.TunnelAgent.absoluteClassPath(System.getProperty("java.class.path")),
+                Main.class.getName(), "tunnel", "run"));
+        return java.util.List.copyOf(cmd);
     }
 
     /** Ends a progress line in progress before an error is printed. */

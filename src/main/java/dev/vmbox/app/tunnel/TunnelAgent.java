@@ -49,7 +49,29 @@ import java.util.stream.Stream;
  * When the agent is gone, nothing serves: the endpoints were its own sockets.
  */
 public final class TunnelAgent {
+    /**
+     * JVM flags for the agent: a small resident process (serial GC, small heap, C1 only with one compiler thread
+     * and a small code cache, small thread stacks, no perf-data file, small cached I/O buffers, class data
+     * sharing). README "The model API tunnel" has what it costs.
+     */
+    public static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx24m", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=12m", "-XX:MaxMetaspaceSize=48m", "-Xss256k",
+            "-XX:-UsePerfData", "-Djdk.nio.maxCachedBufferSize=65536", "-Xshare:auto");
     private static final Duration IDLE_EXIT = Duration.ofSeconds(2);
+
+    /**
+     * {@code classPath} with every entry made absolute: the agent runs in VMBOX_HOME (and as a service from
+     * anywhere), not in the folder the CLI was started from.
+     */
+    public static String absoluteClassPath(String classPath) {
+        List<String> out = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                out.add(Path.of(entry).toAbsolutePath().normalize().toString());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, out);
+    }
 
     private final Path home;
     private final AgentFiles files;

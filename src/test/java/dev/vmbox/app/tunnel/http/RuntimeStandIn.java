@@ -106,7 +106,7 @@ public final class RuntimeStandIn implements AutoCloseable {
                 String[] rl = line.split(" ");
                 Map<String, String> headers = new LinkedHashMap<>();
                 String h;
-                while (!(h = line(in)).isEmpty()) {
+                while (!(h = next(in)).isEmpty()) {
                     int c = h.indexOf(':');
                     headers.merge(h.substring(0, c).trim().toLowerCase(Locale.ROOT), h.substring(c + 1).trim(), (a, b) -> a + "," + b);
                 }
@@ -135,9 +135,9 @@ public final class RuntimeStandIn implements AutoCloseable {
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             while (true) {
-                long size = Long.parseLong(line(in).split(";")[0].trim(), 16);
+                long size = Long.parseLong(next(in).split(";")[0].trim(), 16);
                 if (size == 0) {
-                    while (!line(in).isEmpty()) {
+                    while (!next(in).isEmpty()) {
                         // trailers
                     }
                     return b.toByteArray();
@@ -154,9 +154,9 @@ public final class RuntimeStandIn implements AutoCloseable {
         out.write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
         while (true) {
-            long size = Long.parseLong(line(in).split(";")[0].trim(), 16);
+            long size = Long.parseLong(next(in).split(";")[0].trim(), 16);
             if (size == 0) {
-                while (!line(in).isEmpty()) {
+                while (!next(in).isEmpty()) {
                     // trailers
                 }
                 out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -238,6 +238,15 @@ public final class RuntimeStandIn implements AutoCloseable {
             out.write(body);
         }
         out.flush();
+    }
+
+    /** A line that must come (the client closed in the middle of a body otherwise). */
+    private static String next(InputStream in) throws IOException {
+        String l = line(in);
+        if (l == null) {
+            throw new IOException("closed in the middle of a body");
+        }
+        return l;
     }
 
     /** A line without CRLF; null at end of stream before any byte. */
