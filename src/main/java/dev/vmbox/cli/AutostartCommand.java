@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "autostart", mixinStandardHelpOptions = true,
         description = {"Serve the instance's API when you log in (and, with lingering, when the host starts): the tunnel "
                 + "agent runs as a user service (systemd on Linux, launchd on macOS) and waits for the VM and its pinned "
-                + "host key.", "The VM itself is started by its provider: see the README (Autostart)."})
+                + "host key.", "The VM is set to start with the host where the provider offers it (libvirt: virsh autostart; "
+                + "Lima: start-at-login; Multipass restarts what was running)."})
 final class AutostartCommand implements Callable<Integer> {
     enum Switch { on, off }
 
@@ -26,18 +27,17 @@ final class AutostartCommand implements Callable<Integer> {
     public Integer call() {
         VmboxCommand root = instance.root();
         boolean on = value == Switch.on;
+        String vm = root.instanceTunnel().setVmAutostart(instance.name(), on);
         boolean anyLeft = root.instanceTunnel().setAutostart(instance.name(), on);
         AgentService service = new AgentService(root.environment().env(), root.environment().osName(), root.runner());
         AgentService.Outcome outcome = anyLeft
                 ? service.install(VmboxCommand.agentCommandPrefix(), root.home().root())
                 : service.uninstall(root.home().root());
         root.out().println("autostart " + (on ? "on" : "off") + " for '" + instance.name() + "'");
+        root.out().println("  VM: " + vm);
+        root.out().println("  API: the tunnel agent " + (anyLeft ? "runs as a user service" : "no longer runs as a service"));
         for (String line : outcome.lines()) {
-            root.out().println("  " + line);
-        }
-        if (on) {
-            root.out().println("  the VM itself: vmbox does not set the provider's own autostart yet; "
-                    + "libvirt: virsh autostart " + instance.name() + " (on the instance's libvirt URI)");
+            root.out().println("    " + line);
         }
         root.out().flush();
         return 0;

@@ -68,6 +68,14 @@ public final class InstanceTunnel {
         }
     }
 
+    /** Asks the instance's provider to start the VM with the host, or no longer; returns what it did. */
+    public String setVmAutostart(String name, boolean on) {
+        try (InstanceLock ignored = instances.lock(name)) {
+            Instance instance = instances.get(name);
+            return instance.provider().setAutostart(name, on, java.time.Duration.ofMinutes(2));
+        }
+    }
+
     /**
      * Records that the tunnel runs whenever the user's agent runs as a service, or no longer; returns whether
      * any instance of this VMBOX_HOME still wants that.
