@@ -1,6 +1,7 @@
 package dev.vmbox.app.tunnel.http;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,7 +96,7 @@ public final class HttpRelay implements Runnable {
                         refuse(new HttpRefusal(502, unavailable));
                         return;
                     }
-                    toGuest = guest.out();
+                    toGuest = new BufferedOutputStream(guest.out(), BUFFER); // flushed at the end of each piece
                     Conn g = guest;
                     Thread responses = new Thread(() -> responses(g), "relay-responses");
                     responses.setDaemon(true);
@@ -103,6 +104,7 @@ public final class HttpRelay implements Runnable {
                 }
                 enqueue(new Pending(head.method(), null));
                 toGuest.write(head.forUpstream());
+                toGuest.flush(); // at once: a client that sent Expect: 100-continue waits for the runtime's answer
                 try {
                     body(reader, in, toGuest, head.framing());
                 } catch (HttpRefusal r) {
@@ -219,6 +221,7 @@ public final class HttpRelay implements Runnable {
                     reader.chunkEnd(null, 400);
                     out.write('\r');
                     out.write('\n');
+                    out.flush(); // the chunk is complete: the runtime may answer it before the next one comes
                 }
             }
             default -> {
@@ -231,13 +234,8 @@ public final class HttpRelay implements Runnable {
     private void responses(Conn g) {
         InputStream in = new BufferedInputStream(g.in(), BUFFER);
         HeadReader reader = new HeadReader(in);
-        OutputStream out;
-        try {
-            out = client.out();
-        } catch (RuntimeException e) {
-            close();
-            return;
-        }
+        // flushed after each piece of a body and each answer: one segment per piece, not one per write
+        OutputStream out = new BufferedOutputStream(client.out(), BUFFER);
         try {
             while (true) {
                 Pending p = pending.take();
@@ -267,8 +265,8 @@ public final class HttpRelay implements Runnable {
                         return;
                     }
                     out.write(head.raw());
+                    out.flush(); // the head at once, before waiting for the body
                     if (head.interim()) {
-                        out.flush();
                         continue;
                     }
                     Framing framing;

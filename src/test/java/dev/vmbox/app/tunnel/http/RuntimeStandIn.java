@@ -80,6 +80,7 @@ public final class RuntimeStandIn implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                s.setTcpNoDelay(true);
                 connections.incrementAndGet();
                 open.add(s);
                 Thread t = new Thread(() -> serve(s), "stand-in-conn");
@@ -94,7 +95,7 @@ public final class RuntimeStandIn implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             InputStream in = new BufferedInputStream(s.getInputStream());
-            OutputStream out = s.getOutputStream();
+            OutputStream out = new java.io.BufferedOutputStream(s.getOutputStream(), 32 * 1024);
             while (true) {
                 String line = line(in);
                 if (line == null) {
