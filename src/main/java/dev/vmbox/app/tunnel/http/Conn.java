@@ -22,31 +22,11 @@ public interface Conn extends Closeable {
     void shutdownOutput() throws IOException;
 
     static Conn of(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        OutputStream out = socket.getOutputStream();
-        return new Conn() {
-            @Override
-            public InputStream in() {
-                return in;
+        return new Streams(socket.getInputStream(), socket.getOutputStream(), () -> {
+            if (!socket.isClosed() && !socket.isOutputShutdown()) {
+                socket.shutdownOutput();
             }
-
-            @Override
-            public OutputStream out() {
-                return out;
-            }
-
-            @Override
-            public void shutdownOutput() throws IOException {
-                if (!socket.isClosed() && !socket.isOutputShutdown()) {
-                    socket.shutdownOutput();
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                socket.close();
-            }
-        };
+        }, socket);
     }
 
     /** A blocking channel (Unix-domain or TCP). */
@@ -81,28 +61,23 @@ public interface Conn extends Closeable {
                 }
             }
         };
-        return new Conn() {
-            @Override
-            public InputStream in() {
-                return in;
+        return new Streams(in, out, () -> {
+            if (channel.isOpen()) {
+                channel.shutdownOutput();
             }
+        }, channel);
+    }
 
-            @Override
-            public OutputStream out() {
-                return out;
-            }
+    /** The two streams of a connection, how to half-close it and how to close it. */
+    record Streams(InputStream in, OutputStream out, Closeable halfClose, Closeable whole) implements Conn {
+        @Override
+        public void shutdownOutput() throws IOException {
+            halfClose.close();
+        }
 
-            @Override
-            public void shutdownOutput() throws IOException {
-                if (channel.isOpen()) {
-                    channel.shutdownOutput();
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                channel.close();
-            }
-        };
+        @Override
+        public void close() throws IOException {
+            whole.close();
+        }
     }
 }

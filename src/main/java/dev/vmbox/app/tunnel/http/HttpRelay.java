@@ -254,6 +254,8 @@ public final class HttpRelay implements Runnable {
                     } catch (HttpRefusal r) {
                         answerAndClose(r);
                         return;
+                    } catch (IOException e) {
+                        head = null; // a reset instead of an end: ssh closed with the request unread
                     }
                     if (head == null) {
                         // ssh accepts, then closes when the runtime's port in the guest refuses the channel
