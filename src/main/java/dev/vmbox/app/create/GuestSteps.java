@@ -8,6 +8,7 @@ import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
+import dev.vmbox.security.ApiKeys;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
@@ -47,7 +48,10 @@ final class GuestSteps {
     CreateStep install() {
         return CreateStep.of("install", run -> {
             if (run.request.baked()) {
-                return new ImageModelInstaller(run.session, run.step, run.deadline).install(run.request, run.payload);
+                // the key the tunnel's endpoint will ask every client for (made here when the tunnel step has not yet)
+                ApiKeys.ensure(run.files.apiKey());
+                return new ImageModelInstaller(run.session, run.step, run.deadline).install(run.request, run.payload,
+                        run.files.apiKey());
             }
             new GuestInstaller(run.session, run.step, run.deadline).install(run.request, run.payload);
             return run.payload.modelName() + " in " + run.request.runtimeKind().installDirectory();
@@ -71,8 +75,8 @@ final class GuestSteps {
             if (run.request.baked()) {
                 return imageRuntimeHealth(run);
             }
-            return health.await(run.request.runtimeKind(), run.endpoint, run.left(Duration.ofMinutes(3)), () -> alive(run),
-                    run.step);
+            return health.await(run.request.runtimeKind(), run.endpoint, ApiKeys.read(run.files.apiKey()),
+                    run.left(Duration.ofMinutes(3)), () -> alive(run), run.step);
         });
     }
 
@@ -94,10 +98,11 @@ final class GuestSteps {
                 unit.requireUp();
             };
             try {
-                String healthy = health.await(run.request.runtimeKind(), run.endpoint, run.left(Duration.ofMinutes(3)),
+                String key = ApiKeys.read(run.files.apiKey());
+                String healthy = health.await(run.request.runtimeKind(), run.endpoint, key, run.left(Duration.ofMinutes(3)),
                         alive, run.step);
-                String models = modelList.awaitModel(run.endpoint, run.modelName, run.left(Duration.ofMinutes(1)), alive,
-                        run.step);
+                String models = modelList.awaitModel(run.endpoint, run.modelName, key, run.left(Duration.ofMinutes(1)),
+                        alive, run.step);
                 return healthy + "; /v1/models: " + models;
             } catch (VmboxException e) {
                 throw e.exitCode() == ExitCode.TIMEOUT ? unit.explain(e) : e;

@@ -38,8 +38,9 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     @Override
-    public String await(RuntimeKind runtime, String baseUrl, Duration timeout, Poll.Liveness alive, Progress.Step step) {
-        return Poll.until(runtime.cliName() + " at " + baseUrl, () -> check(runtime, baseUrl))
+    public String await(RuntimeKind runtime, String baseUrl, String apiKey, Duration timeout, Poll.Liveness alive,
+                        Progress.Step step) {
+        return Poll.until(runtime.cliName() + " at " + baseUrl, () -> check(runtime, baseUrl, apiKey))
                 .aliveWhile(alive)
                 .onWait((seen, waited) -> step.detail("waiting for " + runtime.cliName() + " (" + seen + ")"))
                 .timeoutHint("see the runtime's journal with: vmbox logs NAME")
@@ -50,8 +51,9 @@ public final class HttpHealthCheck implements HealthCheck {
      * Waits until the runtime's OpenAI-style model list ({@code GET /v1/models}) names {@code model}, within
      * {@code timeout}; returns the names it serves. For llama-server, whose list names the alias it was given.
      */
-    public String awaitModel(String baseUrl, String model, Duration timeout, Poll.Liveness alive, Progress.Step step) {
-        return Poll.until("the model " + model + " in " + baseUrl + MODELS, () -> servedModels(baseUrl, model))
+    public String awaitModel(String baseUrl, String model, String apiKey, Duration timeout, Poll.Liveness alive,
+                             Progress.Step step) {
+        return Poll.until("the model " + model + " in " + baseUrl + MODELS, () -> servedModels(baseUrl, model, apiKey))
                 .aliveWhile(alive)
                 .onWait((seen, waited) -> step.detail("waiting for the model list (" + seen + ")"))
                 .timeoutHint("see the runtime's journal with: vmbox logs NAME")
@@ -59,8 +61,8 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     /** The ids {@code GET /v1/models} lists, when {@code model} is one of them; {@link NotReady} otherwise. */
-    public String servedModels(String baseUrl, String model) {
-        Answer a = get(baseUrl + MODELS, 1 << 20);
+    public String servedModels(String baseUrl, String model, String apiKey) {
+        Answer a = get(baseUrl + MODELS, apiKey, 1 << 20);
         if (a.status != 200) {
             throw new NotReady("GET " + MODELS + " answered " + a.status);
         }
@@ -80,10 +82,10 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     /** One round of checks; {@link NotReady} when the runtime is not (yet) healthy. */
-    public String check(RuntimeKind runtime, String baseUrl) {
+    public String check(RuntimeKind runtime, String baseUrl, String apiKey) {
         String body = "";
         for (HealthProbe probe : runtime.healthProbes()) {
-            Answer a = get(baseUrl + probe.path());
+            Answer a = get(baseUrl + probe.path(), apiKey);
             if (a.status != 200 || (probe.mustContain() != null && !a.body.contains(probe.mustContain()))) {
                 throw new NotReady("GET " + probe.path() + " answered " + a.status
                         + (a.status == 503 && probe.busyNote() != null ? " (" + probe.busyNote() + ")" : ""));
@@ -93,14 +95,17 @@ public final class HttpHealthCheck implements HealthCheck {
         return runtime.healthy(body);
     }
 
-    private Answer get(String url) {
-        return get(url, 300);
+    private Answer get(String url, String apiKey) {
+        return get(url, apiKey, 300);
     }
 
-    private Answer get(String url, int keep) {
+    private Answer get(String url, String apiKey, int keep) {
         try {
-            HttpResponse<String> r = http().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+            if (apiKey != null) {
+                b.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body() == null ? "" : r.body();
             return new Answer(r.statusCode(), body.length() > keep ? body.substring(0, keep) : body);
         } catch (IOException e) {

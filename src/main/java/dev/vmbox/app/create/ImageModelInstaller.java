@@ -38,8 +38,11 @@ final class ImageModelInstaller {
         return deadline.remaining("step 'install'", cap);
     }
 
-    /** Returns one line: what was placed, and how the runtime runs. */
-    String install(CreateRequest req, Payload payload) {
+    /**
+     * Places the model and, when {@code apiKey} is given, the instance's API key (the file the host endpoint checks
+     * clients against: llama-server checks the same key); returns one line: what was placed, and how it runs.
+     */
+    String install(CreateRequest req, Payload payload, java.nio.file.Path apiKey) {
         if (payload.modelFiles().size() != 1 || payload.modelSha256() == null) {
             throw new VmboxException(ExitCode.INTERNAL, "a runtime image takes one model file with its verified sha256",
                     "this is a bug in vmbox; report it");
@@ -58,10 +61,13 @@ final class ImageModelInstaller {
                     + "verified " + payload.modelSha256() + " (the file changed on this host after it was checked?)",
                     "nothing was installed; run the create again");
         }
+        if (apiKey != null) {
+            session.upload(apiKey, STAGE + "/api-key", 0600, null, left(SHORT));
+        }
         step.detail("starting " + req.runtimeKind().cliName() + " from the image");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = session.exec("sudo -n sh -s -- " + STAGE + "/model.gguf",
+        int rc = session.exec("sudo -n sh -s -- " + STAGE + "/model.gguf" + (apiKey == null ? "" : " " + STAGE + "/api-key"),
                 new ByteArrayInputStream(GuestInstaller.resource(SCRIPT).getBytes(StandardCharsets.UTF_8)), out, err,
                 left(Duration.ofMinutes(5)));
         if (rc != 0) {
@@ -71,6 +77,7 @@ final class ImageModelInstaller {
         }
         String said = out.toString(StandardCharsets.UTF_8).strip();
         return "model.gguf (sha256 " + sent.substring(0, 12) + "…) read-only; " + req.runtimeKind().cliName()
-                + " from " + req.runtimeImage().name() + " started" + (said.isEmpty() ? "" : ", " + said);
+                + " from " + req.runtimeImage().name() + " started" + (apiKey == null ? "" : ", checking the instance's API "
+                + "key") + (said.isEmpty() ? "" : ", " + said);
     }
 }
