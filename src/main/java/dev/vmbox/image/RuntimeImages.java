@@ -18,9 +18,18 @@ public final class RuntimeImages {
         this.cache = cache;
     }
 
-    /** Every runtime image in the cache (images without a manifest are not runtime images). */
+    /**
+     * Every runtime image in the cache (images without a manifest are not runtime images, nor is one whose manifest
+     * cannot be read: {@link #get} says why).
+     */
     public List<RuntimeImage> all() {
-        return cache.list().stream().flatMap(i -> RuntimeImage.in(i.name(), cache.folderOf(i.name())).stream()).toList();
+        return cache.list().stream().flatMap(i -> {
+            try {
+                return RuntimeImage.in(i.name(), cache.folderOf(i.name())).stream();
+            } catch (VmboxException unreadable) {
+                return java.util.stream.Stream.empty();
+            }
+        }).toList();
     }
 
     /** The image {@code name} if it is a runtime image in the cache. */

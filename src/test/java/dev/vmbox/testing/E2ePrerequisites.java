@@ -44,6 +44,29 @@ public final class E2ePrerequisites {
         return dir;
     }
 
+    /**
+     * Checks everything and returns the folder of the llama.cpp runtime image, built once by
+     * scripts/build-runtime-test-image with the packaged CLI (so after {@code mvn package}) into a vmbox home outside
+     * the repository, kept while its recipe does not change.
+     */
+    public static Path runtimeImage(String test, CommandRunner runner, List<String> tools) {
+        checkLibvirt(test, runner, tools);
+        Path script = repo().resolve("scripts/build-runtime-test-image");
+        CommandResult built;
+        try {
+            built = runner.run(Command.of(Duration.ofMinutes(30), "sh", script.toString()));
+        } catch (RuntimeException e) {
+            missing(test, "the runtime image could not be built by " + script + ": " + e.getMessage());
+            throw e;
+        }
+        String[] lines = built.stdout().strip().split("\\R");
+        Path dir = Path.of(lines[lines.length - 1]);
+        if (dev.vmbox.image.RuntimeImage.in("vmbox-llama-cpp-testing", dir).isEmpty()) {
+            missing(test, "scripts/build-runtime-test-image printed " + dir + ", which holds no runtime image");
+        }
+        return dir;
+    }
+
     /** Checks the tools and a usable libvirtd at {@link #URI}, for tests that need no VM image. */
     public static void checkLibvirt(String test, CommandRunner runner, List<String> tools) {
         Executables exe = Executables.fromEnvironment(System.getenv());
