@@ -238,7 +238,8 @@ public final class RuntimeImageBuilder {
         String why = aptLine(stderr);
         return switch (rc) {
             case 3 -> new VmboxException(ExitCode.UNAVAILABLE, "the runtime image cannot be built here: " + why,
-                    "run it as root with mmdebstrap, e2fsprogs, qemu-utils and debian-archive-keyring installed", cause);
+                    "run it as root (" + ImageBuilder.BUILD_COMMAND + " --runtime " + recipe.runtime().cliName()
+                            + ") with mmdebstrap, e2fsprogs, qemu-utils and debian-archive-keyring installed", cause);
             case 4 -> VmboxException.badInput("the suite " + recipe.suite() + " has no " + recipe.runtimePackage()
                     + " (" + why + ")", "llama.cpp is in Debian's testing and unstable suites: --suite testing or "
                     + "--suite unstable");

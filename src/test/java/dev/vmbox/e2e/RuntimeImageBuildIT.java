@@ -170,7 +170,9 @@ class RuntimeImageBuildIT {
                 HttpResponse.BodyHandlers.ofString());
         for (String line : r.body().split("\n")) {
             if (line.startsWith("Valid-Until: ")) {
-                return ZonedDateTime.parse(line.substring(13).strip(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                // apt's format: "Fri, 06 Nov 2026 08:08:01 UTC"
+                return ZonedDateTime.parse(line.substring(13).strip(), DateTimeFormatter.ofPattern(
+                        "EEE, dd MMM yyyy HH:mm:ss zzz", Locale.ROOT));
             }
         }
         return null;
