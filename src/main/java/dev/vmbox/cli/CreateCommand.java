@@ -184,7 +184,7 @@ final class CreateCommand implements Callable<Integer> {
         out.println("API:      " + req.api().url() + " -> guest 127.0.0.1:" + req.runtime().port());
         out.println("Image:    " + req.spec().image() + (req.baked() ? " (runtime image: " + req.runtimeImage().describe()
                 + "; only the model travels)" : ""));
-        out.println("Steps:    " + String.join(", ", CreateFlow.steps(req)));
+        out.println("Steps:    " + String.join(", ", CreateFlow.STEPS));
         if (!decided.hostReads().isEmpty()) {
             out.println("Host:     not contacted by a dry run; the run first reads its capacity"
                     + (req.spec().gpu().wanted() ? " and its PCI devices (for the GPU)" : "") + ":");

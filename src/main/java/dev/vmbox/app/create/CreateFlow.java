@@ -37,18 +37,6 @@ import java.util.Map;
 public final class CreateFlow {
     public static final List<String> STEPS = List.of(
             "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "seal", "tunnel", "health");
-    /**
-     * On a runtime image the model is placed while cloud-init finishes: everything the install needs is in the image or
-     * was placed by cloud-init's first stage, before the guest's sshd started.
-     */
-    public static final List<String> IMAGE_STEPS = List.of(
-            "check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "seal", "tunnel", "health");
-
-    /** The steps a create of {@code req} runs, in order. */
-    public static List<String> steps(CreateRequest req) {
-        return req.baked() ? IMAGE_STEPS : STEPS;
-    }
-
     private final InstanceStore store;
     private final CommandRunner runner;
     private final GuestAccess guests;
@@ -80,18 +68,16 @@ public final class CreateFlow {
         return ProvisionStep.plan(req, SeedFiles.in(new InstanceFiles(store.dir(req.name())).seedDir()));
     }
 
-    private List<CreateStep> stepsOf(CreateRequest req) {
+    private List<CreateStep> steps() {
         HostSteps host = new HostSteps(store, payloads);
         GuestSteps guest = new GuestSteps(store, guests, health, tunnels);
-        List<CreateStep> all = List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion),
-                host.seed(), new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), guest.install(), guest.seal(),
+        return List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion), host.seed(),
+                new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), guest.install(), guest.seal(),
                 new TunnelStep(store, tunnels), guest.health());
-        List<String> order = steps(req);
-        return order.stream().map(n -> all.stream().filter(s -> s.name().equals(n)).findFirst().orElseThrow()).toList();
     }
 
     public CreateResult create(CreateRequest req, Progress progress) {
-        List<CreateStep> steps = stepsOf(req);
+        List<CreateStep> steps = steps();
         progress.plan(steps.stream().map(CreateStep::name).toList());
         long started = System.nanoTime();
         CreateRun run = new CreateRun(req, new InstanceFiles(store.dir(req.name())), Deadline.in(req.timeout()), progress);

@@ -39,6 +39,9 @@ final class GuestSteps {
 
     CreateStep cloudInit() {
         return CreateStep.of("cloud-init", run -> {
+            if (run.request.baked()) {
+                return CloudInitStages.await(run.session, run.left(Duration.ofMinutes(10)), run.step);
+            }
             guests.waitForCloudInit(run.session, run.left(), run.step);
             return null;
         });
@@ -89,10 +92,10 @@ final class GuestSteps {
         Provider provider = run.provider();
         InstanceRecord rec = store.read(run.name());
         String runtime = run.request.runtimeKind().cliName();
-        try (SshSession session = guests.connect(provider.sshEndpoint(run.name()).map(ep -> GuestAccess.target(rec,
-                run.files, ep)).orElseThrow(() -> new VmboxException(ExitCode.FAILED, "the VM has no SSH endpoint while "
-                + "waiting for " + runtime, "look at its console log; vmbox logs " + run.name())))) {
-            RuntimeUnitWatch unit = new RuntimeUnitWatch(session, runtime);
+        try (RuntimeUnitWatch unit = new RuntimeUnitWatch(() -> guests.connect(provider.sshEndpoint(run.name())
+                .map(ep -> GuestAccess.target(rec, run.files, ep)).orElseThrow(() -> new VmboxException(ExitCode.FAILED,
+                        "the VM has no SSH endpoint while waiting for " + runtime, "look at its console log; vmbox logs "
+                        + run.name()))), runtime)) {
             dev.vmbox.wait.Poll.Liveness alive = () -> {
                 alive(run);
                 unit.requireUp();

@@ -13,14 +13,16 @@ import java.time.Duration;
 
 /**
  * The install step of a VM that boots a runtime image: the runtime is in the image, so only the model travels. It is
- * uploaded over SFTP into a private staging folder (the upload's own sha256 check in the guest, against the bytes
- * sent), its sha256 must equal the one the host verified, and the install script ({@value #SCRIPT}) makes it 0444
- * root:root in the model store, sets one thread under software emulation, reloads systemd (the sizing drop-in came
- * after systemd loaded its units) and starts the sandboxed unit. Whether llama-server serves the model is the health
- * step's question.
+ * uploaded over SFTP into the admin's home (the upload's own sha256 check in the guest, against the bytes sent), its
+ * sha256 must equal the one the host verified, and the install script ({@value #SCRIPT}) makes it 0444 root:root in
+ * the model store, sets one thread under software emulation, reloads systemd (the sizing drop-in came after systemd
+ * loaded its units) and starts the sandboxed unit. Whether llama-server serves the model is the health step's
+ * question. Few round trips: each costs a second under software emulation.
  */
 final class ImageModelInstaller {
-    static final String STAGE = "/var/tmp/vmbox-model";
+    /** The upload's name in the admin's home (SFTP's and the shell's starting folder). */
+    static final String MODEL = "vmbox-model.gguf";
+    static final String KEY = "vmbox-api-key";
     static final String SCRIPT = "/dev/vmbox/install/install-model.sh";
     private static final Duration SHORT = Duration.ofSeconds(30);
 
@@ -32,6 +34,14 @@ final class ImageModelInstaller {
         this.session = session;
         this.step = step;
         this.deadline = deadline;
+    }
+
+    private static byte[] keyBytes(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw VmboxException.failed("cannot read the API key " + file + ": " + e.getMessage(), "check its permissions", e);
+        }
     }
 
     private Duration left(Duration cap) {
@@ -48,26 +58,31 @@ final class ImageModelInstaller {
                     "this is a bug in vmbox; report it");
         }
         Payload.ModelFile model = payload.modelFiles().get(0);
-        session.execChecked("rm -rf " + STAGE + " && mkdir -m 0700 " + STAGE, left(SHORT));
         long size = model.local().toFile().length();
         long t0 = System.nanoTime();
-        String sent = session.upload(model.local(), STAGE + "/model.gguf", 0600, (done, total) -> {
+        String sent = session.upload(model.local(), MODEL, 0600, (done, total) -> {
             double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
             step.transfer("upload " + model.local().getFileName(), done, size, done / secs);
         }, left(null));
         if (!sent.equals(payload.modelSha256())) {
-            session.exec("rm -rf " + STAGE, SHORT);
+            session.exec("rm -f " + MODEL, SHORT);
             throw new VmboxException(ExitCode.SECURITY, "the model arrived in the guest with sha256 " + sent + ", not the "
                     + "verified " + payload.modelSha256() + " (the file changed on this host after it was checked?)",
                     "nothing was installed; run the create again");
         }
         if (apiKey != null) {
-            session.upload(apiKey, STAGE + "/api-key", 0600, null, left(SHORT));
+            // on stdin, never in argv
+            ByteArrayOutputStream keyErr = new ByteArrayOutputStream();
+            if (session.exec("umask 077 && cat > " + KEY, new ByteArrayInputStream(keyBytes(apiKey)),
+                    new ByteArrayOutputStream(), keyErr, left(SHORT)) != 0) {
+                throw new VmboxException(ExitCode.FAILED, "cannot place the API key in the guest: "
+                        + CommandResult.tail(keyErr.toString(StandardCharsets.UTF_8), 2), "check the guest's free space");
+            }
         }
         step.detail("starting " + req.runtimeKind().cliName() + " from the image");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = session.exec("sudo -n sh -s -- " + STAGE + "/model.gguf" + (apiKey == null ? "" : " " + STAGE + "/api-key"),
+        int rc = session.exec("sudo -n sh -s -- \"$HOME/" + MODEL + "\"" + (apiKey == null ? "" : " \"$HOME/" + KEY + "\""),
                 new ByteArrayInputStream(GuestInstaller.resource(SCRIPT).getBytes(StandardCharsets.UTF_8)), out, err,
                 left(Duration.ofMinutes(5)));
         if (rc != 0) {

@@ -18,19 +18,38 @@ import java.util.regex.Pattern;
  * it refuses, a sandbox it cannot live in) is restarted by systemd and would only time the wait out; here its first
  * exit ends the wait at once, and the error names what the runtime itself said (its journal's error lines).
  */
-final class RuntimeUnitWatch {
+final class RuntimeUnitWatch implements AutoCloseable {
     private static final Duration EXEC = Duration.ofSeconds(20);
     private static final long EVERY_NANOS = Duration.ofSeconds(3).toNanos();
     /** llama-server's log lines: elapsed time, a level letter, the text. */
     private static final Pattern LEVELLED = Pattern.compile("^\\S+ ([EW]) +(.*)$");
 
-    private final SshSession session;
+    private final java.util.function.Supplier<SshSession> connect;
     private final String runtime;
+    private SshSession session;
     private long lastCheck;
 
-    RuntimeUnitWatch(SshSession session, String runtime) {
-        this.session = session;
+    /**
+     * @param connect opens the SSH session, at the first check: a runtime that answers at once needs none (each new
+     *                session costs a key exchange, a second under software emulation)
+     */
+    RuntimeUnitWatch(java.util.function.Supplier<SshSession> connect, String runtime) {
+        this.connect = connect;
         this.runtime = runtime;
+    }
+
+    private SshSession session() {
+        if (session == null) {
+            session = connect.get();
+        }
+        return session;
+    }
+
+    @Override
+    public void close() {
+        if (session != null) {
+            session.close();
+        }
     }
 
     /** A liveness check: throws (with the runtime's own error lines) once the unit has failed or restarted. */
@@ -40,7 +59,7 @@ final class RuntimeUnitWatch {
             return;
         }
         lastCheck = now;
-        ExecResult r = session.exec("systemctl show " + GuestLayout.RUNTIME_UNIT + " -p ActiveState -p NRestarts -p Result",
+        ExecResult r = session().exec("systemctl show " + GuestLayout.RUNTIME_UNIT + " -p ActiveState -p NRestarts -p Result",
                 EXEC);
         String state = property(r.stdout(), "ActiveState");
         String restarts = property(r.stdout(), "NRestarts");
@@ -71,7 +90,7 @@ final class RuntimeUnitWatch {
     List<String> errorLines() {
         ExecResult r;
         try {
-            r = session.exec("sudo -n journalctl -u " + GuestLayout.RUNTIME_UNIT + " -b --no-pager -o cat -n 300", EXEC);
+            r = session().exec("sudo -n journalctl -u " + GuestLayout.RUNTIME_UNIT + " -b --no-pager -o cat -n 300", EXEC);
         } catch (VmboxException e) {
             return List.of();
         }

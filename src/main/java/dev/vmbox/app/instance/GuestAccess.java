@@ -61,6 +61,7 @@ public final class GuestAccess {
     public SshSession waitForSsh(Supplier<SshTarget> target, Supplier<Optional<Boolean>> sshdStarted, Duration timeout,
                                  Supplier<VmStatus> liveness, Progress.Step step) {
         SshOptions once = SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(ATTEMPT);
+        long[] reported = {-1};
         return Poll.until("SSH", () -> {
             if (!sshdStarted.get().orElse(true)) {
                 throw new NotReady("the console does not show sshd started yet");
@@ -80,7 +81,12 @@ public final class GuestAccess {
                 throw new NotReady(e.getMessage(), e);
             }
         }).every(POLL).aliveWhile(() -> requireRunning(liveness.get()))
-                .onWait((seen, waited) -> step.detail("waiting for SSH (" + waited.toSeconds() + " s)"))
+                .onWait((seen, waited) -> {
+                    if (waited.toSeconds() / 5 != reported[0]) { // a line every 5 s, not at every 1 s attempt
+                        reported[0] = waited.toSeconds() / 5;
+                        step.detail("waiting for SSH (" + waited.toSeconds() + " s)");
+                    }
+                })
                 .timeoutHint("the guest may still be booting (software emulation is slow): give it longer with "
                         + "--timeout, or look at its console log")
                 .await(timeout);

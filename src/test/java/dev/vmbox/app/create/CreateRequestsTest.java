@@ -98,8 +98,6 @@ class CreateRequestsTest {
         assertEquals(TinyGguf.CONTEXT, req.runtime().contextTokens());
         assertTrue(d.notes().get(0).startsWith("image vmbox-llama-cpp-testing: llama.cpp 1:0.7.0+dfsg-2 from Debian testing"
                 + " (forky), amd64 baked in; only the model travels"), d.notes().toString());
-        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "seal", "tunnel",
-                "health"), CreateFlow.steps(req), "the model is placed while cloud-init finishes");
     }
 
     @Test
@@ -110,7 +108,6 @@ class CreateRequestsTest {
         assertEquals(List.of("no llama.cpp runtime image: the runtime is installed at create on vmbox-debian-12. Build one "
                 + "once and creates only upload the model: sudo env VMBOX_HOME=\"${VMBOX_HOME:-$HOME/.vmbox}\" vmbox image "
                 + "build --runtime llama.cpp"), d.notes());
-        assertEquals(CreateFlow.STEPS, CreateFlow.steps(d.request()));
     }
 
     @Test
