@@ -142,7 +142,7 @@ class CreateFlowOnFakeProvidersTest {
         assertEquals(ExitCode.FAILED, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().startsWith("create failed at step 'install'"), e.getMessage());
         assertTrue(e.getMessage().contains("everything made was removed"), e.getMessage());
-        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "rollback"),
+        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "unseed", "install", "rollback"),
                 steps);
         assertFalse(Files.exists(store.dir("fake1")), "no instance folder is left");
         assertTrue(store.list().isEmpty());
