@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check the instance's promises: on the host (host key still the pinned one, egress sealed at the "
-                + "hypervisor in the running VM, tunnel on loopback only) and as the guest reports them (egress blocked "
+                + "hypervisor in the running VM, tunnel on loopback only, a request without the API key or from a web "
+                + "page refused) and as the guest reports them (egress blocked "
                 + "over TCP, UDP and IPv6, runtime on 127.0.0.1 only, not root, its sandbox and network deny list in "
                 + "force, no host folder mounted, no password SSH). Each row says which: what the guest reports is only "
                 + "as good as the guest's own root.",

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * One promise vmbox makes about an instance, and whether it holds now.
  *
  * @param id     stable identifier (egress, egress-udp, egress-ipv6, loopback, runtime-user, sandbox, runtime-network,
- *               no-host-mounts, password-ssh, host-key, tunnel-loopback, hypervisor-seal)
+ *               no-host-mounts, password-ssh, host-key, tunnel-loopback, api-key, web-origin, hypervisor-seal)
  * @param where  {@value #HOST}: vmbox checked it itself, from outside the guest; {@value #GUEST}: the guest reported it
  *               about itself (the probe script runs as root in the guest: a guest whose root is compromised could lie)
  * @param result PASS, FAIL, or INFO (a limit of the provider, stated plainly)

@@ -175,7 +175,7 @@ class CreateFlowOnFakeLibvirtTest {
                         Payload.RUNTIME_ARCHIVE)));
         CreateFlow flow = new CreateFlow(store, runner(), new GuestAccess(new SshClient(EventLog.NONE)),
                 new ApiTunnel(new TunnelControl(new Executables("/usr/bin:/bin")), List.of("true")), payload,
-                (r, u, t, alive, s) -> "ok", EventLog.NONE, Clock.systemUTC(), "test");
+                (r, u, k, t, alive, s) -> "ok", EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(10), null, egress, GpuRequest.NONE);
         CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(booted(), "test", Map.of()),
                 new CreateRequest.GuestRuntime(RuntimeKind.OLLAMA, 11434, 1L << 30), ApiAddress.loopback(LocalSshd.freePort()),
