@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.tunnel.ApiTunnel;
@@ -153,16 +150,7 @@ class CreateFlowOnFakeLibvirtTest {
                         throw e.getCause();
                     }
                     if (method.getName().equals("createPlan")) {
-                        Path seed = ((SeedFiles) args[1]).dir();
-                        JsonNode ud = new ObjectMapper(new YAMLFactory()).readTree(seed.resolve("user-data").toFile());
-                        String key = null;
-                        for (JsonNode u : ud.get("users")) {
-                            if (u.isObject() && CreateFlowOnFakeProvidersTest.GUEST_USER.equals(u.path("name").asText())) {
-                                key = u.path("ssh_authorized_keys").get(0).asText();
-                            }
-                        }
-                        sshd.useGuestKeys(ud.path("ssh_keys").path("ed25519_private").asText(),
-                                ud.path("ssh_keys").path("ed25519_public").asText(), key);
+                        CreateFlowOnFakeProvidersTest.useSeedKeys(sshd, ((SeedFiles) args[1]).dir());
                     }
                     return out;
                 });
