@@ -24,6 +24,7 @@ import dev.vmbox.store.FileNames;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -184,7 +185,7 @@ final class CreateCommand implements Callable<Integer> {
         out.println("API:      " + req.api().url() + " -> guest 127.0.0.1:" + req.runtime().port());
         out.println("Image:    " + req.spec().image() + (req.baked() ? " (runtime image: " + req.runtimeImage().describe()
                 + "; only the model travels)" : ""));
-        out.println("Steps:    " + String.join(", ", CreateFlow.STEPS));
+        out.println("Steps:    " + String.join(", ", CreateFlow.steps(req)));
         if (!decided.hostReads().isEmpty()) {
             out.println("Host:     not contacted by a dry run; the run first reads its capacity"
                     + (req.spec().gpu().wanted() ? " and its PCI devices (for the GPU)" : "") + ":");
@@ -195,6 +196,11 @@ final class CreateCommand implements Callable<Integer> {
         out.println("Provider commands (nothing is run now; the run runs each $ line, in order):");
         for (String line : CreatePlanRunner.describe(CreateFlow.providerPlan(root.store(), req))) {
             out.println("  " + line);
+        }
+        List<String> afterFirstBoot = CreatePlanRunner.describe(CreateFlow.afterFirstBootPlan(req));
+        if (!afterFirstBoot.isEmpty()) {
+            out.println("Once cloud-init has finished (step unseed), the guest is told to run it no more, then:");
+            afterFirstBoot.forEach(line -> out.println("  " + line));
         }
         out.flush();
         return ExitCode.OK.code();

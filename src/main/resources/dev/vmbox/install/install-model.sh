@@ -3,9 +3,9 @@
 # it was built): run as root (sudo) over SSH by the admin user, after the model was uploaded into that user's
 # home and its sha256 checked there. Places the model read-only (0444 root:root) where the runtime's unit reads
 # it, runs llama-server with one thread under software emulation (ggml's spinning worker threads collapse on
-# emulated CPUs), reloads systemd (cloud-init wrote the sizing drop-in after systemd loaded the units) and
-# starts the sandboxed unit. Whether the runtime serves is the health step's to find out, through the tunnel.
-# It never touches the network.
+# emulated CPUs) and reloads systemd (cloud-init wrote the sizing drop-in after systemd loaded the units). vmbox
+# starts the sandboxed unit next (under the fetch window only once egress is sealed); whether the runtime serves
+# is the health step's to find out, through the tunnel. It never touches the network.
 #   install-model.sh UPLOADED_MODEL [UPLOADED_API_KEY]
 # UPLOADED_API_KEY: the instance's API key (the one the host endpoint asks every client for); llama-server is
 # given the same file (LLAMA_ARG_API_KEY_FILE), readable by the runtime's user only.
@@ -54,4 +54,3 @@ else
     rm -f "$dropins/20-vmbox-emulated.conf"
 fi
 systemctl daemon-reload
-systemctl restart "$unit"

@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code vmbox create}: the steps check, fetch, keys, seed, provision, ssh, cloud-init, install, seal, tunnel, health
+ * {@code vmbox create}: the steps check, fetch, keys, seed, provision, ssh, cloud-init, unseed, install, seal, tunnel, health
  * ({@link CreateStep} objects) run by one loop that owns the progress lines, the timings, the deadline and the
  * rollback. When a step fails (or Ctrl-C interrupts it), every step that ran is undone in reverse order, unless
  * keep-on-failure, which records the instance as BROKEN; what cannot be undone leaves the instance recorded as
@@ -36,7 +36,21 @@ import java.util.Map;
  */
 public final class CreateFlow {
     public static final List<String> STEPS = List.of(
-            "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "seal", "tunnel", "health");
+            "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "unseed", "install", "seal", "tunnel",
+            "health");
+    /**
+     * On a runtime image the model is placed while cloud-init finishes its last stages (all the install needs is in
+     * the image or was placed by cloud-init's first stages, which the image orders before sshd), then the seed goes.
+     */
+    public static final List<String> IMAGE_STEPS = List.of(
+            "check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "unseed", "seal", "tunnel",
+            "health");
+
+    /** The steps a create of {@code req} runs, in order. */
+    public static List<String> steps(CreateRequest req) {
+        return req.baked() ? IMAGE_STEPS : STEPS;
+    }
+
     private final InstanceStore store;
     private final CommandRunner runner;
     private final GuestAccess guests;
@@ -68,16 +82,23 @@ public final class CreateFlow {
         return ProvisionStep.plan(req, SeedFiles.in(new InstanceFiles(store.dir(req.name())).seedDir()));
     }
 
-    private List<CreateStep> steps() {
+    /** What the unseed step runs once cloud-init is done (the provider's plan for after the first boot), for {@code --dry-run}. */
+    public static CreatePlan afterFirstBootPlan(CreateRequest req) {
+        return UnseedStep.plan(req);
+    }
+
+    private List<CreateStep> stepsOf(CreateRequest req) {
         HostSteps host = new HostSteps(store, payloads);
         GuestSteps guest = new GuestSteps(store, guests, health, tunnels);
-        return List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion), host.seed(),
-                new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), guest.install(), guest.seal(),
-                new TunnelStep(store, tunnels), guest.health());
+        List<CreateStep> all = List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion),
+                host.seed(), new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), new UnseedStep(runner, log),
+                guest.install(), guest.seal(), new TunnelStep(store, tunnels), guest.health());
+        return steps(req).stream().map(n -> all.stream().filter(s -> s.name().equals(n)).findFirst().orElseThrow())
+                .toList();
     }
 
     public CreateResult create(CreateRequest req, Progress progress) {
-        List<CreateStep> steps = steps();
+        List<CreateStep> steps = stepsOf(req);
         progress.plan(steps.stream().map(CreateStep::name).toList());
         long started = System.nanoTime();
         CreateRun run = new CreateRun(req, new InstanceFiles(store.dir(req.name())), Deadline.in(req.timeout()), progress);

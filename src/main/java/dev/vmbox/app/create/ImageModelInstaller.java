@@ -3,6 +3,7 @@ package dev.vmbox.app.create;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.cloudinit.GuestLayout;
 import dev.vmbox.exec.CommandResult;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.wait.Deadline;
@@ -16,8 +17,9 @@ import java.time.Duration;
  * uploaded over SFTP into the admin's home (the upload's own sha256 check in the guest, against the bytes sent), its
  * sha256 must equal the one the host verified, and the install script ({@value #SCRIPT}) makes it 0444 root:root in
  * the model store, sets one thread under software emulation, reloads systemd (the sizing drop-in came after systemd
- * loaded its units) and starts the sandboxed unit. Whether llama-server serves the model is the health step's
- * question. Few round trips: each costs a second under software emulation.
+ * loaded its units); the unit starts then, or under the fetch window only once egress is sealed (the seal step).
+ * Whether llama-server serves the model is the health step's question. Few round trips: each costs a second under
+ * software emulation.
  */
 final class ImageModelInstaller {
     /** The upload's name in the admin's home (SFTP's and the shell's starting folder). */
@@ -52,7 +54,7 @@ final class ImageModelInstaller {
      * Places the model and, when {@code apiKey} is given, the instance's API key (the file the host endpoint checks
      * clients against: llama-server checks the same key); returns one line: what was placed, and how it runs.
      */
-    String install(CreateRequest req, Payload payload, java.nio.file.Path apiKey) {
+    String install(CreateRequest req, Payload payload, java.nio.file.Path apiKey, boolean start) {
         if (payload.modelFiles().size() != 1 || payload.modelSha256() == null) {
             throw new VmboxException(ExitCode.INTERNAL, "a runtime image takes one model file with its verified sha256",
                     "this is a bug in vmbox; report it");
@@ -91,8 +93,20 @@ final class ImageModelInstaller {
                     + req.name());
         }
         String said = out.toString(StandardCharsets.UTF_8).strip();
+        if (start) {
+            start(session, deadline);
+        }
         return "model.gguf (sha256 " + sent.substring(0, 12) + "…) read-only; " + req.runtimeKind().cliName()
-                + " from " + req.runtimeImage().name() + " started" + (apiKey == null ? "" : ", checking the instance's API "
-                + "key") + (said.isEmpty() ? "" : ", " + said);
+                + " from " + req.runtimeImage().name() + (start ? " started" : " not started while the fetch window is open")
+                + (apiKey == null ? "" : ", checking the instance's API key") + (said.isEmpty() ? "" : ", " + said);
+    }
+
+    /**
+     * Starts the runtime's unit, without waiting for it: whether llama-server serves (or refuses the model) is the
+     * health step's to find out, with llama-server's own words.
+     */
+    static void start(SshSession session, Deadline deadline) {
+        session.execChecked("sudo -n systemctl restart " + GuestLayout.RUNTIME_UNIT, deadline.remaining("starting the "
+                + "runtime", Duration.ofMinutes(2)));
     }
 }

@@ -98,6 +98,8 @@ class CreateRequestsTest {
         assertEquals(TinyGguf.CONTEXT, req.runtime().contextTokens());
         assertTrue(d.notes().get(0).startsWith("image vmbox-llama-cpp-testing: llama.cpp 1:0.7.0+dfsg-2 from Debian testing"
                 + " (forky), amd64 baked in; only the model travels"), d.notes().toString());
+        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "unseed", "seal",
+                "tunnel", "health"), CreateFlow.steps(req), "the model is placed while cloud-init finishes");
     }
 
     @Test
@@ -105,6 +107,7 @@ class CreateRequestsTest {
         CreateRequests.Decided d = decide(RuntimeKind.LLAMA_CPP, null, false, libvirt);
         assertFalse(d.request().baked());
         assertEquals("vmbox-debian-12", d.request().spec().image());
+        assertEquals(CreateFlow.STEPS, CreateFlow.steps(d.request()));
         assertEquals(List.of("no llama.cpp runtime image: the runtime is installed at create on vmbox-debian-12. Build one "
                 + "once and creates only upload the model: sudo env VMBOX_HOME=\"${VMBOX_HOME:-$HOME/.vmbox}\" vmbox image "
                 + "build --runtime llama.cpp"), d.notes());
