@@ -3,17 +3,13 @@ package dev.vmbox.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmbox.store.InstanceRecord;
-import dev.vmbox.store.InstanceStore;
-import dev.vmbox.store.VmboxHome;
 import dev.vmbox.testing.CliHarness;
 import dev.vmbox.testing.CliHarness.Result;
+import dev.vmbox.testing.FakeHosts;
 import dev.vmbox.testing.FakeProviders;
-import dev.vmbox.testing.NodeDeviceFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,27 +31,25 @@ class ListQueriesTest {
     @TempDir
     Path tmp;
     Path home;
-    Path virshState;
+    FakeHosts hosts;
     FakeProviders fakes;
     CliHarness cli;
 
     @BeforeEach
-    void setUp() throws IOException {
+    void setUp() {
         home = tmp.resolve("home");
-        virshState = NodeDeviceFixture.installFakes(tmp.resolve("libvirt/bin"));
-        fakes = FakeProviders.install(tmp.resolve("fakes"));
-        cli = new CliHarness(home).env("PATH", tmp.resolve("libvirt/bin") + ":" + fakes.bin() + ":/usr/bin:/bin");
+        hosts = FakeHosts.install(tmp);
+        fakes = hosts.fakes();
+        cli = new CliHarness(home).env("PATH", hosts.path());
     }
 
     private void record(String name, String provider, Map<String, String> ref) {
-        new InstanceStore(new VmboxHome(home)).create(new InstanceRecord(InstanceRecord.SCHEMA, name, provider, ref,
-                InstanceRecord.Phase.READY, null, Instant.parse("2026-01-01T00:00:00Z"), "test",
-                Map.of("runtime", "ollama", "apiPort", "11434", "apiBind", "127.0.0.1")));
+        FakeHosts.record(home, name, provider, ref, Map.of("runtime", "ollama", "apiPort", "11434", "apiBind", "127.0.0.1"));
     }
 
     /** A libvirt domain in the fake's state (and, for a local URI, its disk where vmbox keeps it). */
     private void domain(String name, String state, boolean local) throws IOException {
-        Path d = Files.createDirectories(virshState.resolve("domains"));
+        Path d = Files.createDirectories(hosts.virshState().resolve("domains"));
         Files.writeString(d.resolve("vmbox-" + name + ".xml"), "<domain type='qemu'><name>vmbox-" + name + "</name></domain>\n");
         Files.writeString(d.resolve("vmbox-" + name + ".state"), state + "\n");
         if (local) {
@@ -74,15 +68,12 @@ class ListQueriesTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
     }
 
-    private List<String> connections() throws IOException {
-        Path log = virshState.resolve("connections.log");
-        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    private List<String> connections() {
+        return hosts.virshConnections();
     }
 
-    private void forget() throws IOException {
-        Files.deleteIfExists(virshState.resolve("connections.log"));
-        Files.deleteIfExists(fakes.limaState().resolve("calls.log"));
-        Files.deleteIfExists(fakes.multipassState().resolve("calls.log"));
+    private void forget() {
+        hosts.forgetCalls();
     }
 
     @Test
