@@ -78,7 +78,7 @@ final class ModelOptions {
 
     /**
      * What to plan for, every value checked by its rule before anything reads the model or runs a command: a model file
-     * (by --model-file or a path as -m) must be a regular file to read ({@link HostFile}), the context at least 1.
+     * (by --model-file or a path as -m) must be a regular file to read ({@link HostFile}), vCPUs and context at least 1.
      */
     PlanRequest planRequest(VmboxCommand root) {
         String text = modelText(root);
@@ -95,6 +95,9 @@ final class ModelOptions {
         }
         if (modelSha256 != null) {
             Sha256.parse(modelSha256, "--model-sha256");
+        }
+        if (cpus != null && cpus < 1) {
+            throw VmboxException.badInput("--cpus " + cpus + " is below 1", "give 1 or more vCPUs, or leave --cpus out for the plan's");
         }
         if (context != null && context < 1) {
             throw VmboxException.badInput("--context " + context + " is below 1 token",

@@ -149,10 +149,12 @@ class InputRefusalsTest {
     }
 
     @Test
-    void aContextBelowOneIsRefused() throws IOException {
+    void aContextOrCpuCountBelowOneIsRefused() throws IOException {
         for (String c : List.of("0", "-3")) {
-            createRefused(2, "--context " + c + " is below 1", "--model-file", gguf.toString(), "--context", c);
-            refused(2, "--context " + c + " is below 1", "plan", "--model-file", gguf.toString(), "--context", c);
+            for (String option : List.of("--context", "--cpus")) {
+                createRefused(2, option + " " + c + " is below 1", "--model-file", gguf.toString(), option, c);
+                refused(2, option + " " + c + " is below 1", "plan", "--model-file", gguf.toString(), option, c);
+            }
         }
     }
 
