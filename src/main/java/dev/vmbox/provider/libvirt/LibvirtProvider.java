@@ -299,9 +299,11 @@ public final class LibvirtProvider implements Provider {
             throw VmboxException.failed("virsh at " + config.uri() + " did not run the listing it was given",
                     "check that 'virsh -c " + config.uri() + " list --all' works", null);
         }
-        // the pool's error, if any, is all that reaches stderr when list succeeds: no pool means no volumes
-        String err = r.stderr() == null ? "" : r.stderr().strip();
-        Set<String> volumes = err.isEmpty() ? LibvirtOutput.volumeNames(parts[0])
+        // list succeeded, so virsh's errors ("error: ...") on stderr are vol-list's (other lines are ssh's notes): no pool
+        // means no volumes; another error leaves them unknown
+        String err = r.stderr() == null ? "" : r.stderr();
+        boolean failed = err.lines().anyMatch(l -> l.startsWith("error:"));
+        Set<String> volumes = !failed ? LibvirtOutput.volumeNames(parts[0])
                 : LibvirtOutput.classify(err) == LibvirtOutput.Failure.NO_POOL ? Set.of() : null;
         return new Listing(this, LibvirtOutput.domainStates(parts[1]), volumes);
     }
