@@ -55,11 +55,13 @@ class RuntimeImageBuilderTest {
         return new RuntimeImageBuilder.Options(RuntimeImageRecipe.DEFAULT_MIRROR, keyring(), checkValidUntil, false);
     }
 
+    /** Where the keyrings the options name are made (removed with the class: deleteOnExit left them in /tmp). */
+    @TempDir
+    static Path keyrings;
+
     static Path keyring() {
         try {
-            Path k = Files.createTempFile("keyring", ".gpg");
-            k.toFile().deleteOnExit();
-            return k;
+            return Files.createTempFile(keyrings, "keyring", ".gpg");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
