@@ -1,0 +1,72 @@
+package dev.vmbox.app.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.testing.ChatPageBrowser;
+import dev.vmbox.testing.LocalSshd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * llama-server's own chat page (Debian's default UI, SimpleChat) through vmbox's endpoint, in a real headless
+ * Chromium: the page and its files load without the key, the page's API calls need it, and once the user has put
+ * the key (and, on a port other than 8080, the endpoint's own address) in the page's Settings a prompt typed into it
+ * gets the model's answer. The endpoint's checks stay as they are: the page is same-origin (its Origin and Host are
+ * the endpoint's own), and it sends the key like any client. Runs where a llama-server is at hand (see
+ * {@link LlamaServerEndpointTest}) and Chromium is installed; the screenshot is target/browser/llama-chat-page.png.
+ */
+@Timeout(300)
+class LlamaChatPageTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aPromptTypedIntoLlamaServersPageGetsAnAnswerThroughTheEndpointWithTheKey() throws Exception {
+        int port = LocalSshd.freePort();
+        List<String> cmd = LlamaServerEndpointTest.llamaServer(port);
+        assumeTrue(cmd != null, "no llama-server here (VMBOX_TEST_LLAMA_CHROOT or llama-server + VMBOX_TEST_GGUF)");
+        assumeTrue(ChatPageBrowser.available(), "Chromium and chromedriver are not installed (scripts/test installs them)");
+        Process llama = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("llama.log").toFile()).start();
+        try (LocalSshd sshd = LocalSshd.start(tmp); AgentFixture agent = AgentFixture.start(tmp.resolve("home"))) {
+            LlamaServerEndpointTest.awaitHealth(port, llama, tmp.resolve("llama.log"));
+            TunnelSettings s = TunnelSettings.loopback("chat", sshd.target(), LocalSshd.freePort(), port, RuntimeKind.LLAMA_CPP,
+                    null);
+            assertTrue(agent.start(s).up(), agent.log("chat"));
+            String origin = "http://127.0.0.1:" + s.port();
+            String key = agent.key("chat");
+            try (ChatPageBrowser browser = ChatPageBrowser.start(tmp.resolve("browser"))) {
+                browser.open(origin + "/");
+                assertTrue(browser.title().contains("SimpleChat"), browser.title());
+                assertEquals(401L, browser.fetchStatus("/v1/models", null), "the page's own calls need the key");
+                assertEquals(200L, browser.fetchStatus("/v1/models", "Bearer " + key));
+
+                ChatPageBrowser.Chat chat = browser.chat(origin + "/", "Bearer " + key, origin, "Hello, who are you?", 24,
+                        Duration.ofSeconds(120));
+                Path shot = browser.screenshot("llama-chat-page");
+                System.err.println("chat page through the endpoint answered: " + chat.answer() + "\nscreenshot: " + shot);
+                assertEquals("http://127.0.0.1:8080", chat.defaultBaseUrl(),
+                        "SimpleChat calls port 8080 of the page's host unless told otherwise (the README says so)");
+                assertFalse(chat.answer().isBlank());
+                assertTrue(Files.size(shot) > 10_000, "a real screenshot: " + shot);
+                String log = Files.readString(tmp.resolve("llama.log"));
+                assertTrue(log.contains("processing task"), "the answer came from llama-server:\n" + log);
+            } catch (RuntimeException | AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n--- agent log\n" + agent.log("chat") + "\n--- llama-server log\n"
+                        + Files.readString(tmp.resolve("llama.log")), e);
+            }
+            agent.stop("chat");
+        } finally {
+            llama.destroy();
+            llama.waitFor();
+        }
+    }
+}
