@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.testing.ChatPageBrowser;
+import dev.vmbox.testing.E2ePrerequisites;
 import dev.vmbox.testing.LocalSshd;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,9 @@ class LlamaChatPageTest {
         int port = LocalSshd.freePort();
         List<String> cmd = LlamaServerEndpointTest.llamaServer(port);
         assumeTrue(cmd != null, "no llama-server here (VMBOX_TEST_LLAMA_CHROOT or llama-server + VMBOX_TEST_GGUF)");
-        assumeTrue(ChatPageBrowser.available(), "Chromium and chromedriver are not installed (scripts/test installs them)");
+        if (!ChatPageBrowser.available()) {
+            E2ePrerequisites.missing("LlamaChatPageTest", "Chromium and chromedriver are not installed (scripts/test installs them)");
+        }
         Process llama = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("llama.log").toFile()).start();
         try (LocalSshd sshd = LocalSshd.start(tmp); AgentFixture agent = AgentFixture.start(tmp.resolve("home"))) {
             LlamaServerEndpointTest.awaitHealth(port, llama, tmp.resolve("llama.log"));
