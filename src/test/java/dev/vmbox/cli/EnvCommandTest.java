@@ -11,14 +11,11 @@ import dev.vmbox.app.tunnel.TunnelWish;
 import dev.vmbox.store.FileNames;
 import dev.vmbox.testing.CliHarness;
 import dev.vmbox.testing.CliHarness.Result;
+import dev.vmbox.testing.ShellEval;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,7 +159,7 @@ class EnvCommandTest {
 
     @Test
     void fishQuotingSurvivesEveryCharacterAPathCanHold() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/fish")), "fish is not installed (scripts/test installs it)");
+        assumeTrue(Files.isExecutable(ShellEval.FISH), "fish is not installed (scripts/test installs it)");
         VALUES.forEach(v -> assertEquals(v, evalFish("set -gx X " + EnvCommand.fishQuoted(v) + "\n", "X"), "fish: " + v));
     }
 
@@ -179,7 +176,7 @@ class EnvCommandTest {
         String key = cli(home).run("api-key", "tcp").out().strip();
         assertEquals(key, evalSh(cli(home).run("env", "tcp").out(), "OPENAI_API_KEY"));
         assertEquals("http://127.0.0.1:11434", evalSh(cli(home).run("env", "tcp").out(), "OLLAMA_HOST"));
-        if (Files.isExecutable(Path.of("/usr/bin/fish"))) {
+        if (Files.isExecutable(ShellEval.FISH)) {
             assertEquals(socket.toString(), evalFish(cli(home).run("env", "llm", "--shell", "fish").out(), "VMBOX_API_SOCKET"));
             assertEquals(key, evalFish(cli(home).run("env", "tcp", "--shell", "fish").out(), "OPENAI_API_KEY"));
         }
@@ -187,32 +184,10 @@ class EnvCommandTest {
     }
 
     private String evalSh(String script, String variable) {
-        return run(List.of("/bin/sh", "-c", "eval \"$(cat)\" && printf '%s' \"$" + variable + "\""), script);
+        return ShellEval.sh(script, variable, tmp);
     }
 
     private String evalFish(String script, String variable) {
-        return run(List.of("/usr/bin/fish", "--no-config", "-c", "source; printf '%s' \"$" + variable + "\""), script);
-    }
-
-    private String run(List<String> cmd, String stdin) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
-            Map<String, String> env = new LinkedHashMap<>(Map.of("PATH", "/usr/bin:/bin", "HOME", tmp.toString()));
-            pb.environment().clear();
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), cmd + " failed: " + err + "\n--- script\n" + stdin);
-            return out;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return ShellEval.fish(script, variable, tmp);
     }
 }

@@ -1,5 +1,9 @@
 package dev.vmbox.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.vmbox.wait.NotReady;
 import dev.vmbox.wait.Poll;
 import java.io.File;
@@ -74,24 +78,66 @@ public final class ChatPageBrowser implements AutoCloseable {
         }
     }
 
-    /** What the page did: the answer it shows, and the base URL its settings had before anything was typed. */
-    public record Chat(String answer, String defaultBaseUrl) {
+    /**
+     * What the page did: the answer it shows, the base URL its settings had before anything was typed, and whether
+     * that default had to be replaced by the endpoint's own address.
+     */
+    public record Chat(String answer, String defaultBaseUrl, boolean baseUrlTyped) {
+    }
+
+    /** A whole check of the page through an endpoint: what it answered, and the screenshot of it. */
+    public record Checked(Chat chat, Path screenshot) {
+    }
+
+    /**
+     * The check both the chroot test and the end-to-end test make, as the README tells a user to use the page: it
+     * loads from the endpoint without the key; its own calls get 401 without the key and 200 with it; with the key
+     * (and, when the page's default base URL is not the endpoint, the endpoint's address) in Settings, a typed prompt
+     * gets an answer. The screenshot is {@code target/browser/SCREENSHOT.png}.
+     *
+     * @param api the endpoint, {@code http://127.0.0.1:PORT}
+     */
+    public static Checked check(String api, String key, Path work, String screenshot, Duration answerTimeout) {
+        try (ChatPageBrowser browser = start(work)) {
+            try {
+                browser.open(api + "/");
+                assertTrue(browser.title().contains("SimpleChat"), "llama-server's page: " + browser.title());
+                assertEquals(401L, browser.fetchStatus("/v1/models", null), "the page's own calls need the key");
+                assertEquals(200L, browser.fetchStatus("/v1/models", "Bearer " + key), "and pass with it");
+                Chat chat = browser.chat(api + "/", "Bearer " + key, api, "Hello, who are you?", 16, answerTimeout);
+                Path shot = browser.screenshot(screenshot);
+                System.err.println("llama-server's chat page at " + api + " answered: " + chat.answer() + " (screenshot "
+                        + shot + ")");
+                assertFalse(chat.answer().isBlank());
+                assertTrue(Files.size(shot) > 10_000, "a real screenshot: " + shot);
+                return new Checked(chat, shot);
+            } catch (RuntimeException | AssertionError | IOException e) {
+                try {
+                    browser.screenshot(screenshot + "-failed");
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw new AssertionError("the chat page at " + api + ": " + e.getMessage() + "\n--- chromedriver log (tail)\n"
+                        + tail(browser.log()), e);
+            }
+        }
     }
 
     /**
      * Opens {@code pageUrl}, waits for the page's script to run, and chats once.
      *
      * @param authorization what goes in the Authorization field ("Bearer KEY"), or null to leave it empty
-     * @param baseUrl       what goes in the BaseURL field, or null to keep the page's default
+     * @param endpoint      the address the page must call; typed into BaseURL only when the page's default differs
      * @param maxTokens     the page's max_tokens and n_predict settings (its default, 1024, is long for a test)
      */
-    public Chat chat(String pageUrl, String authorization, String baseUrl, String prompt, int maxTokens, Duration timeout) {
+    public Chat chat(String pageUrl, String authorization, String endpoint, String prompt, int maxTokens, Duration timeout) {
         open(pageUrl);
         driver.findElement(By.id("settings")).click();
         WebElement base = driver.findElement(By.id("SetBaseURL"));
         String defaultBase = base.getAttribute("value");
-        if (baseUrl != null) {
-            type(base, baseUrl);
+        boolean typed = !endpoint.equals(defaultBase);
+        if (typed) {
+            type(base, endpoint);
         }
         if (authorization != null) {
             type(driver.findElement(By.id("SetAuthorization")), authorization);
@@ -112,7 +158,7 @@ public final class ChatPageBrowser implements AutoCloseable {
             }
             return text.substring(text.indexOf(':') + 1).strip();
         }).every(Duration.ofMillis(250)).await(timeout);
-        return new Chat(answer, defaultBase);
+        return new Chat(answer, defaultBase, typed);
     }
 
     /** Opens the page and waits until its script has drawn the chat (the markup alone says JavaScript is missing). */
@@ -157,6 +203,10 @@ public final class ChatPageBrowser implements AutoCloseable {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    private static String tail(String log) {
+        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
     }
 
     private static void type(WebElement field, String text) {
