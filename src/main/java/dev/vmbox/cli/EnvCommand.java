@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "env", mixinStandardHelpOptions = true,
         description = {"Print the environment variables that point clients at the instance's API, as shell code:",
-            "  eval \"$(vmbox env NAME)\"              (sh, bash, zsh)",
+            "  eval \"$(vmbox env NAME)\"               (sh, bash, zsh)",
             "  vmbox env NAME --shell fish | source   (fish)",
             "OLLAMA_HOST (ollama CLI and libraries; Ollama instances), OPENAI_BASE_URL and OPENAI_API_KEY (OpenAI SDKs), "
                     + "OLLAMA_BASE_URL and OPENAI_API_BASE_URL (Open WebUI, which reads OPENAI_API_KEY too).",
