@@ -98,6 +98,11 @@ public final class ChatPageBrowser implements AutoCloseable {
      * @param api the endpoint, {@code http://127.0.0.1:PORT}
      */
     public static Checked check(String api, String key, Path work, String screenshot, Duration answerTimeout) {
+        try {
+            Files.deleteIfExists(E2ePrerequisites.repo().resolve("target/browser/" + screenshot + "-failed.png"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         try (ChatPageBrowser browser = start(work)) {
             try {
                 browser.open(api + "/");
