@@ -2,6 +2,7 @@ package dev.vmbox.model.gguf;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.spec.Names;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -114,16 +115,17 @@ public final class GgufReader {
             if (key.isEmpty()) {
                 throw in.error("metadata key #" + i, at, "empty key");
             }
+            String shown = Names.forMessage(key);
             if (metadata.containsKey(key)) {
-                throw in.error("metadata key '" + key + "'", at, "duplicate key");
+                throw in.error("metadata key " + shown, at, "duplicate key");
             }
             long typeAt = in.pos;
-            long typeId = in.u32("type of '" + key + "'");
+            long typeId = in.u32("type of " + shown);
             GgufValueType type = GgufValueType.of(typeId);
             if (type == null) {
-                throw in.error("type of '" + key + "'", typeAt, "unknown value type " + typeId);
+                throw in.error("type of " + shown, typeAt, "unknown value type " + typeId);
             }
-            metadata.put(key, value(in, type, "value of '" + key + "'", 0));
+            metadata.put(key, value(in, type, "value of " + shown, 0));
             types.put(key, type);
         }
 
@@ -149,10 +151,10 @@ public final class GgufReader {
             try {
                 end = Math.addExact(Math.addExact(dataOffset, t.offset()), t.bytes());
             } catch (ArithmeticException e) {
-                throw in.error("tensor '" + t.name() + "' offset", -1, "offset overflows");
+                throw in.error("tensor " + Names.forMessage(t.name()) + " offset", -1, "offset overflows");
             }
             if (end > in.fileSize) {
-                throw in.error("tensor '" + t.name() + "' data", dataOffset + t.offset(),
+                throw in.error("tensor " + Names.forMessage(t.name()) + " data", dataOffset + t.offset(),
                         "its " + t.bytes() + " bytes extend past the end of the file (" + in.fileSize
                                 + " bytes): the file is truncated");
             }
@@ -163,7 +165,7 @@ public final class GgufReader {
     private GgufTensorInfo tensorInfo(Input in, long index, long alignment) throws IOException {
         long at = in.pos;
         String name = in.string("tensor #" + index + " name");
-        String field = "tensor '" + name + "'";
+        String field = "tensor " + Names.forMessage(name);
         long nDims = in.u32(field + " n_dims");
         if (nDims < 1 || nDims > MAX_DIMS) {
             throw in.error(field + " n_dims", in.pos - 4, "n_dims " + nDims + " is not between 1 and " + MAX_DIMS);

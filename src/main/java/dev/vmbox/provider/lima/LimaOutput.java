@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /** Parses what limactl prints: JSON Lines from {@code list --format json}, and logrus error lines. */
 public final class LimaOutput {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern LOGRUS_MSG = Pattern.compile("level=(?:fatal|error) msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern LOGRUS_MSG = Pattern.compile("level=(?:fatal|error) msg=\"((?:[^\"\\\\\r\n]|\\\\[^\r\n])*)\"");
 
     private LimaOutput() {
     }

@@ -152,6 +152,21 @@ class GgufReaderTest {
     }
 
     @Test
+    void namesFromTheFileAreShownEscapedAndShortInErrors() throws IOException {
+        // fuzzing found: keys and tensor names went into the message raw, so a file could put a newline or
+        // a terminal escape into vmbox's one-line error (and a 1 MiB key made a 1 MiB message)
+        String hostile = "evil\n\u001b[31mkey" + "x".repeat(5000);
+        for (VmboxException e : List.of(
+                bad(raw(HEAD, 3, 0L, 1L, hostile, 99)),
+                bad(raw(HEAD, 3, 0L, 2L, hostile, 0, new byte[] {1}, hostile, 0, new byte[] {1})),
+                bad(raw(HEAD, 3, 1L, 0L, hostile, 5, 1L, 1L, 1L, 1L, 1L, 0, 0L)))) {
+            assertTrue(e.getMessage().contains("'evil\\u000a\\u001b[31mkeyxxx"), e.getMessage());
+            assertTrue(e.getMessage().length() < 300, e.getMessage());
+            assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+        }
+    }
+
+    @Test
     void wrongMagic() throws IOException {
         contains(bad(raw("GGML".getBytes(), 3, 0L, 0L)), "magic", "offset 0", "not a GGUF file");
         contains(bad(new byte[0]), "magic", "truncated");
