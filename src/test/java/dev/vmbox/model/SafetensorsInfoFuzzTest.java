@@ -36,7 +36,7 @@ class SafetensorsInfoFuzzTest {
         Files.writeString(asModel.resolve("config.json"), CONFIG);
         Files.write(asConfig.resolve("model.safetensors"), validModel());
         Files.write(asConfig.resolve("config.json"), data);
-        ParserContract contract = ParserContract.of(data, ALLOCATION_PER_BYTE, ExitCode.BAD_INPUT);
+        ParserContract contract = ParserContract.of(data, ParserContract.FIXED_ALLOCATION, ALLOCATION_PER_BYTE, ExitCode.BAD_INPUT);
 
         sane(contract.check("SafetensorsInfo.inspect (header)",
                 () -> SafetensorsInfo.inspect(asModel.resolve("model.safetensors"))));

@@ -19,7 +19,7 @@ class HuggingFaceFilesFuzzTest {
 
     @FuzzTest
     void readsListingOrRefuses(byte[] data) {
-        ParserContract contract = ParserContract.of(data, ALLOCATION_PER_BYTE, ExitCode.FAILED);
+        ParserContract contract = ParserContract.of(data, ParserContract.FIXED_ALLOCATION, ALLOCATION_PER_BYTE, ExitCode.FAILED);
         for (String file : new String[] {"m-Q4_K_M.gguf", "sub/x.gguf"}) {
             Optional<HuggingFaceFiles.Listed> listed = contract.check("HuggingFaceFiles.listed",
                     () -> HuggingFaceFiles.listed(data, file, "hf:org/repo/" + file));

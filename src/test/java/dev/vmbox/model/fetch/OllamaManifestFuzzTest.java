@@ -18,7 +18,7 @@ class OllamaManifestFuzzTest {
 
     @FuzzTest
     void parsesOrRefuses(byte[] data) {
-        OllamaManifest m = ParserContract.of(data, ALLOCATION_PER_BYTE, ExitCode.BAD_INPUT)
+        OllamaManifest m = ParserContract.of(data, ParserContract.FIXED_ALLOCATION, ALLOCATION_PER_BYTE, ExitCode.BAD_INPUT)
                 .check("OllamaManifest.parse", () -> OllamaManifest.parse(data, "library/m:tag"));
         if (m == null) {
             return;

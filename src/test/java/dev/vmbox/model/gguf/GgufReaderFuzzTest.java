@@ -14,13 +14,15 @@ import java.nio.file.Path;
  * default limits, whole with small limits (so the fuzzer reaches every limit with small inputs), and as
  * the fetched prefix of a larger remote file; a header that reads is then turned into sizing facts, as
  * {@code create} does. Each read returns or refuses with BAD_INPUT in one clear line (ParserContract) and
- * allocates at most 1 MiB (its 64 KiB buffer and an exception) plus 64 bytes per input byte.
+ * allocates at most 256 KiB (its 64 KiB buffer and an exception) plus 64 bytes per input byte.
  *
  * <p>Seeds and past findings: src/test/resources/dev/vmbox/model/gguf/GgufReaderFuzzTestInputs/readsOrRefuses.
  */
 class GgufReaderFuzzTest {
     /** Tiny limits: every count and length check is reachable with a few hundred bytes. */
     static final GgufLimits SMALL = new GgufLimits(2048, 48, 64, 24, 16, 2, 4, 32);
+    /** The reader's 64 KiB buffer, an exception with its stack, the result's fixed parts. */
+    static final long FIXED_ALLOCATION = 256 << 10;
     /** Per input byte: a string's bytes and its decoded copy; a boxed number per 1-byte array element. */
     static final long ALLOCATION_PER_BYTE = 64;
 
@@ -28,7 +30,7 @@ class GgufReaderFuzzTest {
     void readsOrRefuses(byte[] data) throws IOException {
         Path file = ParserContract.scratchDir().resolve("input.gguf");
         Files.write(file, data);
-        ParserContract contract = ParserContract.of(data, ALLOCATION_PER_BYTE, ExitCode.BAD_INPUT);
+        ParserContract contract = ParserContract.of(data, FIXED_ALLOCATION, ALLOCATION_PER_BYTE, ExitCode.BAD_INPUT);
 
         GgufFile whole = contract.check("GgufReader.readFile", () -> new GgufReader().readFile(file));
         if (whole != null) {

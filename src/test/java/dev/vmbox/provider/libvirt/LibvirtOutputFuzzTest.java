@@ -15,11 +15,10 @@ import java.util.OptionalLong;
  * <p>Seeds and past findings: src/test/resources/dev/vmbox/provider/libvirt/LibvirtOutputFuzzTestInputs/readsOrRefuses.
  */
 class LibvirtOutputFuzzTest {
-    static final long ALLOCATION_PER_BYTE = 256;
-
     @FuzzTest
     void readsOrRefuses(byte[] data) {
-        ParserContract contract = ParserContract.of(data, ALLOCATION_PER_BYTE, ExitCode.FAILED);
+        ParserContract contract = ParserContract.of(data, ParserContract.FIXED_ALLOCATION,
+                ParserContract.TEXT_ALLOCATION_PER_BYTE, ExitCode.FAILED);
         String out = contract.text();
 
         contract.check("LibvirtOutput.state", () -> LibvirtOutput.state(out));

@@ -72,8 +72,8 @@ class LibvirtOutputTest {
         for (String bad : List.of("not json", "{}", "", "{\"virtual-size\":-1,\"format\":\"qcow2\"}",
                 "{\"virtual-size\":1.5,\"format\":\"qcow2\"}", "{\"virtual-size\":99999999999999999999,\"format\":\"raw\"}",
                 "{\"virtual-size\":1024,\"format\":\"\"}", "{\"virtual-size\":1024,\"format\":\"raw\\n-o x\"}")) {
-            // fuzzing found these: a qemu-img answer that was not JSON escaped as IllegalArgumentException
-            // (exit 70), and a negative size passed the disk-size check
+            // the fuzz target's first run found that a qemu-img answer that was not JSON escaped as
+            // IllegalArgumentException (exit 70); writing it showed a negative size passed the disk-size check
             VmboxException e = assertThrows(VmboxException.class, () -> LibvirtOutput.imageInfo(bad), bad);
             assertEquals(ExitCode.FAILED, e.exitCode());
             assertTrue(e.getMessage().startsWith("qemu-img info printed output vmbox cannot read"), e.getMessage());
@@ -87,8 +87,8 @@ class LibvirtOutputTest {
         assertEquals(16, host.cpus());
         assertEquals(65536000L * 1024, host.memoryBytes());
         assertEquals(OptionalLong.of(5), host.freeDiskBytes());
-        // fuzzing found: a CPU count past int and a memory size past long overflowed (NumberFormatException,
-        // or a negative memory size); 0 CPUs read as a host
+        // found while writing the fuzz target: a CPU count past int and a memory size past long overflowed
+        // (NumberFormatException, or a negative memory size); 0 CPUs read as a host
         for (String bad : List.of("", "CPU(s): 99999999999\nMemory size: 1 KiB\n", "CPU(s): 0\nMemory size: 1 KiB\n",
                 "CPU(s): 4\nMemory size: 9999999999999999 KiB\n", "CPU(s): 4\nMemory size: 12 MiB\n")) {
             VmboxException e = assertThrows(VmboxException.class, () -> LibvirtOutput.nodeinfo(bad, OptionalLong.empty()));
@@ -97,7 +97,7 @@ class LibvirtOutputTest {
         }
         assertEquals(OptionalLong.of(75596247040L), LibvirtOutput.poolAvailable("State: running\nAvailable:      75596247040\n"));
         assertTrue(LibvirtOutput.poolRunning("State: running\nAvailable:      75596247040\n"));
-        // fuzzing found: 19 digits and more threw NumberFormatException out of remoteCapacity
+        // found while writing the fuzz target: 20 digits threw NumberFormatException out of remoteCapacity
         assertEquals(OptionalLong.empty(), LibvirtOutput.poolAvailable("Available: 99999999999999999999\n"));
         assertEquals(OptionalLong.empty(), LibvirtOutput.poolAvailable("Available: 12 GiB\n"));
     }

@@ -14,11 +14,10 @@ import java.util.Optional;
  * <p>Seeds and past findings: src/test/resources/dev/vmbox/provider/multipass/MultipassOutputFuzzTestInputs/readsOrRefuses.
  */
 class MultipassOutputFuzzTest {
-    static final long ALLOCATION_PER_BYTE = 256;
-
     @FuzzTest
     void readsOrRefuses(byte[] data) {
-        ParserContract contract = ParserContract.of(data, ALLOCATION_PER_BYTE, ExitCode.FAILED);
+        ParserContract contract = ParserContract.of(data, ParserContract.FIXED_ALLOCATION,
+                ParserContract.TEXT_ALLOCATION_PER_BYTE, ExitCode.FAILED);
         String out = contract.text();
 
         List<MultipassInstance> list = contract.check("MultipassOutput.parseList", () -> MultipassOutput.parseList(out));
