@@ -160,7 +160,10 @@ final class LibvirtOutput {
         return Optional.empty();
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** Made on first use only: reading a VM's state (list, status) must not pay for a databind mapper. */
+    private static final class Json {
+        static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+    }
 
     /** {@code qemu-img info --output=json}: virtual size in bytes and format. */
     record ImageInfo(long virtualSize, String format) {
@@ -171,7 +174,7 @@ final class LibvirtOutput {
         String hint = "run 'qemu-img info --output=json' on the image by hand; the image may be damaged";
         com.fasterxml.jackson.databind.JsonNode node;
         try {
-            node = JSON.readTree(json == null ? "" : json);
+            node = Json.MAPPER.readTree(json == null ? "" : json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw unreadable("qemu-img info", "not JSON", hint, e);
         }

@@ -93,7 +93,7 @@ class LibvirtEndToEndTest {
             }
         }
         if (storageRoot != null) {
-            LibvirtProvider.deleteTree(storageRoot);
+            FileModes.deleteTree(storageRoot);
         }
     }
 
@@ -125,7 +125,7 @@ class LibvirtEndToEndTest {
         VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
                 .withEgress(egress).withGpu(GpuRequest.NONE);
         Instant t0 = Instant.now();
-        provider.create(spec, seed, Duration.ofMinutes(5));
+        dev.vmbox.testing.Plans.create(provider, runner, spec, seed, Duration.ofMinutes(5));
         assertEquals(VmState.RUNNING, provider.inspect(name).state());
         assertEquals(egress == EgressPolicy.SEALED, provider.egressSealed(name), "restrict=on exactly when sealed");
         SshEndpoint endpoint = provider.sshEndpoint(name).orElseThrow();
@@ -196,7 +196,7 @@ class LibvirtEndToEndTest {
         assertFalse(Files.exists(dir), "instance files remain in " + dir);
         assertTrue(provider.list().stream().noneMatch(s -> s.name().equals(name)));
         try (var s = Files.list(storageRoot)) {
-            assertEquals(List.of(), s.filter(p -> !p.getFileName().toString().equals(LibvirtProvider.BASES)).toList());
+            assertEquals(List.of(), s.filter(p -> !p.getFileName().toString().equals(LocalDisks.BASES)).toList());
         }
         assertNotEquals(0, toSsh.toMillis());
     }
@@ -362,7 +362,7 @@ class LibvirtEndToEndTest {
 
     private String consoleTail() {
         try {
-            List<String> lines = Files.readAllLines(provider.instanceDir(name).resolve(LibvirtProvider.CONSOLE_LOG));
+            List<String> lines = Files.readAllLines(provider.instanceDir(name).resolve(LocalDisks.CONSOLE_LOG));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException e) {
             return "(no console log: " + e.getMessage() + ")";
