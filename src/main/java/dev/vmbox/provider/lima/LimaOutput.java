@@ -85,8 +85,9 @@ public final class LimaOutput {
         if (found != null) {
             return found;
         }
+        // only line breaks that are not whitespace (U+0085, U+2028, U+2029) split into no lines at all
         String[] lines = stderr.strip().split("\\R");
-        return lines[lines.length - 1].strip();
+        return lines.length == 0 ? "" : lines[lines.length - 1].strip();
     }
 
     private static VmboxException unreadable(String why) {
