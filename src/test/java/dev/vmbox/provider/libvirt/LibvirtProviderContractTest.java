@@ -74,6 +74,20 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     }
 
     @Test
+    void autostartIsLibvirtsOwnDomainAutostart() throws IOException {
+        LibvirtProvider p = provider();
+        create(p, spec("auto"), seedDir, Duration.ofMinutes(1));
+        assertTrue(p.setAutostart("auto", true, Duration.ofSeconds(20)).contains("virsh autostart"));
+        assertTrue(Files.exists(state.resolve("domains/vmbox-auto.autostart")));
+        assertTrue(calls().contains("virsh -q -c qemu:///system autostart vmbox-auto"), calls());
+        p.setAutostart("auto", false, Duration.ofSeconds(20));
+        assertFalse(Files.exists(state.resolve("domains/vmbox-auto.autostart")));
+        assertTrue(calls().contains("virsh -q -c qemu:///system autostart --disable vmbox-auto"), calls());
+        assertEquals(dev.vmbox.ExitCode.NOT_FOUND, org.junit.jupiter.api.Assertions.assertThrows(dev.vmbox.VmboxException.class,
+                () -> p.setAutostart("nope", true, Duration.ofSeconds(20))).exitCode());
+    }
+
+    @Test
     void thePlanIsMadeWithoutRunningAnythingEvenBeforeTheImageIsHere() throws IOException {
         LibvirtProvider p = provider();
         String text = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("later"), SeedFiles.in(seedDir),

@@ -94,6 +94,17 @@ class LimaProviderContractTest {
     }
 
     @Test
+    void autostartIsLimasStartAtLogin() {
+        create(lima, spec, seed, T);
+        assertTrue(lima.setAutostart("llm", true, T).contains("limactl start-at-login"));
+        assertTrue(fakes.limaCalls().contains(List.of("start-at-login", "--tty=false", "--enabled=true", "vmbox-llm")),
+                fakes.limaCalls().toString());
+        lima.setAutostart("llm", false, T);
+        assertTrue(fakes.limaCalls().contains(List.of("start-at-login", "--tty=false", "--enabled=false", "vmbox-llm")));
+        lima.delete("llm", T);
+    }
+
+    @Test
     void listShowsOnlyVmboxInstances() {
         fakes.runner().run(Command.of(T, "limactl", "create", "--tty=false", "--name=default", "-")
                 .withStdin("vmType: qemu\n".getBytes(StandardCharsets.UTF_8)));
