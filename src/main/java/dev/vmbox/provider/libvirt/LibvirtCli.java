@@ -72,8 +72,18 @@ final class LibvirtCli {
         return virsh(QUERY, "domstate", domain);
     }
 
-    Command listAllNames() {
-        return virsh(QUERY, "list", "--all", "--name");
+    /** Every domain with its state, one line each ({@code Id Name State}; no header under {@code -q}). */
+    Command listAll() {
+        return virsh(QUERY, "list", "--all");
+    }
+
+    /**
+     * Every domain with its state and, before it, the volumes of {@code pool} (which a remote host's instances keep
+     * their disks in), over one connection: {@code vol-list --pool POOL; echo MARK; list --all}. {@code list} runs
+     * last, so the exit status is its own (a host without the pool still lists its domains).
+     */
+    Command volumesAndDomains(String pool) {
+        return batch(List.of("vol-list --pool " + pool, "echo " + LibvirtOutput.DOMAINS_FOLLOW, "list --all"));
     }
 
     Command dumpxml(String domain, boolean inactive) {
@@ -173,8 +183,12 @@ final class LibvirtCli {
         return Command.of(QUERY, "qemu-img", "info", "--output=json", image.toAbsolutePath().toString());
     }
 
-    /** A NoCloud seed disk (label cidata) from the seed folder's files. */
-    static Command seedImage(Path seed, Path userData, Path metaData, Path networkConfig) {
+    /**
+     * A NoCloud seed disk (label cidata) from the seed folder's files. cloud-localds copies the user-data (the guest's
+     * host private key) into a temporary folder before it builds the image: {@code privateDir} (TMPDIR), a folder
+     * only vmbox's user can enter, so no copy lands in /tmp, and one left behind by a killed run goes with it.
+     */
+    static Command seedImage(Path seed, Path userData, Path metaData, Path networkConfig, Path privateDir) {
         List<String> argv = new ArrayList<>(List.of("cloud-localds", "--disk-format=raw"));
         if (networkConfig != null) {
             argv.add("--network-config=" + networkConfig.toAbsolutePath());
@@ -182,6 +196,14 @@ final class LibvirtCli {
         argv.add(seed.toAbsolutePath().toString());
         argv.add(userData.toAbsolutePath().toString());
         argv.add(metaData.toAbsolutePath().toString());
-        return Command.of(DISK, argv);
+        return Command.of(DISK, argv).withEnv("TMPDIR", privateDir.toAbsolutePath().toString());
+    }
+
+    /**
+     * Removes the seed disk ({@code vdb}) from the domain's persistent definition: the next boot has no seed. The running
+     * VM keeps its open file until it stops.
+     */
+    Command detachSeed(String domain) {
+        return virsh(CHANGE, "detach-disk", domain, DomainXml.SEED_TARGET, "--config");
     }
 }

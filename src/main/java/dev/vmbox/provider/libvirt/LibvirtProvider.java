@@ -29,9 +29,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -52,6 +55,7 @@ public final class LibvirtProvider implements Provider {
     private final LibvirtProbe probe;
     private final Disks disks;
     private final VirtTypes types;
+    private final Path hostRoot;
     private final Map<String, ResolvedImage> prepared = new ConcurrentHashMap<>();
     private NodeDevices remoteDevices;
 
@@ -62,7 +66,7 @@ public final class LibvirtProvider implements Provider {
      * @param images   resolves image names to base images
      * @param gpus     plans GPU passthrough on this machine (local URIs); a remote host's GPUs are planned from
      *                 its node devices ({@link NodeDevices})
-     * @param hostRoot "/" in production: where /proc/cpuinfo is read from
+     * @param hostRoot "/" in production: where /proc/cpuinfo and the QEMU processes' command lines are read from
      */
     public LibvirtProvider(CommandRunner runner, EventLog log, LibvirtConfig config, ImageResolver images,
                            PassthroughPlanner gpus, Path hostRoot) {
@@ -75,6 +79,7 @@ public final class LibvirtProvider implements Provider {
         this.probe = new LibvirtProbe(runner, config.uri());
         this.disks = config.local() ? new LocalDisks(config) : new PoolDisks(config, cli, log);
         this.types = new VirtTypes(config, cli, hostRoot, log);
+        this.hostRoot = hostRoot;
     }
 
     @Override
@@ -144,6 +149,12 @@ public final class LibvirtProvider implements Provider {
         List<String> devices = known ? passthrough().plan(spec.gpu()) : null;
         return new LibvirtCreate(config, cli, disks, types, log).plan(spec, image, seed, timeout,
                 () -> devices != null ? devices : passthrough().plan(spec.gpu()), devices);
+    }
+
+    /** Detaches the seed from the domain's definition ({@code virsh detach-disk --config}) and deletes its file or volume. */
+    @Override
+    public CreatePlan afterFirstBoot(String name) {
+        return new LibvirtCreate(config, cli, disks, types, log).afterFirstBoot(name);
     }
 
     @Override
@@ -220,31 +231,99 @@ public final class LibvirtProvider implements Provider {
     @Override
     public VmStatus inspect(String name) {
         String domain = LibvirtNames.domain(name);
-        Path dir = instanceDir(name);
         CommandResult r;
         try {
             r = runner.run(cli.domstate(domain));
         } catch (CommandFailedException e) {
             if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.NOT_FOUND) {
-                if (config.local() && Files.exists(dir)) {
-                    return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
-                            + " but its files remain in " + dir + "; remove them with: vmbox delete " + name));
-                }
-                if (!config.local() && volumes().anyOf(LibvirtExec.within(runner, Deadline.in(LibvirtCli.QUERY.multipliedBy(3)),
-                        "look up the volumes of " + name), name)) {
-                    return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
-                            + " but its volumes remain in the pool " + PoolVolumes.POOL + " at " + config.uri()
-                            + "; remove them with: vmbox delete " + name));
-                }
-                return VmStatus.notCreated(name, id());
+                return withoutDomain(name, () -> volumes().anyOf(LibvirtExec.within(runner,
+                        Deadline.in(LibvirtCli.QUERY.multipliedBy(3)), "look up the volumes of " + name), name));
             }
             throw LibvirtErrors.translate(e, "read the state of " + name, config.uri());
         }
-        VmState state = LibvirtOutput.state(r.stdout());
+        return withDomain(name, r.stdout());
+    }
+
+    /**
+     * One query of the connection for all of them ({@code virsh list --all}; on a remote host with the pool's volumes
+     * in the same virsh command string), however many there are: each answer is what {@link #inspect} says of it.
+     */
+    @Override
+    public Map<String, VmStatus> inspectAll(Collection<String> names) {
+        Listing listing = listing();
+        Map<String, VmStatus> out = new LinkedHashMap<>();
+        for (String name : names) {
+            out.put(name, listing.status(name));
+        }
+        return out;
+    }
+
+    /** vmbox's domains ({@code vmbox-NAME}; no other domain of the host), in one query. */
+    @Override
+    public List<VmStatus> list() {
+        Listing listing = listing();
+        List<VmStatus> all = new ArrayList<>();
+        for (String domain : listing.domains().keySet()) {
+            if (LibvirtNames.isVmboxDomain(domain)) {
+                all.add(listing.status(LibvirtNames.instance(domain)));
+            }
+        }
+        return all;
+    }
+
+    /**
+     * What one query of the connection says: each domain's state as virsh words it, and on a remote host the names of
+     * the volumes in vmbox's pool (null when they could not be read: then a name without a domain is looked up alone).
+     */
+    private record Listing(LibvirtProvider provider, Map<String, String> domains, Set<String> volumes) {
+        VmStatus status(String name) {
+            String state = domains.get(LibvirtNames.domain(name));
+            if (state != null) {
+                return provider.withDomain(name, state);
+            }
+            return provider.withoutDomain(name, () -> volumes != null
+                    ? PoolVolumes.ofInstance(name).stream().anyMatch(volumes::contains)
+                    : provider.volumes().anyOf(LibvirtExec.within(provider.runner, Deadline.in(LibvirtCli.QUERY.multipliedBy(3)),
+                            "look up the volumes of " + name), name));
+        }
+    }
+
+    private Listing listing() {
+        if (config.local()) {
+            try {
+                return new Listing(this, LibvirtOutput.domainStates(runner.run(cli.listAll()).stdout()), Set.of());
+            } catch (CommandFailedException e) {
+                throw LibvirtErrors.translate(e, "list VMs", config.uri());
+            }
+        }
+        CommandResult r;
+        try {
+            r = runner.run(cli.volumesAndDomains(PoolVolumes.POOL));
+        } catch (CommandFailedException e) {
+            throw LibvirtErrors.translate(e, "list VMs", config.uri());
+        }
+        String[] parts = r.stdout().split("(?m)^\\s*" + LibvirtOutput.DOMAINS_FOLLOW + "\\s*$", 2);
+        if (parts.length != 2) {
+            throw VmboxException.failed("virsh at " + config.uri() + " did not run the listing it was given",
+                    "check that 'virsh -c " + config.uri() + " list --all' works", null);
+        }
+        // list succeeded, so virsh's errors ("error: ...") on stderr are vol-list's (other lines are ssh's notes): no pool
+        // means no volumes; another error leaves them unknown
+        String err = r.stderr() == null ? "" : r.stderr();
+        boolean failed = err.lines().anyMatch(l -> l.startsWith("error:"));
+        Set<String> volumes = !failed ? LibvirtOutput.volumeNames(parts[0])
+                : LibvirtOutput.classify(err) == LibvirtOutput.Failure.NO_POOL ? Set.of() : null;
+        return new Listing(this, LibvirtOutput.domainStates(parts[1]), volumes);
+    }
+
+    /** A domain that exists, in the state virsh gave; a local one whose disk is gone is BROKEN. */
+    private VmStatus withDomain(String name, String virshState) {
+        VmState state = LibvirtOutput.state(virshState);
         List<String> messages = new ArrayList<>();
         if (state == VmState.BROKEN) {
-            messages.add("libvirt reports " + domain + " as '" + r.stdout().strip() + "'");
+            messages.add("libvirt reports " + LibvirtNames.domain(name) + " as '" + virshState.strip() + "'");
         }
+        Path dir = instanceDir(name);
         if (config.local() && !Files.isRegularFile(dir.resolve(LocalDisks.OVERLAY))) {
             state = VmState.BROKEN;
             messages.add("the disk " + dir.resolve(LocalDisks.OVERLAY) + " is missing");
@@ -252,21 +331,20 @@ public final class LibvirtProvider implements Provider {
         return new VmStatus(name, id(), state, messages);
     }
 
-    @Override
-    public List<VmStatus> list() {
-        CommandResult r;
-        try {
-            r = runner.run(cli.listAllNames());
-        } catch (CommandFailedException e) {
-            throw LibvirtErrors.translate(e, "list VMs", config.uri());
+    /** No domain: NOT_CREATED, or BROKEN when its files (here) or volumes (on a remote host) remain. */
+    private VmStatus withoutDomain(String name, java.util.function.BooleanSupplier remoteVolumesRemain) {
+        String domain = LibvirtNames.domain(name);
+        Path dir = instanceDir(name);
+        if (config.local() && Files.exists(dir)) {
+            return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
+                    + " but its files remain in " + dir + "; remove them with: vmbox delete " + name));
         }
-        List<VmStatus> all = new ArrayList<>();
-        for (String domain : LibvirtOutput.names(r.stdout())) {
-            if (LibvirtNames.isVmboxDomain(domain)) {
-                all.add(inspect(LibvirtNames.instance(domain)));
-            }
+        if (!config.local() && remoteVolumesRemain.getAsBoolean()) {
+            return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
+                    + " but its volumes remain in the pool " + PoolVolumes.POOL + " at " + config.uri()
+                    + "; remove them with: vmbox delete " + name));
         }
-        return all;
+        return VmStatus.notCreated(name, id());
     }
 
     @Override
@@ -310,10 +388,26 @@ public final class LibvirtProvider implements Provider {
                 config.jumpHost().orElse(null)));
     }
 
-    /** Whether the instance's network is restricted at the hypervisor ({@code restrict=on}) in its definition. */
+    /**
+     * Whether the instance's network is restricted at the hypervisor ({@code restrict=on}) in the VM as it runs: on this
+     * machine from the running QEMU's own command line ({@code /proc}), else from the running domain's XML ({@code
+     * virsh dumpxml} without {@code --inactive}, which is the definition when the VM is not running). The persistent
+     * definition alone proves nothing about the QEMU already running: a seal takes a restart.
+     */
     @Override
     public Optional<Boolean> hypervisorEgressSealed(String name) {
-        return Optional.of(egressSealed(name));
+        requireExists(name);
+        String domain = LibvirtNames.domain(name);
+        if (config.local()) {
+            Optional<String> netdev = QemuProcesses.commandLine(hostRoot.resolve("proc"), domain)
+                    .flatMap(QemuProcesses::vmboxNetdev);
+            if (netdev.isPresent()) {
+                log.debug("libvirt: " + domain + " runs with -netdev " + netdev.get() + " (QEMU's command line)");
+                return Optional.of(DomainXml.restricts(netdev.get()));
+            }
+            log.debug("libvirt: no QEMU process of " + domain + " readable in /proc; reading the running domain's XML");
+        }
+        return Optional.of(DomainXml.networkRestricted(dumpxml(name, false)));
     }
 
     public boolean egressSealed(String name) {
