@@ -1,31 +1,25 @@
 package dev.vmbox.cli;
 
 import dev.vmbox.ExitCode;
-import dev.vmbox.VmboxException;
 import dev.vmbox.app.create.CreateFlow;
 import dev.vmbox.app.create.CreateRequest;
+import dev.vmbox.app.create.CreateRequests;
 import dev.vmbox.app.create.CreateResult;
 import dev.vmbox.app.create.HostPayloadSource;
 import dev.vmbox.app.create.HttpHealthCheck;
 import dev.vmbox.app.plan.PlanRequest;
-import dev.vmbox.app.tunnel.TunnelControl;
-import dev.vmbox.cloudinit.GpuKind;
-import dev.vmbox.runtime.RuntimeKind;
-import dev.vmbox.exec.CommandRunner;
-import dev.vmbox.host.PciHost;
-import dev.vmbox.provider.HostCapacity;
+import dev.vmbox.exec.Command;
 import dev.vmbox.model.fetch.ModelFetcher;
-import dev.vmbox.model.sizing.Plan;
+import dev.vmbox.provider.CreatePlanRunner;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.ProviderSelector;
 import dev.vmbox.runtime.GuestPlatform;
 import dev.vmbox.runtime.RuntimeCatalog;
 import dev.vmbox.runtime.RuntimeFetcher;
-import dev.vmbox.spec.ByteSize;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.spec.EgressPolicy;
-import dev.vmbox.spec.GpuRequest;
-import dev.vmbox.spec.Names;
-import dev.vmbox.spec.VmSpec;
+import dev.vmbox.spec.InstanceName;
+import dev.vmbox.store.FileNames;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,14 +27,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "create", mixinStandardHelpOptions = true,
+@picocli.CommandLine.Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Make a VM sized for the model, install the model server in it, seal its egress and tunnel its API "
                 + "to this host's 127.0.0.1.",
             "",
@@ -50,7 +43,7 @@ final class CreateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "NAME", description = "Instance name: lower-case letters, digits and '-', starting with a letter.")
+    @Parameters(paramLabel = "NAME", description = "Instance name: " + InstanceName.RULE + ".")
     String name;
 
     @Mixin
@@ -89,7 +82,8 @@ final class CreateCommand implements Callable<Integer> {
     @Option(names = "--keep-on-failure", description = "Keep what was made when a step fails (recorded as BROKEN) to inspect it.")
     boolean keepOnFailure;
 
-    @Option(names = "--dry-run", description = "Print the plan and the exact provider commands; make nothing.")
+    @Option(names = "--dry-run", description = "Print the plan and the exact commands the provider would run; run none "
+            + "(a remote libvirt host is not contacted).")
     boolean dryRun;
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "The whole create's deadline (default: the "
@@ -102,30 +96,18 @@ final class CreateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         VmboxCommand root = VmboxCommand.of(spec);
-        Names.instanceName(name);
+        InstanceName.of(name);
         PlanRequest pr = model.planRequest(root);
-        RuntimeKind runtime = pr.runtime();
         EgressPolicy policy = EgressPolicy.parse(egress != null ? egress : root.config().get("egress"));
         String uri = connect != null ? connect : root.config().get("libvirt.uri");
-        int apiPort = port != null ? port : runtime.defaultPort();
-        if (apiPort < 1 || apiPort > 65535) {
-            throw VmboxException.badInput("invalid --port " + apiPort, "use a port from 1 to 65535");
-        }
-        String bind = expose != null ? expose : root.config().get("tunnel.bind");
         Duration deadline = Durations.parse(timeout != null ? timeout : root.config().get("create.timeout"), "--timeout");
+        CreateRequests.Options options = CreateRequests.Options.of(name, pr.runtime(), image, policy, port,
+                expose != null ? expose : root.config().get("tunnel.bind"), expose != null, keepOnFailure, deadline);
 
-        CommandRunner runner = root.runner();
-        ProviderSelector.Choice<Provider> choice = root.providers().select(provider, runner, uri);
-        Optional<HostCapacity> remote = choice.provider().remoteCapacity();
-        Plan plan = root.planner().plan(pr, remote);
-        GpuRequest gpu = plan.gpu() == null ? GpuRequest.NONE : GpuRequest.parse(plan.gpu().pciAddress());
-        VmSpec vm = new VmSpec(name, plan.cpus(), new ByteSize(plan.memoryBytes()), new ByteSize(plan.diskBytes()),
-                image, policy, gpu);
-        GpuKind gpuKind = plan.gpu() == null ? GpuKind.NONE : gpuKind(remote.isPresent()
-                ? remote.get().pciHost().orElseThrow() : root.pciHost(), plan.gpu().pciAddress());
-        CreateRequest req = new CreateRequest(vm, choice.provider(), choice.reason(),
-                ProviderRegistry.reference(choice.provider().id(), uri), runtime, runtime.defaultPort(), bind, apiPort,
-                expose != null, pr.model().canonical(), plan.runtimeMemoryMaxBytes(), gpuKind, null, keepOnFailure, deadline);
+        ProviderSelector.Choice<Provider> choice = root.providers().select(provider, root.runner(), uri);
+        CreateRequest.Chosen chosen = new CreateRequest.Chosen(choice.provider(), choice.reason(),
+                ProviderRegistry.reference(choice.provider().id(), uri));
+        CreateRequests requests = new CreateRequests(root.planner(), root.pciHost());
         if (policy == EgressPolicy.OPEN) {
             root.progress().note("warning: --egress open: the guest keeps network access; a hostile model server can "
                     + "reach out");
@@ -135,21 +117,21 @@ final class CreateCommand implements Callable<Integer> {
                     + "loopback, without authentication");
         }
         if (dryRun) {
-            return dryRun(root, plan, req);
+            return dryRun(root, requests.decideWithoutContact(pr, options, chosen));
         }
+        CreateRequests.Decided decided = requests.decide(pr, options, chosen);
         HostPayloadSource payloads = new HostPayloadSource(
                 new RuntimeFetcher(RuntimeCatalog.builtIn(), root.downloader(), root.downloadCache(), root.log()),
-                new ModelFetcher(root.registry(), root.hub(), root.downloadCache(), root.home().cacheDir("staging")),
-                root.home().cacheDir("staging"),
+                new ModelFetcher(root.registry(), root.hub(), root.downloadCache(), root.home().cacheDir(FileNames.STAGING_DIR)),
+                root.home().cacheDir(FileNames.STAGING_DIR),
                 new HostPayloadSource.Options(pr.model(), pr.modelFile(), pr.modelSha256(),
                         Optional.ofNullable(runtimeBundle).map(p -> p.toAbsolutePath().normalize()),
                         Optional.ofNullable(runtimeSha256), GuestPlatform.fromArch(System.getProperty("os.arch")),
                         policy == EgressPolicy.FETCH_WINDOW));
-        CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), new TunnelControl(root.executables()),
-                payloads, new HttpHealthCheck(), root.log(), root.environment().clock(), VmboxCommand.agentCommandPrefix(),
-                ManifestVersion.version());
-        CreateResult result = withRollbackOnInterrupt(() -> flow.create(req, root.progress()));
-        print(root, result, runtime);
+        CreateFlow flow = new CreateFlow(root.store(), root.runner(), root.guests(), root.apiTunnel(), payloads,
+                new HttpHealthCheck(), root.log(), root.environment().clock(), ManifestVersion.version());
+        CreateResult result = withRollbackOnInterrupt(() -> flow.create(decided.request(), root.progress()));
+        print(root, result, pr.runtime());
         return ExitCode.OK.code();
     }
 
@@ -185,23 +167,24 @@ final class CreateCommand implements Callable<Integer> {
         }
     }
 
-    /** The guest's driver family, from the vendor of the GPU it gets (on the host the VM runs on). */
-    private static GpuKind gpuKind(PciHost host, String address) {
-        return host.find(address)
-                .filter(d -> "0x10de".equals(d.vendorId())).map(d -> GpuKind.NVIDIA).orElse(GpuKind.NONE);
-    }
-
-    private int dryRun(VmboxCommand root, Plan plan, CreateRequest req) {
+    /** The plan, and every command the provider would run ("$" lines, in order), none of them run. */
+    private int dryRun(VmboxCommand root, CreateRequests.Decided decided) {
+        CreateRequest req = decided.request();
         PrintWriter out = root.out();
-        PlanCommand.print(out, plan);
-        out.println("Provider: " + req.provider().id() + " (" + req.providerReason() + ")");
+        PlanCommand.print(out, decided.plan());
+        out.println("Provider: " + req.chosenProvider().id() + " (" + req.provider().reason() + ")");
         out.println("Egress:   " + req.spec().egress().cliName());
-        out.println("API:      http://" + CreateFlow.hostForUrl(req.apiBind()) + ":" + req.apiPort() + " -> guest 127.0.0.1:"
-                + req.runtimePort());
+        out.println("API:      " + req.api().url() + " -> guest 127.0.0.1:" + req.runtime().port());
         out.println("Steps:    " + String.join(", ", CreateFlow.STEPS));
-        out.println("Provider commands (nothing is run now):");
-        java.nio.file.Path seed = root.home().instanceDir(name).resolve(dev.vmbox.store.FileNames.CLOUD_INIT_DIR);
-        for (String line : req.provider().createCommands(req.spec(), seed, req.timeout())) {
+        if (!decided.hostReads().isEmpty()) {
+            out.println("Host:     not contacted by a dry run; the run first reads its capacity"
+                    + (req.spec().gpu().wanted() ? " and its PCI devices (for the GPU)" : "") + ":");
+            for (Command c : decided.hostReads()) {
+                out.println("  " + CreatePlanRunner.PROMPT + c.display());
+            }
+        }
+        out.println("Provider commands (nothing is run now; the run runs each $ line, in order):");
+        for (String line : CreatePlanRunner.describe(CreateFlow.providerPlan(root.store(), req))) {
             out.println("  " + line);
         }
         out.flush();
@@ -226,12 +209,7 @@ final class CreateCommand implements Callable<Integer> {
         r.notes().forEach(n -> root.err().println("note: " + n));
         out.printf("%s is ready in %s: %s serves %s at %s%n", r.name(), TerminalProgress.seconds(r.total()),
                 runtime.cliName(), r.modelName(), r.endpoint());
-        if (runtime == RuntimeKind.OLLAMA) {
-            out.printf("  try: curl %s/api/generate -d '{\"model\": \"%s\", \"prompt\": \"Hello\", \"stream\": false}'%n",
-                    r.endpoint(), r.modelName());
-        } else {
-            out.printf("  try: curl %s/v1/models%n", r.endpoint());
-        }
+        out.printf("  try: %s%n", runtime.tryCommand(r.endpoint(), r.modelName()));
         out.printf("  prove it: vmbox verify %s    remove it: vmbox delete %s%n", r.name(), r.name());
         out.flush();
     }

@@ -5,9 +5,11 @@ import dev.vmbox.image.CloudImage;
 import dev.vmbox.image.ImageBuilder;
 import dev.vmbox.image.ImageCache;
 import dev.vmbox.image.ResolvedImage;
+import dev.vmbox.image.SudoCaller;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Guest images for libvirt: vmbox's own Debian image, built locally, and verified cloud images.",
         subcommands = {ImageCommand.Build.class, ImageCommand.ListImages.class})
 final class ImageCommand implements Runnable {
+    /** {@link ImageBuilder#BUILD_COMMAND} as help text: picocli would expand its {@code ${...}} itself. */
+    static final String BUILD_COMMAND_TEXT = "sudo env VMBOX_HOME=\"$${VMBOX_HOME:-$HOME/.vmbox}\" vmbox image build";
+
     @Spec
     CommandSpec spec;
 
@@ -30,7 +35,10 @@ final class ImageCommand implements Runnable {
     @Command(name = "build", mixinStandardHelpOptions = true,
             description = {"Build vmbox's minimal Debian 12 image (" + ImageCache.BUILT_IMAGE + ") from Debian's signed "
                     + "packages with mmdebstrap: no third-party image to trust. Needs root, mmdebstrap, e2fsprogs, "
-                    + "qemu-utils and access to a Debian mirror; takes about 5 minutes."})
+                    + "qemu-utils and access to a Debian mirror; takes about 5 minutes.",
+                "",
+                "From a user account: " + ImageCommand.BUILD_COMMAND_TEXT + " (the image then goes to your own vmbox home and "
+                        + "is yours; a plain `sudo vmbox image build` is refused, since it would build into root's home)."})
     static final class Build implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -41,12 +49,14 @@ final class ImageCommand implements Runnable {
         @Override
         public Integer call() {
             VmboxCommand root = VmboxCommand.of(spec);
+            Optional<SudoCaller> owner = ImageBuilder.forWhom(root.environment().env(), SudoCaller.runningAsRoot(),
+                    root.home().root());
             Progress progress = root.progress();
             progress.plan(List.of("build"));
             Progress.Step step = progress.begin("build");
             step.detail("mmdebstrap " + ImageCache.BUILT_IMAGE + " (several minutes)");
             try {
-                ResolvedImage image = new ImageBuilder(root.runner(), root.providers().images())
+                ResolvedImage image = new ImageBuilder(root.runner(), root.providers().images(), owner)
                         .build(Durations.parse(timeout, "--timeout"));
                 step.done(image.disk().toString());
                 root.out().println("built " + image.name() + ": " + image.disk());
@@ -61,7 +71,7 @@ final class ImageCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The images in the cache, and those vmbox can fetch.")
     static final class ListImages implements Callable<Integer> {
-@Mixin
+        @Mixin
         JsonOption json;
 
         @Override

@@ -1,8 +1,12 @@
 package dev.vmbox.cli;
 
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.plan.PlanRequest;
 import dev.vmbox.model.sizing.Plan;
+import dev.vmbox.provider.HostCapacity;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Size a VM for a model and show the reasoning: weights, KV cache for the context, runtime and OS "
-                + "overhead, GPU fit and layers offloaded, checked against this host. Makes nothing.")
+                + "overhead, GPU fit and layers offloaded, checked against this host (or a remote libvirt host with "
+                + "--connect). Makes nothing.")
 final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -23,10 +28,21 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
 
+    @Option(names = "--connect", paramLabel = "URI", description = "Plan for the remote libvirt host at URI (e.g. "
+            + "qemu+ssh://gpu1/system): its CPUs, memory, pool and, for --gpu, its GPUs are read there (read-only).")
+    String connect;
+
     @Override
     public Integer call() {
         VmboxCommand root = VmboxCommand.of(spec);
-        Plan plan = root.planner().plan(model.planRequest(root));
+        PlanRequest request = model.planRequest(root);
+        Optional<HostCapacity> remote = connect == null ? Optional.empty()
+                : root.providers().libvirt(root.runner(), connect).remoteCapacity();
+        if (connect != null && remote.isEmpty()) {
+            throw VmboxException.badInput("--connect " + connect + " is this machine, not a remote host",
+                    "plan for this machine without --connect");
+        }
+        Plan plan = root.planner().plan(request, remote);
         if (json) {
             JsonOutput.print(root.out(), plan);
         } else {

@@ -12,7 +12,6 @@ import dev.vmbox.provider.libvirt.LibvirtConfig;
 import dev.vmbox.provider.libvirt.LibvirtProvider;
 import dev.vmbox.image.CloudImage;
 import dev.vmbox.image.ImageCache;
-import dev.vmbox.image.ImageDownloader;
 import dev.vmbox.provider.multipass.MultipassProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,8 +45,8 @@ final class ProviderRegistry implements ProviderResolver {
     }
 
     ImageCache images() {
-        return new ImageCache(root.home().root(), new ImageDownloader(ImageDownloader.defaultClient(), root.log()),
-                CloudImage.catalog(), java.time.Duration.ofMinutes(60));
+        return new ImageCache(root.home().root(), root.downloader(), root.downloadCache(), CloudImage.catalog(),
+                java.time.Duration.ofMinutes(60));
     }
 
     List<ProviderProbe> probes() {

@@ -10,13 +10,13 @@ public final class GuestLayout {
     /** Runtime releases: {@code /opt/vmbox/runtime/<runtime>/...} (see {@link RuntimeKind#binaryPath()}). */
     public static final String RUNTIME_ROOT = "/opt/vmbox/runtime";
     /** The model store, read-only to the runtime. */
-    public static final String MODEL_STORE = "/var/lib/vmbox/models";
+    public static final String MODEL_STORE = RuntimeKind.MODEL_STORE;
     /** llama.cpp's model file. */
     public static final String LLAMA_CPP_MODEL = MODEL_STORE + "/model.gguf";
     /** vLLM's model folder (safetensors and config). */
     public static final String VLLM_MODEL = MODEL_STORE + "/model";
     /** Ollama's OLLAMA_MODELS folder (manifests/ and blobs/). */
-    public static final String OLLAMA_MODELS = MODEL_STORE + "/ollama";
+    public static final String OLLAMA_MODELS = RuntimeKind.OLLAMA.modelStore();
     /** The one systemd unit that runs the runtime, whichever it is. */
     public static final String RUNTIME_UNIT = "vmbox-runtime.service";
     /**

@@ -10,9 +10,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
- * A folder of verified files keyed by their sha256: {@code <root>/sha256/<hex>}. Files enter only by an
- * atomic move after their digest matched, so a file under its final name is always complete and
- * verified. Partial downloads live in {@code <root>/partial/<hex>.part} and are resumed from there.
+ * A folder of verified files keyed by their digest: {@code <root>/sha256/<hex>} (or {@code sha512/<hex>}).
+ * Files enter only by an atomic move after their digest matched, so a file under its final name is always
+ * complete and verified. Partial downloads live in {@code <root>/partial/<hex>.part} and are resumed from
+ * there (the two algorithms' digests differ in length, so their partial names never meet).
  */
 public final class ContentCache {
     private final Path root;
@@ -25,19 +26,34 @@ public final class ContentCache {
         return root;
     }
 
-    /** Where the verified file with this digest lives (whether or not it exists yet). */
+    /** Where the verified file with this sha256 lives (whether or not it exists yet). */
     public Path pathFor(String sha256) {
-        return root.resolve("sha256").resolve(Sha256.parse(sha256, "a cache entry"));
+        return pathFor(Digest.sha256(sha256, "a cache entry"));
+    }
+
+    /** Where the verified file with this digest lives (whether or not it exists yet). */
+    public Path pathFor(Digest digest) {
+        return root.resolve(digest.algorithm().label()).resolve(digest.hex());
+    }
+
+    /** The partial download for this sha256. */
+    public Path partialFor(String sha256) {
+        return partialFor(Digest.sha256(sha256, "a cache entry"));
     }
 
     /** The partial download for this digest. */
-    public Path partialFor(String sha256) {
-        return root.resolve("partial").resolve(Sha256.parse(sha256, "a cache entry") + ".part");
+    public Path partialFor(Digest digest) {
+        return root.resolve("partial").resolve(digest.hex() + ".part");
     }
 
-    /** The verified file, when the cache holds it. */
+    /** The verified file with this sha256, when the cache holds it. */
     public Optional<Path> find(String sha256) {
-        Path p = pathFor(sha256);
+        return find(Digest.sha256(sha256, "a cache entry"));
+    }
+
+    /** The verified file with this digest, when the cache holds it. */
+    public Optional<Path> find(Digest digest) {
+        Path p = pathFor(digest);
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
@@ -45,8 +61,8 @@ public final class ContentCache {
      * Moves a verified file into the cache under its digest, atomically where the file system can;
      * the caller has checked the digest. Returns the final path.
      */
-    public Path commit(Path verifiedFile, String sha256) {
-        Path target = pathFor(sha256);
+    public Path commit(Path verifiedFile, Digest digest) {
+        Path target = pathFor(digest);
         try {
             ensureDirs(target.getParent());
             try {
@@ -93,7 +109,7 @@ public final class ContentCache {
                 Files.deleteIfExists(partial);
                 throw mismatch(what, file, got, want);
             }
-            return commit(partial, want);
+            return commit(partial, Digest.sha256(want));
         } catch (IOException e) {
             throw dev.vmbox.VmboxException.failed("cannot copy " + file + " into the cache " + root + ": "
                     + e.getMessage(), "check the free disk space and permissions of " + root, e);

@@ -3,23 +3,32 @@ package dev.vmbox.download;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.wait.Deadline;
+import dev.vmbox.wait.NotReady;
+import dev.vmbox.wait.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.ProxySelector;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -33,17 +42,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Downloads files over HTTPS into a {@link ContentCache}, verifying each against its pinned sha256.
+ * The one HTTP download stack of vmbox: runtimes, models and cloud images (the largest files) go through it.
+ * Each file is verified against its pinned or published digest (sha256 or sha512) and lands in a
+ * {@link ContentCache}.
  *
  * <ul>
- * <li>The body is written to {@code partial/<sha256>.part}; only after the digest matches is it moved
+ * <li>The body is written to {@code partial/<hex>.part}; only after the digest matches is it moved
  * atomically to its final name, so a partial or wrong file never sits under the final name.</li>
  * <li>An interrupted transfer is resumed with an HTTP Range request on the next attempt (or started
  * again when the server ignores the range); the digest always covers the whole file.</li>
- * <li>Connect timeout, time-to-headers timeout and a stall timeout on the body (no byte for
- * {@code readTimeout}) bound every attempt; retries are bounded too.</li>
+ * <li>Connect timeout, time-to-headers timeout and a stall guard on the body (no byte for
+ * {@code readTimeout} ends the attempt: on Java 17 {@code HttpRequest.timeout} bounds only the wait for
+ * the headers) bound every attempt; attempts are bounded too, and so is the whole fetch when the caller
+ * gives a {@link Deadline}.</li>
  * <li>Redirects are followed by hand: https only (http only to loopback), at most
  * {@code maxRedirects}, and request headers such as a token are not sent to another host.</li>
+ * <li>A publisher's checksum list (SHA256SUMS, SHA512SUMS) is read with a bound on its size.</li>
  * </ul>
  */
 public final class Downloader {
@@ -67,7 +81,12 @@ public final class Downloader {
     public record SmallResponse(int status, byte[] body, URI finalUri) {
     }
 
+    /** The largest checksum list vmbox reads: Debian's and Ubuntu's are a few KiB. */
+    public static final long MAX_CHECKSUM_LIST_BYTES = 1L << 20;
+
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    /** The bound of a fetch whose caller gives no deadline: only the stall guard and the attempts limit it. */
+    private static final Duration NO_OVERALL_LIMIT = Duration.ofDays(365);
 
     private final HttpClient client;
     private final Options options;
@@ -99,14 +118,20 @@ public final class Downloader {
     }
 
     /**
-     * Returns the verified file for the request from the cache, downloading it first when needed.
+     * Returns the verified file for the request from the cache, downloading it first when needed; bounded by
+     * the stall guard and the attempts, not by a total time.
      *
      * @throws VmboxException SECURITY when the digest does not match; TIMEOUT when the server stalls on
      *                        every attempt; FAILED for HTTP errors and truncated transfers; BAD_INPUT for a
      *                        refused URL
      */
     public Path fetch(DownloadRequest request, ContentCache cache, DownloadListener listener) {
-        Optional<Path> hit = cache.find(request.sha256());
+        return fetch(request, cache, listener, Deadline.in(NO_OVERALL_LIMIT));
+    }
+
+    /** {@link #fetch(DownloadRequest, ContentCache, DownloadListener)} that also ends (TIMEOUT) at {@code deadline}. */
+    public Path fetch(DownloadRequest request, ContentCache cache, DownloadListener listener, Deadline deadline) {
+        Optional<Path> hit = cache.find(request.digest());
         if (hit.isPresent()) {
             long size = sizeOf(hit.get());
             listener.progress(new DownloadProgress(request.displayName(), size, size, 0, Duration.ZERO, true));
@@ -114,7 +139,7 @@ public final class Downloader {
             return hit.get();
         }
         UrlPolicy.require(request.uri(), request.displayName());
-        Path partial = cache.partialFor(request.sha256());
+        Path partial = cache.partialFor(request.digest());
         try {
             cache.ensureDirs(partial.getParent());
         } catch (IOException e) {
@@ -123,6 +148,7 @@ public final class Downloader {
         }
         RetryableFailure last = null;
         int allowed = Math.max(1, options.maxAttempts());
+        int made = 0;
         boolean extraGiven = false;
         try (FileChannel lockChannel = FileChannel.open(partial.resolveSibling(partial.getFileName() + ".lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -131,16 +157,17 @@ public final class Downloader {
                 throw VmboxException.failed("another vmbox process is downloading " + request.displayName() + " right now",
                         "wait for it to finish, then run the command again (the file will come from the cache)", null);
             }
-            for (int attempt = 1; attempt <= allowed; attempt++) {
+            while (made < allowed) {
+                made++;
                 try {
-                    attempt(request, partial, listener);
+                    attempt(request, partial, listener, deadline);
                     long size = sizeOf(partial);
-                    Path done = cache.commit(partial, request.sha256());
+                    Path done = cache.commit(partial, request.digest());
                     listener.progress(new DownloadProgress(request.displayName(), size, size, 0, Duration.ZERO, true));
                     return done;
                 } catch (RetryableFailure e) {
                     last = e;
-                    log.debug("download: attempt " + attempt + " of " + request.displayName() + " failed: " + e.getMessage());
+                    log.debug("download: attempt " + made + " of " + request.displayName() + " failed: " + e.getMessage());
                     if (e.exitCode == ExitCode.SECURITY && !extraGiven) {
                         // a bad resumed file: one more attempt from zero, whatever the attempt budget
                         extraGiven = true;
@@ -156,7 +183,8 @@ public final class Downloader {
                     + e.getMessage(), "check the permissions of " + cache.root(), e);
         }
         throw new VmboxException(last.exitCode, "downloading " + request.displayName() + " from "
-                + UrlPolicy.safe(request.uri()) + " failed after " + allowed + " attempts: " + last.getMessage(),
+                + UrlPolicy.safe(request.uri()) + " failed after " + made + (made == 1 ? " attempt: " : " attempts: ")
+                + last.getMessage(),
                 last.exitCode == ExitCode.TIMEOUT
                         ? "the server stopped sending data; check the network and run the command again (it resumes)"
                         : "check the network and run the command again (the download resumes where it stopped)",
@@ -168,7 +196,7 @@ public final class Downloader {
      * at most {@code maxBytes}; any status is returned to the caller to interpret.
      */
     public SmallResponse get(URI uri, Map<String, String> headers, long maxBytes) {
-        return getBounded(uri, headers, maxBytes, false);
+        return getBounded(uri, headers, maxBytes, false, "the answer from");
     }
 
     /**
@@ -178,21 +206,69 @@ public final class Downloader {
     public SmallResponse getPrefix(URI uri, Map<String, String> headers, long maxBytes) {
         Map<String, String> h = new java.util.HashMap<>(headers);
         h.put("Range", "bytes=0-" + (maxBytes - 1));
-        return getBounded(uri, h, maxBytes, true);
+        return getBounded(uri, h, maxBytes, true, "the answer from");
     }
 
-    private SmallResponse getBounded(URI uri, Map<String, String> headers, long maxBytes, boolean truncate) {
+    /**
+     * The digest a publisher's checksum list (SHA256SUMS, SHA512SUMS; at most {@code maxBytes}) gives for
+     * {@code fileName}, which must be an {@code algorithm} digest.
+     *
+     * @throws VmboxException NOT_FOUND when the list is not there (HTTP 404/410); FAILED when it is larger
+     *                        than {@code maxBytes} or cannot be fetched; SECURITY when it has no entry for the
+     *                        file, or one of another algorithm
+     */
+    public Digest publishedDigest(URI list, String fileName, Digest.Algorithm algorithm, long maxBytes) {
+        SmallResponse r = getBounded(list, Map.of(), maxBytes, false, "the checksum list");
+        String where = UrlPolicy.safe(r.finalUri());
+        if (r.status() == 404 || r.status() == 410) {
+            throw VmboxException.notFound("the checksum list " + where + " is not there (HTTP " + r.status() + ")",
+                    "the publisher may have moved the file; update vmbox");
+        }
+        if (r.status() / 100 != 2) {
+            throw VmboxException.failed("HTTP " + r.status() + reason(r.status()) + " fetching the checksum list " + where,
+                    "try again later", null);
+        }
+        ChecksumList checksums = ChecksumList.parse(new String(r.body(), StandardCharsets.UTF_8));
+        Digest digest = checksums.digestOf(fileName).orElseThrow(() -> new VmboxException(ExitCode.SECURITY,
+                "the publisher's checksum list " + where + " has no entry for " + fileName,
+                "the file was not downloaded; check its name or try again later"));
+        if (digest.algorithm() != algorithm) {
+            throw new VmboxException(ExitCode.SECURITY, "the checksum for " + fileName + " in " + where + " is not a "
+                    + algorithm.jcaName() + " digest", "the file was not downloaded; report this to the vmbox maintainers");
+        }
+        return digest;
+    }
+
+    /**
+     * True when {@code e} (or a cause of it) says the server could not be reached at all: no route, refused,
+     * unknown name, no connection within the connect timeout.
+     */
+    public static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
+                    || t instanceof UnresolvedAddressException || t instanceof HttpConnectTimeoutException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private SmallResponse getBounded(URI uri, Map<String, String> headers, long maxBytes, boolean truncate, String what) {
         UrlPolicy.require(uri, UrlPolicy.safe(uri));
+        Deadline unbounded = Deadline.in(NO_OVERALL_LIMIT);
         for (int attempt = 1; ; attempt++) {
             try {
-                Opened opened = open(uri, headers, -1);
+                Opened opened = open(uri, headers, -1, unbounded);
                 try (InputStream in = opened.response.body()) {
                     byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
                     if (truncate && body.length > maxBytes) {
                         body = java.util.Arrays.copyOf(body, (int) maxBytes);
                     } else if (body.length > maxBytes) {
-                        throw VmboxException.failed("the answer from " + UrlPolicy.safe(opened.uri) + " is larger than "
-                                + maxBytes + " bytes", "this is not the document vmbox expected; check the URL", null);
+                        throw VmboxException.failed(what + " " + UrlPolicy.safe(opened.uri) + " is larger than "
+                                + maxBytes + " bytes: refused", "this is not the document vmbox expected; check the URL", null);
                     }
                     int status = opened.response.statusCode();
                     if ((status >= 500 || status == 429) && attempt < options.maxAttempts()) {
@@ -216,14 +292,15 @@ public final class Downloader {
 
     // ---------------------------------------------------------------------------------------------
 
-    private void attempt(DownloadRequest request, Path partial, DownloadListener listener) throws RetryableFailure {
+    private void attempt(DownloadRequest request, Path partial, DownloadListener listener, Deadline deadline)
+            throws RetryableFailure {
         long have = Files.isRegularFile(partial) ? sizeOf(partial) : 0;
         long expected = request.expectedSize();
         if (expected >= 0 && have > expected) {
             deleteQuietly(partial);
             have = 0;
         }
-        MessageDigest digest = Sha256.newDigest();
+        MessageDigest digest = request.digest().newMessageDigest();
         if (expected >= 0 && have == expected) {
             hashInto(partial, digest);
             verifyResumed(request, partial, digest);
@@ -231,7 +308,7 @@ public final class Downloader {
         }
         Opened opened;
         try {
-            opened = open(request.uri(), request.headers(), have);
+            opened = open(request.uri(), request.headers(), have, deadline);
         } catch (IOException e) {
             throw new RetryableFailure(ExitCode.FAILED, describe(e), e);
         }
@@ -278,8 +355,7 @@ public final class Downloader {
         } else {
             have = 0;
         }
-        long start = have;
-        copyBody(request, response.body(), partial, append, digest, start, total, listener);
+        copyBody(request, opened.uri, response.body(), partial, append, digest, have, total, listener, deadline);
         long now = sizeOf(partial);
         if (total >= 0 && now < total) {
             throw new RetryableFailure(ExitCode.FAILED, "the transfer stopped after " + now + " of " + total + " bytes", null);
@@ -291,8 +367,23 @@ public final class Downloader {
         }
     }
 
-    private void copyBody(DownloadRequest request, InputStream body, Path partial, boolean append, MessageDigest digest,
-            long start, long total, DownloadListener listener) throws RetryableFailure {
+    /** Thrown by the stall guard inside the wait for the body; turned into a retryable TIMEOUT. */
+    private static final class Stalled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stalled(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Copies the body to the partial file on a worker thread while this thread waits for it ({@link Poll}, each
+     * attempt waiting up to the progress interval for the copy to end): progress after each attempt, the stall guard as the wait's liveness check (no byte for {@code readTimeout}
+     * ends the attempt), the caller's deadline as the wait's bound.
+     */
+    private void copyBody(DownloadRequest request, URI from, InputStream body, Path partial, boolean append,
+            MessageDigest digest, long start, long total, DownloadListener listener, Deadline deadline)
+            throws RetryableFailure {
         AtomicLong written = new AtomicLong(start);
         AtomicLong lastByteNanos = new AtomicLong(System.nanoTime());
         long limit = total >= 0 ? total : Long.MAX_VALUE;
@@ -324,42 +415,71 @@ public final class Downloader {
         });
         long began = System.nanoTime();
         long readTimeoutNanos = options.readTimeout().toNanos();
-        long pollMillis = Math.max(10, Math.min(options.progressInterval().toMillis(), options.readTimeout().toMillis() / 4));
+        Duration every = Duration.ofMillis(Math.max(10, Math.min(options.progressInterval().toMillis(),
+                options.readTimeout().toMillis() / 4)));
         try {
-            while (true) {
+            // each attempt waits up to `every` for the copy itself, so a finished copy ends the wait at once
+            Poll.until("the download of " + request.displayName(), () -> {
                 try {
-                    copy.get(pollMillis, TimeUnit.MILLISECONDS);
-                    break;
+                    copy.get(every.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
-                    long now = System.nanoTime();
-                    listener.progress(progress(request, written.get(), start, total, began, now));
-                    if (now - lastByteNanos.get() > readTimeoutNanos) {
-                        copy.cancel(true);
-                        closeQuietly(body);
-                        throw new RetryableFailure(ExitCode.TIMEOUT, "no data for " + options.readTimeout().toSeconds()
-                                + " s after " + written.get() + " bytes", null);
-                    }
+                    throw new NotReady(written.get() + (total >= 0 ? " of " + total : "") + " bytes");
                 } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    String msg = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
-                    if (msg.contains("more than the")) {
-                        deleteQuietly(partial);
-                        throw new VmboxException(ExitCode.SECURITY, "downloading " + request.displayName() + ": " + msg,
-                                "the server is not serving the pinned file", cause);
-                    }
-                    throw new RetryableFailure(ExitCode.FAILED, msg, cause);
+                    // the copy failed: surfaced by copy.get() below
                 } catch (InterruptedException e) {
-                    copy.cancel(true);
-                    closeQuietly(body);
-                    Thread.currentThread().interrupt();
-                    throw new VmboxException(ExitCode.INTERRUPTED, "download of " + request.displayName() + " interrupted",
-                            "run the command again; the download resumes where it stopped", e);
+                    throw new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e);
                 }
-            }
+                return null;
+            }).every(Duration.ZERO)
+                    .aliveWhile(() -> {
+                        if (System.nanoTime() - lastByteNanos.get() > readTimeoutNanos) {
+                            throw new Stalled("no data for " + describe(options.readTimeout()) + " after " + written.get()
+                                    + (total >= 0 ? " of " + total : "") + " bytes");
+                        }
+                    })
+                    .onWait((seen, waited) -> listener.progress(progress(request, written.get(), start, total, began,
+                            System.nanoTime())))
+                    .onTimeout(ExitCode.TIMEOUT, "downloading " + request.displayName() + " from " + UrlPolicy.safe(from)
+                            + " did not finish within " + describe(deadline.total()))
+                    .timeoutHint("run the command again (the download resumes where it stopped)")
+                    .await(deadline);
+            copy.get();
             listener.progress(progress(request, written.get(), start, total, began, System.nanoTime()));
+        } catch (Stalled e) {
+            stop(copy, body);
+            throw new RetryableFailure(ExitCode.TIMEOUT, e.getMessage(), null);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            String msg = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
+            if (msg.contains("more than the")) {
+                deleteQuietly(partial);
+                throw new VmboxException(ExitCode.SECURITY, "downloading " + request.displayName() + ": " + msg,
+                        "the server is not serving the pinned file", cause);
+            }
+            throw new RetryableFailure(ExitCode.FAILED, msg, cause);
+        } catch (InterruptedException e) {
+            stop(copy, body);
+            Thread.currentThread().interrupt();
+            throw interrupted(request, e);
+        } catch (VmboxException e) {
+            stop(copy, body);
+            if (e.exitCode() == ExitCode.INTERRUPTED) {
+                throw interrupted(request, e);
+            }
+            throw e;
         } finally {
             worker.shutdownNow();
         }
+    }
+
+    private static void stop(Future<?> copy, InputStream body) {
+        copy.cancel(true);
+        closeQuietly(body);
+    }
+
+    private static VmboxException interrupted(DownloadRequest request, Exception e) {
+        return new VmboxException(ExitCode.INTERRUPTED, "download of " + request.displayName() + " interrupted",
+                "run the command again; the download resumes where it stopped", e);
     }
 
     private static DownloadProgress progress(DownloadRequest request, long bytes, long start, long total, long began, long now) {
@@ -373,19 +493,21 @@ public final class Downloader {
      * changed the file, or the disk lost data): start again from zero once before calling it tampering.
      */
     private static void verifyResumed(DownloadRequest request, Path partial, MessageDigest digest) throws RetryableFailure {
-        String got = Sha256.hex(digest.digest());
-        if (!got.equals(request.sha256())) {
+        String got = HexFormat.of().formatHex(digest.digest());
+        if (!got.equals(request.digest().hex())) {
             deleteQuietly(partial);
             throw new RetryableFailure(ExitCode.SECURITY, "the resumed file did not match its checksum; starting again", null);
         }
     }
 
     private static void verify(DownloadRequest request, Path partial, MessageDigest digest) {
-        String got = Sha256.hex(digest.digest());
-        if (!got.equals(request.sha256())) {
+        String got = HexFormat.of().formatHex(digest.digest());
+        Digest want = request.digest();
+        if (!got.equals(want.hex())) {
             deleteQuietly(partial);
+            String algorithm = want.algorithm().label();
             throw new VmboxException(ExitCode.SECURITY, "checksum mismatch for " + request.displayName() + " from "
-                    + UrlPolicy.safe(request.uri()) + ": got sha256 " + got + ", expected " + request.sha256(),
+                    + UrlPolicy.safe(request.uri()) + ": got " + algorithm + " " + got + ", expected " + want.hex(),
                     "the file was not kept; the server or the network altered it, or the pinned checksum is out of date");
         }
     }
@@ -394,10 +516,12 @@ public final class Downloader {
     }
 
     /** Sends a GET, following redirects by the URL policy. */
-    private Opened open(URI first, Map<String, String> headers, long rangeFrom) throws IOException, RetryableFailure {
+    private Opened open(URI first, Map<String, String> headers, long rangeFrom, Deadline deadline)
+            throws IOException, RetryableFailure {
         URI uri = first;
         for (int hop = 0; ; hop++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(options.readTimeout())
+            Duration headersWithin = deadline.remaining("downloading " + UrlPolicy.safe(first), options.readTimeout());
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(headersWithin)
                     .header("User-Agent", "vmbox");
             boolean sameHost = uri.getHost().equalsIgnoreCase(first.getHost()) && uri.getPort() == first.getPort();
             if (sameHost) {
@@ -419,7 +543,7 @@ public final class Downloader {
                 throw new RetryableFailure(ExitCode.TIMEOUT, "connecting to " + uri.getHost() + " timed out", e);
             } catch (HttpTimeoutException e) {
                 throw new RetryableFailure(ExitCode.TIMEOUT, "no answer from " + uri.getHost() + " within "
-                        + options.readTimeout().toSeconds() + " s", e);
+                        + describe(headersWithin), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new VmboxException(ExitCode.INTERRUPTED, "download interrupted", "run the command again", e);
@@ -467,12 +591,8 @@ public final class Downloader {
     }
 
     private static void hashInto(Path file, MessageDigest digest) {
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                digest.update(buf, 0, n);
-            }
+        try {
+            Sha256.hashInto(file, digest);
         } catch (IOException e) {
             throw VmboxException.failed("cannot read the partial download " + file + ": " + e.getMessage(),
                     "delete " + file + " and try again", e);
@@ -496,6 +616,11 @@ public final class Downloader {
             case 404, 410 -> "check the name, version or path; the file does not exist at that address";
             default -> "try again later, or download the file yourself and pass it as a file";
         };
+    }
+
+    /** {@code 60 s}, or {@code 400 ms} below a second. */
+    static String describe(Duration d) {
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
     }
 
     private static String describe(IOException e) {

@@ -30,16 +30,23 @@ public final class Sha256 {
     /** Lower-case hex digest of a file, streamed. */
     public static String of(Path file) {
         MessageDigest md = newDigest();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
+        try {
+            hashInto(file, md);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + " to compute its sha256", e);
         }
         return hex(md.digest());
+    }
+
+    /** Streams the file's bytes into {@code digest} (any algorithm). */
+    public static void hashInto(Path file, MessageDigest digest) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                digest.update(buf, 0, n);
+            }
+        }
     }
 
     public static String of(byte[] data) {

@@ -1,5 +1,6 @@
 package dev.vmbox.image;
 
+import dev.vmbox.download.Digest;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,16 +12,14 @@ import java.util.Map;
  * @param folder        the publisher's folder URL (ends with a slash)
  * @param fileName      the image file in that folder
  * @param checksumsFile the checksum list in that folder ({@code SHA256SUMS}, {@code SHA512SUMS})
- * @param algorithm     {@code SHA-256} or {@code SHA-512}
+ * @param algorithm     the list's digests: SHA-256 or SHA-512
  */
-public record CloudImage(String name, URI folder, String fileName, String checksumsFile, String algorithm) {
+public record CloudImage(String name, URI folder, String fileName, String checksumsFile, Digest.Algorithm algorithm) {
     public CloudImage {
         if (!folder.toString().endsWith("/")) {
             throw new IllegalArgumentException("folder URL must end with '/': " + folder);
         }
-        if (!algorithm.equals("SHA-256") && !algorithm.equals("SHA-512")) {
-            throw new IllegalArgumentException("unsupported checksum algorithm: " + algorithm);
-        }
+        java.util.Objects.requireNonNull(algorithm, "algorithm");
     }
 
     public URI imageUri() {
@@ -33,11 +32,11 @@ public record CloudImage(String name, URI folder, String fileName, String checks
 
     public static final CloudImage UBUNTU_24_04 = new CloudImage("ubuntu-24.04",
             URI.create("https://cloud-images.ubuntu.com/releases/24.04/release/"),
-            "ubuntu-24.04-server-cloudimg-amd64.img", "SHA256SUMS", "SHA-256");
+            "ubuntu-24.04-server-cloudimg-amd64.img", "SHA256SUMS", Digest.Algorithm.SHA256);
 
     public static final CloudImage DEBIAN_12 = new CloudImage("debian-12",
             URI.create("https://cloud.debian.org/images/cloud/bookworm/latest/"),
-            "debian-12-genericcloud-amd64.qcow2", "SHA512SUMS", "SHA-512");
+            "debian-12-genericcloud-amd64.qcow2", "SHA512SUMS", Digest.Algorithm.SHA512);
 
     /** The images {@code --image} accepts besides the locally built one. */
     public static Map<String, CloudImage> catalog() {

@@ -2,7 +2,6 @@ package dev.vmbox.image;
 
 import dev.vmbox.download.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,15 +98,9 @@ public final class ContentTag {
 
     private static String hash(List<Path> parts) throws IOException {
         MessageDigest all = Sha256.newDigest();
-        byte[] buf = new byte[1 << 16];
         for (Path p : parts) {
             MessageDigest one = Sha256.newDigest();
-            try (InputStream in = Files.newInputStream(p)) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    one.update(buf, 0, n);
-                }
-            }
+            Sha256.hashInto(p, one);
             all.update(one.digest());
         }
         return Sha256.hex(all.digest()).substring(0, 32);

@@ -121,7 +121,7 @@ public final class SafetensorsInfo {
             long dataSize = size - 8 - n;
             long params = 0;
             long bytes = 0;
-            Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {

@@ -18,6 +18,16 @@ public record HostCapacity(int cpus, long memoryBytes, OptionalLong freeDiskByte
         this(cpus, memoryBytes, freeDiskBytes, null);
     }
 
+    /** A remote host whose capacity was not read (a dry run does not contact it). */
+    public static HostCapacity unread() {
+        return new HostCapacity(0, 0, OptionalLong.empty(), null);
+    }
+
+    /** False for {@link #unread()}. */
+    public boolean read() {
+        return cpus > 0;
+    }
+
     public HostCapacity withPci(PciHost devices) {
         return new HostCapacity(cpus, memoryBytes, freeDiskBytes, devices);
     }

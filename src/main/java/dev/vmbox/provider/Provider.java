@@ -3,7 +3,6 @@ package dev.vmbox.provider;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.spec.VmSpec;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -24,18 +23,29 @@ public interface Provider extends ProviderProbe {
     void validate(VmSpec spec);
 
     /**
-     * Makes the VM (disks, seed, definition) and boots it. {@code seedDir} holds the NoCloud files
-     * {@code user-data} and {@code meta-data} (and optionally {@code network-config}). Creating a VM that
-     * already exists fails with {@link ExitCode#BAD_INPUT}; a failed create leaves nothing behind.
+     * Gets ready, on this machine, what {@link #createPlan} is made from and that no provider command makes: e.g.
+     * libvirt downloads and verifies the base image into the cache. May take minutes; a dry run skips it.
      */
-    void create(VmSpec spec, Path seedDir, Duration timeout);
+    default void prepare(VmSpec spec, Duration timeout) {
+    }
 
     /**
-     * The commands {@link #create} would run for {@code spec}, in order and shell-quoted, for
-     * {@code vmbox create --dry-run}. Runs nothing and changes nothing; secrets handed over on stdin are
-     * named, never shown.
+     * How this provider makes and boots the VM for {@code spec} from the NoCloud seed in {@code seed}: the steps, the
+     * exact commands each runs and what undoes each. Runs nothing and changes nothing: what must be read first is read
+     * by a (read-only) step of the plan. {@code timeout} is the whole create's: a provider's own wait in argv (e.g.
+     * {@code limactl start --timeout}) is derived from it, never from what is left, so a dry run prints what the run
+     * runs. Creating a VM that already exists fails in the plan's first step with {@link ExitCode#BAD_INPUT}; a
+     * plan that fails leaves nothing behind (its steps are undone).
      */
-    List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout);
+    CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout);
+
+    /**
+     * The commands that read the capacity of the machine the VMs run on when it is not this one ({@link
+     * #remoteCapacity}), for a dry run to print instead of running them; empty when the VMs run here.
+     */
+    default List<dev.vmbox.exec.Command> remoteCapacityCommands() {
+        return List.of();
+    }
 
     void start(String name, Duration timeout);
 

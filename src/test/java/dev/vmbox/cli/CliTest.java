@@ -205,7 +205,7 @@ class CliTest {
     }
 
     @Test
-    void createDryRunOnARemoteGpuHostPlansWithThatHostsGpu() throws Exception {
+    void aRemoteGpuHostIsPlannedForByPlanAndCreateButNeverContactedByADryRun() throws Exception {
         Path bin = tmp.resolve("libvirt/bin");
         Path state = NodeDeviceFixture.installFakes(bin);
         NodeDeviceFixture.gpuServer().writeReady(state);
@@ -213,26 +213,34 @@ class CliTest {
         Path noGpuHere = Files.createDirectories(tmp.resolve("this-machine"));
         cli.env("PATH", bin + ":/usr/bin:/bin").env("VMBOX_OFFLINE", "1").systemRoot(noGpuHere);
         Path gguf = Path.of(System.getProperty("vmbox.repo", ".")).resolve("src/test/resources/fixtures/gguf/tiny-llama.gguf");
-        Result r = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
-                "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "auto", "--model-file", gguf.toString());
-        assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.out().contains("RTX 4090") && r.out().contains("0000:01:00.0"), "sized for gpu1's GPU: " + r.out());
-        assertTrue(r.out().contains("# PCI device 0000:01:00.0 of the libvirt host passed through"), r.out());
-        assertTrue(r.out().contains("# PCI device 0000:01:00.1 of the libvirt host passed through"), r.out());
+        String uri = "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1";
+
+        Result dry = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect", uri, "--gpu", "auto",
+                "--model-file", gguf.toString());
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().contains("chosen from the libvirt host's node devices"), dry.out());
+        String calls = Files.exists(state.resolve("calls.log")) ? Files.readString(state.resolve("calls.log")) : "";
+        assertFalse(calls.contains("nodedev") || calls.contains("nodeinfo") || calls.lines().anyMatch(l -> l.startsWith("ssh ")),
+                "a dry run reads nothing of gpu1 (over virsh or ssh): " + calls);
         assertFalse(Files.exists(home.resolve("demo")), "a dry run makes nothing");
 
+        Result plan = cli.run("plan", "--connect", uri, "--gpu", "auto", "--model-file", gguf.toString());
+        assertEquals(0, plan.exitCode(), plan.toString());
+        assertTrue(plan.out().contains("RTX 4090") && plan.out().contains("0000:01:00.0"), "sized for gpu1's GPU: " + plan.out());
+
         Files.writeString(state.resolve("ssh-mode"), "refused");
-        Result unknown = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
-                "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "auto", "--model-file", gguf.toString());
+        Result unknown = cli.run("create", "demo", "-p", "libvirt", "--connect", uri, "--gpu", "auto", "--model-file",
+                gguf.toString());
         assertEquals(2, unknown.exitCode(), "a GPU that cannot be checked is never a quiet CPU-only VM: " + unknown);
         assertTrue(unknown.err().contains("--gpu auto cannot use 0000:01:00.0 on gpu1 may be the boot display")
                 && unknown.err().contains("Permission denied"), unknown.toString());
         Files.delete(state.resolve("ssh-mode"));
 
-        Result none = cli.run("create", "demo", "--dry-run", "-p", "libvirt", "--connect",
-                "qemu+ssh://admin@gpu1:2222/system?keyfile=/keys/id_gpu1", "--gpu", "0000:02:00.0", "--model-file", gguf.toString());
+        Result none = cli.run("create", "demo", "-p", "libvirt", "--connect", uri, "--gpu", "0000:02:00.0", "--model-file",
+                gguf.toString());
         assertEquals(2, none.exitCode(), none.toString());
         assertTrue(none.err().contains("0000:02:00.0 on gpu1") && none.err().contains("boot display"), none.toString());
+        assertFalse(Files.exists(home.resolve("demo")), "refused while planning, before anything is made");
     }
     @Test
     void everyNameFollowsTheOneInstanceNameRuleAndItsHelpSaysSo() {

@@ -262,6 +262,43 @@ class DownloaderTest {
     }
 
     @Test
+    void aTrickleThatNeverStallsStillEndsAtTheCallersDeadline() {
+        server.createContext("/trickle", ex -> {
+            ex.sendResponseHeaders(200, data.length);
+            OutputStream out = ex.getResponseBody();
+            try {
+                for (int i = 0; i < 200 && release.getCount() > 0; i++) {
+                    out.write(data, i, 1);
+                    out.flush();
+                    Thread.sleep(50);
+                }
+            } catch (IOException | InterruptedException ignored) {
+                // the client gave up
+            }
+            ex.close();
+        });
+        long t0 = System.nanoTime();
+        VmboxException e = assertThrows(VmboxException.class,
+                () -> downloader(3, Duration.ofMillis(400)).fetch(DownloadRequest.of(url("/trickle"), sha), cache,
+                        DownloadListener.NONE, dev.vmbox.wait.Deadline.in(Duration.ofSeconds(1))));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(ExitCode.TIMEOUT, e.exitCode());
+        assertTrue(e.getMessage().contains("did not finish within 1 s"), e.getMessage());
+        assertTrue(ms < 4000, "ended at the deadline: " + ms + " ms");
+        assertFalse(Files.exists(cache.pathFor(sha)));
+    }
+
+    @Test
+    void aSha512PinnedFileIsVerifiedAndCachedUnderItsSha512() {
+        serveFile("/f");
+        Digest d = new Digest(Digest.Algorithm.SHA512,
+                java.util.HexFormat.of().formatHex(Digest.Algorithm.SHA512.newMessageDigest().digest(data)));
+        Path p = downloader(1, Duration.ofSeconds(5)).fetch(DownloadRequest.of(url("/f"), d), cache, DownloadListener.NONE);
+        assertEquals(cache.root().resolve("sha512").resolve(d.hex()), p);
+        assertArrayEquals(data, readAll(p));
+    }
+
+    @Test
     void headersThatNeverComeTimeOut() {
         server.createContext("/silent", ex -> {
             try {

@@ -186,7 +186,7 @@ class CreateEndToEndIT {
 
         StringBuilder figure = new StringBuilder(String.format(Locale.ROOT,
                 "%n=== e2e figure: create to API ready %.1f s (", result.get("totalSeconds").asDouble()));
-        Iterator<Map.Entry<String, JsonNode>> steps = result.get("stepSeconds").fields();
+        Iterator<Map.Entry<String, JsonNode>> steps = result.get("stepSeconds").properties().iterator();
         while (steps.hasNext()) {
             Map.Entry<String, JsonNode> s = steps.next();
             figure.append(String.format(Locale.ROOT, "%s %.1f s%s", s.getKey(), s.getValue().asDouble(),

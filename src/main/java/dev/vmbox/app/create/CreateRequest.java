@@ -1,48 +1,80 @@
 package dev.vmbox.app.create;
 
 import dev.vmbox.cloudinit.GpuKind;
-import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.provider.Provider;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.spec.VmSpec;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything {@code vmbox create} decided before it starts making things.
+ * Everything {@code vmbox create} decided before it starts making things (see {@link CreateRequests}).
  *
  * @param spec          the VM (name, size, image, egress, GPU request)
- * @param provider      the chosen provider
- * @param providerReason one line: why this provider
- * @param providerRef   what the record keeps to find the VM again (e.g. the libvirt URI)
- * @param runtime       the model server
- * @param runtimePort   its port on the guest's 127.0.0.1
- * @param apiBind       host address of the tunnel (loopback unless exposed)
- * @param apiPort       host port of the tunnel
- * @param exposed       the user confirmed a non-loopback bind (--expose)
+ * @param provider      the chosen provider, why, and what the record keeps to find the VM again
+ * @param runtime       the model server, its port in the guest and its memory limit
+ * @param api           where the API is published on the host (loopback unless exposed)
  * @param modelRef      the model as the user named it
- * @param runtimeMemoryMax systemd MemoryMax for the runtime (bytes)
  * @param gpuKind       the GPU driver family the guest needs
  * @param adminUser     the guest's one login user
  * @param keepOnFailure keep what was made when a step fails (recorded as BROKEN)
  * @param timeout       the whole create's deadline
  */
-public record CreateRequest(VmSpec spec, Provider provider, String providerReason, java.util.Map<String, String> providerRef,
-                            RuntimeKind runtime, int runtimePort,
-                            String apiBind, int apiPort, boolean exposed, String modelRef, long runtimeMemoryMax,
+public record CreateRequest(VmSpec spec, Chosen provider, GuestRuntime runtime, ApiAddress api, String modelRef,
                             GpuKind gpuKind, String adminUser, boolean keepOnFailure, Duration timeout) {
     public static final String DEFAULT_ADMIN = "vmbox";
+
+    /**
+     * The provider a create runs on.
+     *
+     * @param provider the provider
+     * @param reason   one line: why this provider
+     * @param ref      what the record keeps to find the VM again (e.g. the libvirt URI)
+     */
+    public record Chosen(Provider provider, String reason, Map<String, String> ref) {
+        public Chosen {
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(reason, "reason");
+            ref = Map.copyOf(ref);
+        }
+    }
+
+    /**
+     * The model server in the guest.
+     *
+     * @param kind      which one
+     * @param port      its port on the guest's 127.0.0.1
+     * @param memoryMax systemd MemoryMax for it (bytes)
+     */
+    public record GuestRuntime(RuntimeKind kind, int port, long memoryMax) {
+        public GuestRuntime {
+            Objects.requireNonNull(kind, "kind");
+            ApiAddress.port(port);
+        }
+    }
 
     public CreateRequest {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(modelRef, "modelRef");
+        Objects.requireNonNull(gpuKind, "gpuKind");
+        Objects.requireNonNull(adminUser, "adminUser");
         Objects.requireNonNull(timeout, "timeout");
-        providerRef = providerRef == null ? java.util.Map.of() : java.util.Map.copyOf(providerRef);
-        adminUser = adminUser == null ? DEFAULT_ADMIN : adminUser;
-        gpuKind = gpuKind == null ? GpuKind.NONE : gpuKind;
     }
 
     public String name() {
         return spec.name();
+    }
+
+    public Provider chosenProvider() {
+        return provider.provider();
+    }
+
+    public RuntimeKind runtimeKind() {
+        return runtime.kind();
     }
 }

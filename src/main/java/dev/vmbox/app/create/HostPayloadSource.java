@@ -58,7 +58,7 @@ public final class HostPayloadSource implements PayloadSource {
     @Override
     public Payload fetch(CreateRequest request, Progress.Step step) {
         DownloadListener listener = p -> step.transfer(p.name(), p.bytes(), p.totalBytes(), p.bytesPerSecond());
-        RuntimeKind kind = request.runtime();
+        RuntimeKind kind = request.runtimeKind();
         List<String> notes = new ArrayList<>();
         List<Payload.GuestDownload> guest = new ArrayList<>();
         Path runtimeFile = null;

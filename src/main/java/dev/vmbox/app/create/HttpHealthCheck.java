@@ -3,7 +3,10 @@ package dev.vmbox.app.create;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.runtime.HealthProbe;
 import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.wait.NotReady;
+import dev.vmbox.wait.Poll;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,9 +15,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * The runtime's own health endpoints, asked through the tunnel until they answer or the time is up:
- * Ollama {@code GET /} ("Ollama is running") then {@code /api/version}; llama-server {@code GET /health}
- * (503 while the model loads); vLLM {@code GET /health} then {@code /v1/models}.
+ * The runtime's own health endpoints ({@link RuntimeKind#healthProbes()}: Ollama {@code GET /} "Ollama is running"
+ * then {@code /api/version}; llama-server {@code GET /health}, 503 while the model loads; vLLM {@code GET /health}
+ * then {@code /v1/models}), asked through the tunnel until they answer, the time is up, or the VM or the tunnel
+ * died (the liveness check).
  */
 public final class HttpHealthCheck implements HealthCheck {
     private HttpClient http;
@@ -32,63 +36,26 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     @Override
-    public String await(RuntimeKind runtime, String baseUrl, Duration timeout, Progress.Step step) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer yet";
-        while (true) {
-            try {
-                return check(runtime, baseUrl);
-            } catch (NotYet e) {
-                last = e.getMessage();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new VmboxException(ExitCode.TIMEOUT, runtime.cliName() + " did not answer at " + baseUrl + " within "
-                        + timeout.toSeconds() + " s (last: " + last + ")",
-                        "see the runtime's journal with: vmbox logs NAME");
-            }
-            step.detail("waiting for " + runtime.cliName() + " (" + last + ")");
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e);
-            }
-        }
+    public String await(RuntimeKind runtime, String baseUrl, Duration timeout, Poll.Liveness alive, Progress.Step step) {
+        return Poll.until(runtime.cliName() + " at " + baseUrl, () -> check(runtime, baseUrl))
+                .aliveWhile(alive)
+                .onWait((seen, waited) -> step.detail("waiting for " + runtime.cliName() + " (" + seen + ")"))
+                .timeoutHint("see the runtime's journal with: vmbox logs NAME")
+                .await(timeout);
     }
 
-    /** One round of checks; {@link NotYet} when the runtime is not (yet) healthy. */
+    /** One round of checks; {@link NotReady} when the runtime is not (yet) healthy. */
     public String check(RuntimeKind runtime, String baseUrl) {
-        return switch (runtime) {
-            case OLLAMA -> {
-                Answer root = get(baseUrl + "/");
-                if (root.status != 200 || !root.body.contains("Ollama is running")) {
-                    throw new NotYet("GET / answered " + root.status);
-                }
-                Answer v = get(baseUrl + "/api/version");
-                if (v.status != 200) {
-                    throw new NotYet("GET /api/version answered " + v.status);
-                }
-                yield "Ollama answers, " + v.body.strip();
+        String body = "";
+        for (HealthProbe probe : runtime.healthProbes()) {
+            Answer a = get(baseUrl + probe.path());
+            if (a.status != 200 || (probe.mustContain() != null && !a.body.contains(probe.mustContain()))) {
+                throw new NotReady("GET " + probe.path() + " answered " + a.status
+                        + (a.status == 503 && probe.busyNote() != null ? " (" + probe.busyNote() + ")" : ""));
             }
-            case LLAMA_CPP -> {
-                Answer h = get(baseUrl + "/health");
-                if (h.status != 200) {
-                    throw new NotYet("GET /health answered " + h.status + (h.status == 503 ? " (model loading)" : ""));
-                }
-                yield "llama-server answers " + h.body.strip();
-            }
-            case VLLM -> {
-                Answer h = get(baseUrl + "/health");
-                if (h.status != 200) {
-                    throw new NotYet("GET /health answered " + h.status);
-                }
-                Answer m = get(baseUrl + "/v1/models");
-                if (m.status != 200) {
-                    throw new NotYet("GET /v1/models answered " + m.status);
-                }
-                yield "vLLM answers, models " + m.body.strip();
-            }
-        };
+            body = a.body;
+        }
+        return runtime.healthy(body);
     }
 
     private Answer get(String url) {
@@ -98,22 +65,12 @@ public final class HttpHealthCheck implements HealthCheck {
             String body = r.body() == null ? "" : r.body();
             return new Answer(r.statusCode(), body.length() > 300 ? body.substring(0, 300) : body);
         } catch (IOException e) {
-            throw new NotYet(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            throw new NotReady(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             throw new VmboxException(ExitCode.INTERRUPTED, "interrupted", null, e);
         }
     }
 
     private record Answer(int status, String body) {
-    }
-
-    /** The runtime is not healthy yet; the message says what was seen. */
-    public static final class NotYet extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        NotYet(String message) {
-            super(message);
-        }
     }
 }

@@ -237,22 +237,38 @@ public final class Doctor {
         return new DoctorReport(List.copyOf(checks), List.of(a));
     }
 
+    /**
+     * The programs vmbox runs on this host, each checked by name on the PATH with its install hint: for libvirt
+     * (on Linux, and on macOS where virsh is installed) virsh, qemu-img and cloud-localds, the only seed maker
+     * libvirt create runs (it writes the ISO with genisoimage); for every provider ssh-keygen (each instance's
+     * keys) and ssh (the API tunnel, {@code vmbox ssh}); on Linux mmdebstrap for {@code vmbox image build}.
+     */
     private void tools(List<Check> checks) {
-        tool(checks, "qemu-img", "makes each VM's disk overlay (libvirt)");
-        List<String> seedMakers = mac() ? List.of("hdiutil", "xorriso") : List.of("cloud-localds", "xorriso", "genisoimage");
-        Optional<String> seed = seedMakers.stream().filter(t -> executables.find(t).isPresent()).findFirst();
-        if (seed.isPresent()) {
-            checks.add(new Check("tools", "seed image maker", Status.OK, seed.get() + " (makes the cloud-init seed)", null));
-        } else {
-            checks.add(new Check("tools", "seed image maker", Status.MISSING,
-                    "none of " + String.join(", ", seedMakers) + " found (needed to make the cloud-init seed on libvirt)",
-                    Executables.installHint(seedMakers.get(0))));
+        if (!mac() || executables.find("virsh").isPresent()) {
+            tool(checks, "virsh", "drives libvirt");
+            tool(checks, "qemu-img", "makes each VM's disk overlay (libvirt)");
+            seedMaker(checks);
         }
         if (!mac()) {
             tool(checks, "mmdebstrap", "builds vmbox's own Debian image (vmbox image build)");
         }
-        tool(checks, "ssh", "interactive `vmbox ssh`");
+        tool(checks, "ssh", "carries the API tunnel; interactive `vmbox ssh`");
         tool(checks, "ssh-keygen", "makes each instance's client and host keys");
+    }
+
+    /** cloud-localds, and the genisoimage it runs for an ISO 9660 seed: another ISO tool does not stand in. */
+    private void seedMaker(List<Check> checks) {
+        String purpose = "makes the cloud-init seed disk (libvirt)";
+        Optional<Path> localds = executables.find("cloud-localds");
+        if (localds.isEmpty()) {
+            checks.add(new Check("tools", "cloud-localds", Status.MISSING, "not found (" + purpose + ")",
+                    Executables.installHint("cloud-localds")));
+        } else if (executables.find("genisoimage").isEmpty()) {
+            checks.add(new Check("tools", "cloud-localds", Status.PROBLEM, localds.get() + " found, but genisoimage, which"
+                    + " it runs to write the seed, is not (" + purpose + ")", Executables.installHint("genisoimage")));
+        } else {
+            checks.add(new Check("tools", "cloud-localds", Status.OK, localds.get() + " (" + purpose + ")", null));
+        }
     }
 
     private void tool(List<Check> checks, String name, String purpose) {

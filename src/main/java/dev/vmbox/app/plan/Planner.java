@@ -43,7 +43,8 @@ public final class Planner {
     /**
      * Plans for {@code remote} when the VM runs on another machine (a remote libvirt host): its CPUs and memory,
      * its PCI devices for a GPU, and the free space of its pool for the VM's disk (unknown before its pool is
-     * made), while the download cache stays on this machine.
+     * made), while the download cache stays on this machine. A remote host that was not read ({@link
+     * HostCapacity#unread()}) gives a plan of what the model needs, checked against nothing.
      */
     public Plan plan(PlanRequest r, Optional<HostCapacity> remote) {
         ModelInfo info = r.modelFile()
@@ -55,14 +56,15 @@ public final class Planner {
             case ADDRESS -> GpuMode.REQUIRED;
         };
         List<Gpu> gpus = mode == GpuMode.OFF ? List.of() : gpus(pciHost(remote, mode), r.gpu(), r.gpuMemory());
-        SizingRequest sr = SizingRequest.of(info, r.runtime()).withGpuMode(mode).withKvCache(r.kvCache())
+        SizingRequest sr = SizingRequest.of(info, r.runtime().needs()).withGpuMode(mode).withKvCache(r.kvCache())
                 .withOverrides(r.cpus(), r.memoryBytes(), r.diskBytes());
         if (r.context() > 0) {
             sr = sr.withContext(r.context());
         }
         HostResources here = HostResources.ofThisMachine(dataDir, gpus);
-        HostResources host = remote.map(c -> new HostResources(c.cpus(), c.memoryBytes(),
-                c.freeDiskBytes().orElse(HostResources.UNKNOWN), gpus, OptionalLong.of(here.freeDiskBytes()))).orElse(here);
+        HostResources host = remote.map(c -> c.read() ? new HostResources(c.cpus(), c.memoryBytes(),
+                c.freeDiskBytes().orElse(HostResources.UNKNOWN), gpus, OptionalLong.of(here.freeDiskBytes()))
+                : HostResources.unread(OptionalLong.of(here.freeDiskBytes()))).orElse(here);
         return Sizer.plan(sr, host);
     }
 
@@ -70,6 +72,9 @@ public final class Planner {
     private PciHost pciHost(Optional<HostCapacity> remote, GpuMode mode) {
         if (remote.isEmpty()) {
             return local;
+        }
+        if (!remote.get().read()) {
+            return null; // not contacted (a dry run): its GPUs are chosen by the run
         }
         Optional<PciHost> devices = remote.get().pciHost();
         if (devices.isEmpty() && mode == GpuMode.REQUIRED) {

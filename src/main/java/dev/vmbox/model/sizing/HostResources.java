@@ -30,6 +30,19 @@ public record HostResources(int cpus, long memoryBytes, long freeDiskBytes, List
         this(cpus, memoryBytes, freeDiskBytes, gpus, OptionalLong.empty());
     }
 
+    /**
+     * A host whose capacity was not read (a dry run does not contact a remote host): sizing then says what the model
+     * needs, checked against nothing; the run reads the host and checks it.
+     */
+    public static HostResources unread(OptionalLong cacheFreeBytes) {
+        return new HostResources(0, UNKNOWN, UNKNOWN, List.of(), cacheFreeBytes);
+    }
+
+    /** False for {@link #unread}. */
+    public boolean read() {
+        return cpus > 0;
+    }
+
     /** This machine without GPUs; {@code dataDir} is where disks and the cache go (or its nearest existing parent). */
     public static HostResources ofThisMachine(Path dataDir, List<Gpu> gpus) {
         long mem = Runtime.getRuntime().maxMemory();

@@ -7,7 +7,6 @@ import static dev.vmbox.model.sizing.Sizes.human;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.model.ModelInfo;
-import dev.vmbox.runtime.RuntimeKind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,12 +43,12 @@ public final class Sizer {
     /** Plans the VM, or refuses with the numbers when the host or the overrides cannot hold the model. */
     public static Plan plan(SizingRequest req, HostResources host) {
         ModelInfo m = req.model();
-        RuntimeKind rt = req.runtime();
+        RuntimeNeeds rt = req.runtime();
         List<String> why = new ArrayList<>();
         why.add(String.format(Locale.ROOT, "model: %s (%s, %.2f B parameters, %s; figures from %s)", m.name(),
                 m.architecture(), m.parameterCount() / 1e9, m.quantization(), m.source()));
         if (m.format() != rt.format()) {
-            why.add("note: " + rt.cliName() + " serves " + rt.format() + " natively; this model is " + m.format());
+            why.add("note: " + rt.name() + " serves " + rt.format() + " natively; this model is " + m.format());
         }
 
         // context and KV cache
@@ -64,17 +63,17 @@ public final class Sizer {
         long compute = 256 * MIB + (long) ctx * m.embeddingLength() * 16L;
         long runtime = rt.memoryOverheadBytes();
         why.add("compute buffers: " + human(compute) + " (256 MiB + context x embedding x 16 bytes); runtime "
-                + rt.cliName() + ": " + human(runtime) + "; guest OS: " + human(OS_BYTES));
+                + rt.name() + ": " + human(runtime) + "; guest OS: " + human(OS_BYTES));
 
         // placement: GPU or CPU
         Optional<Gpu> gpu = req.gpuMode() == GpuMode.OFF ? Optional.empty()
                 : host.gpus().stream().max(Comparator.comparingLong(Gpu::vramBytes));
-        if (req.gpuMode() == GpuMode.REQUIRED && gpu.isEmpty()) {
+        if (req.gpuMode() == GpuMode.REQUIRED && gpu.isEmpty() && host.read()) {
             throw new VmboxException(ExitCode.UNAVAILABLE, "a GPU is required but this host offers none for passthrough",
                     "run on a host with a GPU bound to vfio-pci, or drop the GPU requirement");
         }
-        if (rt.gpuOnly() && gpu.isEmpty()) {
-            throw new VmboxException(ExitCode.UNAVAILABLE, rt.cliName() + " needs a GPU and "
+        if (rt.gpuOnly() && gpu.isEmpty() && host.read()) {
+            throw new VmboxException(ExitCode.UNAVAILABLE, rt.name() + " needs a GPU and "
                     + (req.gpuMode() == GpuMode.OFF ? "GPU use was turned off" : "this host offers none for passthrough"),
                     "use --runtime ollama or --runtime llama.cpp for CPU inference");
         }
@@ -122,7 +121,8 @@ public final class Sizer {
             }
         } else {
             inRam = weights + kv + compute + runtime + OS_BYTES;
-            why.add(req.gpuMode() == GpuMode.OFF ? "GPU: off (as asked); CPU inference" : "GPU: none on this host; CPU inference");
+            why.add(req.gpuMode() == GpuMode.OFF ? "GPU: off (as asked); CPU inference" : !host.read()
+                    ? "GPU: chosen when the host is read; sized here for CPU inference" : "GPU: none on this host; CPU inference");
         }
 
         // memory
@@ -140,20 +140,24 @@ public final class Sizer {
             memory = asked;
             why.add("memory: --memory " + human(asked) + " given, used instead");
         }
-        if (memory > hostUsable) {
+        if (!host.read()) {
+            why.add("host: not read (a dry run does not contact the host the VM runs on; the run checks it first)");
+        } else if (memory > hostUsable) {
             throw new VmboxException(ExitCode.UNAVAILABLE, m.name() + " needs " + human(memory) + " of memory ("
                     + breakdown(weights, kv, compute, runtime, gpuPlan) + ") but this host can give " + human(Math.max(0, hostUsable))
                     + " (" + human(host.memoryBytes()) + " less " + human(hostReserve) + " kept for the host)",
                     "choose a smaller model or quantisation, a shorter --context, a q8_0 KV cache, or a host with more memory");
         }
-        why.add("host memory: " + human(memory) + " of " + human(hostUsable) + " usable (" + human(host.memoryBytes())
-                + " less " + human(hostReserve) + " kept for the host)");
+        if (host.read()) {
+            why.add("host memory: " + human(memory) + " of " + human(hostUsable) + " usable (" + human(host.memoryBytes())
+                    + " less " + human(hostReserve) + " kept for the host)");
+        }
 
         // CPUs
-        int available = Math.max(1, host.cpus() - 1);
+        int available = host.read() ? Math.max(1, host.cpus() - 1) : MAX_CPUS;
         int cpus;
         if (req.cpus() != null) {
-            if (req.cpus() < 1 || req.cpus() > host.cpus()) {
+            if (req.cpus() < 1 || (host.read() && req.cpus() > host.cpus())) {
                 throw VmboxException.badInput("--cpus " + req.cpus() + " is not between 1 and the host's " + host.cpus(),
                         "give --cpus " + available + " or fewer");
             }
@@ -167,15 +171,16 @@ public final class Sizer {
             if (cpus < 2 && available >= 2) {
                 cpus = 2;
             }
-            why.add("cpus: " + cpus + " (CPU inference scales with cores up to memory bandwidth; host has " + host.cpus()
-                    + ", one kept for it" + (available > MAX_CPUS ? ", capped at " + MAX_CPUS : "") + ")");
+            why.add("cpus: " + cpus + " (CPU inference scales with cores up to memory bandwidth; " + (host.read()
+                    ? "host has " + host.cpus() + ", one kept for it" + (available > MAX_CPUS ? ", capped at " + MAX_CPUS : "")
+                    : "at most " + MAX_CPUS + ", and at most the host's CPUs less one when the run reads them") + ")");
         }
 
         // disk
         long headroom = Math.max(2 * GIB, weights / 10);
         long diskNeed = IMAGE_BYTES + rt.installDiskBytes() + weights + headroom;
         long disk = Sizes.roundUp(diskNeed, GIB);
-        why.add("disk: image " + human(IMAGE_BYTES) + " + " + rt.cliName() + " " + human(rt.installDiskBytes()) + " + model "
+        why.add("disk: image " + human(IMAGE_BYTES) + " + " + rt.name() + " " + human(rt.installDiskBytes()) + " + model "
                 + human(weights) + " + headroom " + human(headroom) + " = " + human(disk));
         if (req.diskBytes() != null) {
             if (req.diskBytes() < diskNeed) {
@@ -214,7 +219,7 @@ public final class Sizer {
         long memoryMax = memory - OS_BYTES / 2;
         why.add("runtime MemoryMax: " + human(memoryMax) + " (the VM's memory less half a GiB for the OS)");
         Plan.MemoryBreakdown mb = new Plan.MemoryBreakdown(weights, kv, compute, runtime, OS_BYTES, inRam);
-        return new Plan(m.name(), m.source(), m.architecture(), m.parameterCount(), m.quantization(), rt.cliName(), ctx,
+        return new Plan(m.name(), m.source(), m.architecture(), m.parameterCount(), m.quantization(), rt.name(), ctx,
                 req.kvCache().id(), cpus, memory, disk, memoryMax, mb, gpuPlan, why);
     }
 

@@ -2,14 +2,13 @@ package dev.vmbox.model.sizing;
 
 import dev.vmbox.model.KvCacheType;
 import dev.vmbox.model.ModelInfo;
-import dev.vmbox.runtime.RuntimeKind;
 import java.util.Objects;
 
 /**
  * What to size for.
  *
  * @param model          the model's shape and size
- * @param runtime        the server that will run it
+ * @param runtime        what the server that will run it needs
  * @param contextLength  tokens of context to reserve KV cache for; 0 = vmbox's default (8192, at most the
  *                       trained context)
  * @param kvCache        KV cache element type
@@ -18,7 +17,7 @@ import java.util.Objects;
  * @param memoryBytes    {@code --memory}, or null
  * @param diskBytes      {@code --disk}, or null
  */
-public record SizingRequest(ModelInfo model, RuntimeKind runtime, int contextLength, KvCacheType kvCache, GpuMode gpuMode,
+public record SizingRequest(ModelInfo model, RuntimeNeeds runtime, int contextLength, KvCacheType kvCache, GpuMode gpuMode,
         Integer cpus, Long memoryBytes, Long diskBytes) {
     public SizingRequest {
         Objects.requireNonNull(model, "model");
@@ -27,7 +26,7 @@ public record SizingRequest(ModelInfo model, RuntimeKind runtime, int contextLen
         gpuMode = gpuMode == null ? GpuMode.AUTO : gpuMode;
     }
 
-    public static SizingRequest of(ModelInfo model, RuntimeKind runtime) {
+    public static SizingRequest of(ModelInfo model, RuntimeNeeds runtime) {
         return new SizingRequest(model, runtime, 0, KvCacheType.F16, GpuMode.AUTO, null, null, null);
     }
 

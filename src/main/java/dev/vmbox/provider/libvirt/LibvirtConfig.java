@@ -48,7 +48,8 @@ public record LibvirtConfig(String uri, Path storageRoot, VirtType virtType) {
     /** The default configuration for a URI: system storage for system URIs, VMBOX_HOME/_libvirt for session. */
     public static LibvirtConfig defaults(String uri, Path vmboxHome) {
         String u = uri == null || uri.isBlank() ? DEFAULT_URI : uri.trim();
-        Path storage = isSession(u) ? vmboxHome.resolve("_libvirt") : Path.of(SYSTEM_STORAGE);
+        Path storage = isSession(u) ? vmboxHome.resolve(dev.vmbox.store.FileNames.LIBVIRT_SESSION_DIR)
+                : Path.of(SYSTEM_STORAGE);
         return new LibvirtConfig(u, storage, VirtType.AUTO);
     }
 

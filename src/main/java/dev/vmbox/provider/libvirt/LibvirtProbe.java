@@ -79,37 +79,15 @@ public final class LibvirtProbe implements ProviderProbe {
     }
 
     /**
-     * Whether the host's CPU has vmx or svm: the remote counterpart of reading /proc/cpuinfo (libvirt lists
-     * kvm wherever /dev/kvm exists, PVM included, where kvm guests do not boot). {@code virsh capabilities}
-     * lists only the features beyond the CPU's named model (EPYC-Rome's svm is in the model), so the host CPU is
-     * expanded with {@code cpu-baseline --features} on that host.
+     * The host CPU's description in {@code virsh capabilities} ({@code <cpu>...</cpu>} of {@code <host>}), to expand
+     * with {@code cpu-baseline --features}; empty when there is none.
      */
-    boolean hostCpuVirtualizes(String capabilitiesXml) {
-        if (hasVirtualizationFeature(capabilitiesXml)) {
-            return true;
-        }
+    static java.util.Optional<String> hostCpu(String capabilitiesXml) {
         int host = capabilitiesXml.indexOf("<host>");
         int start = host < 0 ? -1 : capabilitiesXml.indexOf("<cpu>", host);
         int end = start < 0 ? -1 : capabilitiesXml.indexOf("</cpu>", start);
-        if (end < 0) {
-            return false;
-        }
-        java.nio.file.Path tmp = null;
-        try {
-            tmp = java.nio.file.Files.createTempFile("vmbox-cpu-", ".xml");
-            java.nio.file.Files.writeString(tmp, capabilitiesXml.substring(start, end + "</cpu>".length()));
-            return hasVirtualizationFeature(runner.run(cli.cpuBaseline(tmp)).stdout());
-        } catch (java.io.IOException | CommandFailedException e) {
-            return false; // software emulation, with the warning that says so
-        } finally {
-            if (tmp != null) {
-                try {
-                    java.nio.file.Files.deleteIfExists(tmp);
-                } catch (java.io.IOException ignored) {
-                    // a temporary file with a CPU description
-                }
-            }
-        }
+        return end < 0 ? java.util.Optional.empty()
+                : java.util.Optional.of(capabilitiesXml.substring(start, end + "</cpu>".length()));
     }
 
     /** Whether a {@code <feature name='vmx'|'svm'>} is listed anywhere in {@code xml}. */

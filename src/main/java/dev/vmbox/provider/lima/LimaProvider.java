@@ -3,12 +3,16 @@ package dev.vmbox.provider.lima;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Command;
+import dev.vmbox.exec.CommandResult;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
-import dev.vmbox.wait.Deadline;
+import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.PlanStep;
+import dev.vmbox.provider.PlannedCommand;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -104,80 +108,81 @@ public final class LimaProvider implements Provider {
         }
     }
 
+    private static Command listCommand() {
+        return Command.of(LIST_TIMEOUT, "limactl", "list", "--tty=false", "--format", "json");
+    }
+
+    /** {@code limactl start} waiting at most {@code timeout} itself, less a margin so that Lima's own message wins. */
+    private static Command startCommand(String limaName, Duration timeout) {
+        Duration limaWait = timeout.compareTo(START_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(START_MARGIN) : timeout;
+        return Command.of(timeout, "limactl", "start", "--tty=false", "--timeout=" + Math.max(1, limaWait.toSeconds()) + "s",
+                limaName);
+    }
+
+    /**
+     * Three steps: check that Lima has no instance of that name (read-only), create it from vmbox's lima.yaml on stdin
+     * (the seed's user-data inside), start it. A failed create or start removes what Lima made, unless Lima refused
+     * the create before making anything.
+     */
     @Override
-    public List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout) {
+    public CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout) {
         validate(spec);
         String limaName = LimaNames.limaName(spec.name());
-        return List.of(
-                Command.of(timeout, "limactl", "create", "--tty=false", "--name=" + limaName, "-").display()
-                        + "   < lima.yaml (vmbox's template; the seed's user-data inside, never shown)",
-                Command.of(timeout, "limactl", "start", "--tty=false", "--timeout=" + Math.max(1, timeout.toSeconds()) + "s",
-                        limaName).display());
+        Command create = Command.of(CREATE_STEP, "limactl", "create", "--tty=false", "--name=" + limaName, "-");
+        Command start = startCommand(limaName, timeout);
+        Command delete = Command.of(DELETE_TIMEOUT, "limactl", "delete", "--tty=false", "--force", limaName);
+        PlanStep check = PlanStep.named("check", "whether Lima already has " + limaName + " (read-only)")
+                .runs(listCommand())
+                .does(ctx -> {
+                    if (find(ctx::run, limaName).isPresent()) {
+                        throw VmboxException.badInput("a Lima instance '" + limaName + "' already exists",
+                                "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `limactl "
+                                        + "delete --force " + limaName + "` if vmbox does not know it)");
+                    }
+                });
+        PlanStep make = PlanStep.named("create", "make the instance from vmbox's lima.yaml")
+                .runs(PlannedCommand.always(create).withStdin("lima.yaml: vmbox's template with the seed's user-data "
+                        + "inside (never shown)"))
+                .does(ctx -> {
+                    String yaml = LimaYamlWriter.write(LimaTemplate.build(spec, readUserData(seed), host));
+                    if (spec.gpu().wanted()) {
+                        log.warn(GPU_WARNING);
+                    }
+                    try {
+                        ctx.run(create, yaml.getBytes(StandardCharsets.UTF_8));
+                        ctx.made();
+                    } catch (VmboxException e) {
+                        VmboxException classified = LimaErrors.classify(e, "create", spec.name(), limaName);
+                        if (classified.exitCode() != ExitCode.BAD_INPUT) {
+                            ctx.made();
+                        }
+                        throw classified;
+                    }
+                })
+                .undoneBy("the half-made instance", "remove it with `limactl delete --force " + limaName + "`", ctx -> {
+                    if (find(ctx::run, limaName).isPresent()) {
+                        ctx.run(delete);
+                    }
+                }, PlannedCommand.always(listCommand()), PlannedCommand.when("when Lima has it", delete));
+        PlanStep boot = PlanStep.named("start", "boot it and wait for Lima's own readiness checks")
+                .runs(start)
+                .does(ctx -> {
+                    try {
+                        ctx.run(start);
+                    } catch (VmboxException e) {
+                        throw LimaErrors.classify(e, "start", spec.name(), limaName);
+                    }
+                });
+        List<String> notes = spec.gpu().wanted() ? List.of(GPU_WARNING) : List.of();
+        return new CreatePlan(id(), notes, List.of(check, make, boot));
     }
 
-    @Override
-    public void create(VmSpec spec, Path seedDir, Duration timeout) {
-        validate(spec);
-        String limaName = LimaNames.limaName(spec.name());
-        Deadline deadline = Deadline.in(timeout);
-        String yaml = LimaYamlWriter.write(LimaTemplate.build(spec, readUserData(seedDir), host));
-        if (spec.gpu().wanted()) {
-            log.warn("GPU on Lima is experimental: krunkit gives the guest a Vulkan device (virtio-gpu Venus), "
-                    + "no CUDA and no Metal; the runtime must use its Vulkan backend and the guest needs a "
-                    + "Venus-capable Mesa (e.g. the slp/mesa-krunkit COPR on Fedora)");
-        }
-        if (find(limaName).isPresent()) {
-            throw VmboxException.badInput("a Lima instance '" + limaName + "' already exists",
-                    "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `limactl delete --force "
-                            + limaName + "` if vmbox does not know it)");
-        }
-        String action = "create";
-        try {
-            runner.run(Command.of(deadline.remaining("limactl create", CREATE_STEP),
-                            "limactl", "create", "--tty=false", "--name=" + limaName, "-")
-                    .withStdin(yaml.getBytes(StandardCharsets.UTF_8)));
-            action = "start";
-            Duration left = deadline.remaining("limactl start");
-            Duration limaWait = left.compareTo(START_MARGIN.multipliedBy(2)) > 0 ? left.minus(START_MARGIN) : left;
-            runner.run(Command.of(left, "limactl", "start", "--tty=false",
-                    "--timeout=" + Math.max(1, limaWait.toSeconds()) + "s", limaName));
-        } catch (VmboxException e) {
-            VmboxException classified = LimaErrors.classify(e, action, spec.name(), limaName);
-            if (classified.exitCode() == ExitCode.BAD_INPUT && "create".equals(action)) {
-                throw classified;
-            }
-            throw rollback(limaName, classified);
-        }
-    }
+    private static final String GPU_WARNING = "GPU on Lima is experimental: krunkit gives the guest a Vulkan device "
+            + "(virtio-gpu Venus), no CUDA and no Metal; the runtime must use its Vulkan backend and the guest needs a "
+            + "Venus-capable Mesa (e.g. the slp/mesa-krunkit COPR on Fedora)";
 
-    /** Removes what a failed create made; the original error is what the user sees. */
-    private VmboxException rollback(String limaName, VmboxException cause) {
-        // After Ctrl-C the cleanup still runs (the flag is restored afterwards), or the VM would be left.
-        boolean interrupted = Thread.interrupted();
-        try {
-            return removeLeftover(limaName, cause);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private VmboxException removeLeftover(String limaName, VmboxException cause) {
-        try {
-            if (find(limaName).isPresent()) {
-                runner.run(Command.of(DELETE_TIMEOUT, "limactl", "delete", "--tty=false", "--force", limaName));
-            }
-            return cause;
-        } catch (VmboxException e) {
-            return new VmboxException(cause.exitCode(), cause.getMessage()
-                    + "; the half-made instance could not be removed (" + e.getMessage() + ")",
-                    "remove it with `limactl delete --force " + limaName + "`", cause);
-        }
-    }
-
-    private static String readUserData(Path seedDir) {
-        Path file = seedDir.resolve("user-data");
+    private static String readUserData(SeedFiles seed) {
+        Path file = seed.userData();
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -193,10 +198,8 @@ public final class LimaProvider implements Provider {
         if (LimaOutput.state(inst.status()) == VmState.RUNNING) {
             return;
         }
-        Duration limaWait = timeout.compareTo(START_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(START_MARGIN) : timeout;
         try {
-            runner.run(Command.of(timeout, "limactl", "start", "--tty=false",
-                    "--timeout=" + Math.max(1, limaWait.toSeconds()) + "s", limaName));
+            runner.run(startCommand(limaName, timeout));
         } catch (VmboxException e) {
             throw LimaErrors.classify(e, "start", name, limaName);
         }
@@ -283,13 +286,21 @@ public final class LimaProvider implements Provider {
     }
 
     private Optional<LimaInstance> find(String limaName) {
-        return listAll().stream().filter(i -> i.name().equals(limaName)).findFirst();
+        return find(runner::run, limaName);
+    }
+
+    private static Optional<LimaInstance> find(java.util.function.Function<Command, CommandResult> exec, String limaName) {
+        return listAll(exec).stream().filter(i -> i.name().equals(limaName)).findFirst();
     }
 
     private List<LimaInstance> listAll() {
+        return listAll(runner::run);
+    }
+
+    private static List<LimaInstance> listAll(java.util.function.Function<Command, CommandResult> exec) {
         String out;
         try {
-            out = runner.run(Command.of(LIST_TIMEOUT, "limactl", "list", "--tty=false", "--format", "json")).stdout();
+            out = exec.apply(listCommand()).stdout();
         } catch (VmboxException e) {
             throw LimaErrors.classify(e, "list", null, null);
         }

@@ -42,7 +42,7 @@ public final class MultipassOutput {
             diskTotal += number(disks.next().path("total"));
         }
         List<String> mounts = new ArrayList<>();
-        Iterator<Map.Entry<String, JsonNode>> m = n.path("mounts").fields();
+        Iterator<Map.Entry<String, JsonNode>> m = n.path("mounts").properties().iterator();
         while (m.hasNext()) {
             Map.Entry<String, JsonNode> e = m.next();
             mounts.add(e.getValue().path("source_path").asText("?") + " -> " + e.getKey());

@@ -4,12 +4,16 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Command;
 import dev.vmbox.exec.CommandFailedException;
+import dev.vmbox.exec.CommandResult;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
-import dev.vmbox.wait.Deadline;
+import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.PlanStep;
+import dev.vmbox.provider.PlannedCommand;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -108,75 +112,67 @@ public final class MultipassProvider implements Provider {
         }
     }
 
-    private List<String> launchArgv(VmSpec spec, Duration left) {
-        return List.of("multipass", "launch",
+    /** {@code multipass launch} for {@code spec}: Multipass's own wait ends {@link #MARGIN} before the create's. */
+    static Command launch(VmSpec spec, Duration timeout) {
+        return Command.of(timeout, "multipass", "launch",
                 "--name", mpName(spec.name()),
                 "--cpus", Integer.toString(spec.cpus()),
                 "--memory", size(spec.memory()),
                 "--disk", size(spec.disk()),
                 "--cloud-init", "-",
-                "--timeout", Long.toString(Math.max(1, ownWait(left).toSeconds())),
+                "--timeout", Long.toString(Math.max(1, ownWait(timeout).toSeconds())),
                 image(spec.image()));
     }
 
-    @Override
-    public List<String> createCommands(VmSpec spec, Path seedDir, Duration timeout) {
-        validate(spec);
-        return List.of(Command.of(timeout, launchArgv(spec, timeout)).display() + "   < " + seedDir.resolve("user-data"));
+    private static Command info(String mpName) {
+        return Command.of(QUERY_TIMEOUT, "multipass", "info", "--format", "json", mpName);
     }
 
-    @Override
-    public void create(VmSpec spec, Path seedDir, Duration timeout) {
-        validate(spec);
-        String mpName = mpName(spec.name());
-        Deadline deadline = Deadline.in(timeout);
-        byte[] userData = readUserData(seedDir);
-        if (find(mpName).isPresent()) {
-            throw VmboxException.badInput("a Multipass instance '" + mpName + "' already exists",
-                    "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `multipass delete --purge "
-                            + mpName + "` if vmbox does not know it)");
-        }
-        log.debug("multipass: " + spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass");
-        Duration left = deadline.remaining("multipass launch");
-        List<String> argv = launchArgv(spec, left);
-        try {
-            runner.run(Command.of(left, argv).withStdin(userData));
-        } catch (VmboxException e) {
-            VmboxException classified = MultipassErrors.classify(e, "launch", spec.name(), mpName);
-            if (classified.exitCode() == ExitCode.BAD_INPUT || classified.exitCode() == ExitCode.UNAVAILABLE) {
-                throw classified;
-            }
-            throw rollback(mpName, classified);
-        }
+    private static Command purge(String mpName) {
+        return Command.of(DELETE_TIMEOUT, "multipass", "delete", "--purge", mpName);
     }
 
     /**
-     * After a failed launch the daemon may still be initialising the VM in the background (Multipass's
-     * timeout does not stop it): purge it so nothing is left behind.
+     * Two steps: check that Multipass has no instance of that name (read-only), then launch it with the seed's
+     * user-data on stdin. A failed launch is purged (the daemon may go on initialising the VM in the background:
+     * Multipass's timeout does not stop it), unless Multipass refused it before making anything.
      */
-    private VmboxException rollback(String mpName, VmboxException cause) {
-        // After Ctrl-C the cleanup still runs (the flag is restored afterwards), or the VM would be left.
-        boolean interrupted = Thread.interrupted();
-        try {
-            return removeLeftover(mpName, cause);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private VmboxException removeLeftover(String mpName, VmboxException cause) {
-        try {
-            if (find(mpName).isPresent()) {
-                runner.run(Command.of(DELETE_TIMEOUT, "multipass", "delete", "--purge", mpName));
-            }
-            return cause;
-        } catch (VmboxException e) {
-            return new VmboxException(cause.exitCode(), cause.getMessage()
-                    + "; the half-made instance could not be removed (" + e.getMessage() + ")",
-                    "remove it with `multipass delete --purge " + mpName + "`", cause);
-        }
+    @Override
+    public CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout) {
+        validate(spec);
+        String mpName = mpName(spec.name());
+        Command launch = launch(spec, timeout);
+        Command purge = purge(mpName);
+        PlanStep check = PlanStep.named("check", "whether Multipass already has " + mpName + " (read-only)")
+                .runs(info(mpName))
+                .does(ctx -> {
+                    if (lookup(ctx::run, mpName).isPresent()) {
+                        throw VmboxException.badInput("a Multipass instance '" + mpName + "' already exists",
+                                "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `multipass "
+                                        + "delete --purge " + mpName + "` if vmbox does not know it)");
+                    }
+                });
+        PlanStep launchStep = PlanStep.named("launch", "make and boot the VM")
+                .runs(PlannedCommand.always(launch).withStdin("the seed's user-data (never shown)"))
+                .does(ctx -> {
+                    log.debug("multipass: " + spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass");
+                    try {
+                        ctx.run(launch, readUserData(seed));
+                    } catch (VmboxException e) {
+                        VmboxException classified = MultipassErrors.classify(e, "launch", spec.name(), mpName);
+                        if (classified.exitCode() != ExitCode.BAD_INPUT && classified.exitCode() != ExitCode.UNAVAILABLE) {
+                            ctx.made();
+                        }
+                        throw classified;
+                    }
+                })
+                .undoneBy("the half-made instance", "remove it with `multipass delete --purge " + mpName + "`", ctx -> {
+                    if (lookup(ctx::run, mpName).isPresent()) {
+                        ctx.run(purge);
+                    }
+                }, PlannedCommand.always(info(mpName)), PlannedCommand.when("when Multipass has it", purge));
+        return new CreatePlan(id(), List.of(spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass"),
+                List.of(check, launchStep));
     }
 
     @Override
@@ -240,9 +236,6 @@ public final class MultipassProvider implements Provider {
         } catch (VmboxException e) {
             throw MultipassErrors.classify(e, "list", null, null);
         }
-        if (runner.dryRun()) {
-            return List.of();
-        }
         List<VmStatus> result = new ArrayList<>();
         for (MultipassInstance i : MultipassOutput.parseList(out)) {
             if (i.name().startsWith(PREFIX) && i.name().length() > PREFIX.length()) {
@@ -281,9 +274,13 @@ public final class MultipassProvider implements Provider {
 
     /** {@code multipass info}; empty when Multipass says the instance does not exist. */
     private Optional<MultipassInstance> find(String mpName) {
+        return lookup(runner::run, mpName);
+    }
+
+    private static Optional<MultipassInstance> lookup(java.util.function.Function<Command, CommandResult> exec, String mpName) {
         String out;
         try {
-            out = runner.run(Command.of(QUERY_TIMEOUT, "multipass", "info", "--format", "json", mpName)).stdout();
+            out = exec.apply(info(mpName)).stdout();
         } catch (CommandFailedException e) {
             VmboxException c = MultipassErrors.classify(e, "info", mpName, mpName);
             if (c.exitCode() == ExitCode.NOT_FOUND) {
@@ -292,9 +289,6 @@ public final class MultipassProvider implements Provider {
             throw c;
         } catch (VmboxException e) {
             throw MultipassErrors.classify(e, "info", mpName, mpName);
-        }
-        if (runner.dryRun()) {
-            return Optional.empty();
         }
         return MultipassOutput.parseInfo(out, mpName);
     }
@@ -329,8 +323,8 @@ public final class MultipassProvider implements Provider {
         return left.compareTo(MARGIN.multipliedBy(2)) > 0 ? left.minus(MARGIN) : left;
     }
 
-    private static byte[] readUserData(Path seedDir) {
-        Path file = seedDir.resolve("user-data");
+    private static byte[] readUserData(SeedFiles seed) {
+        Path file = seed.userData();
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {

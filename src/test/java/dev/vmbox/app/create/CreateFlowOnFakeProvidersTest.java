@@ -13,6 +13,7 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.instance.GuestAccess;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.runtime.RuntimeKind;
@@ -22,6 +23,7 @@ import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.lima.HostPlatform;
 import dev.vmbox.provider.lima.LimaProvider;
 import dev.vmbox.provider.multipass.MultipassProvider;
+import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.VmSpec;
 import dev.vmbox.ssh.SshClient;
@@ -102,8 +104,8 @@ class CreateFlowOnFakeProvidersTest {
                     } catch (java.lang.reflect.InvocationTargetException e) {
                         throw e.getCause();
                     }
-                    if (method.getName().equals("create")) {
-                        Path seed = (Path) args[1];
+                    if (method.getName().equals("createPlan")) {
+                        Path seed = ((dev.vmbox.provider.SeedFiles) args[1]).dir();
                         JsonNode ud = new ObjectMapper(new YAMLFactory()).readTree(seed.resolve("user-data").toFile());
                         JsonNode admin = null;
                         for (JsonNode u : ud.get("users")) {
@@ -120,21 +122,7 @@ class CreateFlowOnFakeProvidersTest {
     }
 
     private Progress recording() {
-        return new Progress() {
-            @Override
-            public void plan(List<String> s) {
-            }
-
-            @Override
-            public Step begin(String name) {
-                steps.add(name);
-                return Progress.NONE.begin(name);
-            }
-
-            @Override
-            public void note(String text) {
-            }
-        };
+        return new RecordingProgress(steps);
     }
 
     private void runAndExpectRollback(Provider provider, CommandRunner runner) throws Exception {
@@ -143,13 +131,13 @@ class CreateFlowOnFakeProvidersTest {
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz",
                 List.of(new Payload.ModelFile(model, "model.gguf")), "test-model", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new TunnelControl(fakes.executables()), payload, (r, u, t, s) -> "ok", EventLog.NONE, Clock.systemUTC(),
-                List.of("true"), "test");
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake1", 2, ByteSize.ofGiB(2), ByteSize.ofGiB(10), null,
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);
-        CreateRequest req = new CreateRequest(spec, provider, "test", Map.of(), RuntimeKind.OLLAMA, 11434, "127.0.0.1",
-                LocalSshd.freePort(), false, "test-model", 1L << 30, GpuKind.NONE, GUEST_USER, false,
-                Duration.ofMinutes(3));
+        CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(provider, "test", Map.of()),
+                new CreateRequest.GuestRuntime(RuntimeKind.OLLAMA, 11434, 1L << 30), ApiAddress.loopback(LocalSshd.freePort()),
+                "test-model", GpuKind.NONE, GUEST_USER, false, Duration.ofMinutes(3));
         VmboxException e = assertThrows(VmboxException.class, () -> flow.create(req, recording()));
         assertEquals(ExitCode.FAILED, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().startsWith("create failed at step 'install'"), e.getMessage());
@@ -187,12 +175,13 @@ class CreateFlowOnFakeProvidersTest {
         Path bundle = Files.writeString(tmp.resolve("runtime.tar.gz"), "x");
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz", List.of(), "m", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new TunnelControl(fakes.executables()), payload, (r, u, t, s) -> "ok", EventLog.NONE, Clock.systemUTC(),
-                List.of("true"), "test");
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake2", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(10), null,
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);
-        CreateRequest req = new CreateRequest(spec, plain, "test", Map.of(), RuntimeKind.OLLAMA, 11434, "127.0.0.1",
-                LocalSshd.freePort(), false, "m", 1L << 30, GpuKind.NONE, GUEST_USER, false, Duration.ofMinutes(2));
+        CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(plain, "test", Map.of()),
+                new CreateRequest.GuestRuntime(RuntimeKind.OLLAMA, 11434, 1L << 30), ApiAddress.loopback(LocalSshd.freePort()),
+                "m", GpuKind.NONE, GUEST_USER, false, Duration.ofMinutes(2));
         VmboxException e = assertThrows(VmboxException.class, () -> flow.create(req, recording()));
         assertEquals(ExitCode.SECURITY, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().contains("does not match the pinned key"), e.getMessage());

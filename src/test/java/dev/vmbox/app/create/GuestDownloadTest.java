@@ -17,6 +17,8 @@ import dev.vmbox.runtime.RuntimeArtifact;
 import dev.vmbox.runtime.RuntimeCatalog;
 import dev.vmbox.runtime.RuntimeFetcher;
 import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.cloudinit.GpuKind;
+import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.EgressPolicy;
 import dev.vmbox.spec.GpuRequest;
@@ -55,7 +57,7 @@ class GuestDownloadTest {
         Payload.GuestDownload d = new Payload.GuestDownload(
                 URI.create("https://registry.ollama.ai/v2/library/qwen2.5/blobs/sha256:" + SHA), SHA, 10,
                 "model/blobs/sha256-" + SHA);
-        String cmd = CreateFlow.guestDownloadCommand(d, Duration.ofMinutes(7));
+        String cmd = GuestInstaller.guestDownloadCommand(d, Duration.ofMinutes(7));
         assertTrue(cmd.contains("--proto =https --proto-redir =https"), cmd);
         assertTrue(cmd.contains("--max-time 420"), cmd);
         assertTrue(cmd.contains("-o /var/tmp/vmbox-install/model/blobs/sha256-" + SHA + ".part"), cmd);
@@ -76,8 +78,9 @@ class GuestDownloadTest {
                         Optional.empty(), Optional.empty(), GuestPlatform.LINUX_AMD64, true));
         VmSpec spec = new VmSpec("fw", 2, ByteSize.ofGiB(2), ByteSize.ofGiB(13), null, EgressPolicy.FETCH_WINDOW,
                 GpuRequest.NONE);
-        CreateRequest req = new CreateRequest(spec, Mockito.mock(Provider.class), "test", Map.of(), RuntimeKind.OLLAMA,
-                11434, "127.0.0.1", 11434, false, gguf.toString(), 1L << 30, null, null, false, Duration.ofMinutes(5));
+        CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(Mockito.mock(Provider.class), "test", Map.of()),
+                new CreateRequest.GuestRuntime(RuntimeKind.OLLAMA, 11434, 1L << 30), ApiAddress.loopback(11434), gguf.toString(),
+                GpuKind.NONE, CreateRequest.DEFAULT_ADMIN, false, Duration.ofMinutes(5));
         Payload p = source.fetch(req, Progress.NONE.begin("fetch"));
 
         RuntimeArtifact pinned = RuntimeCatalog.builtIn().recipe(RuntimeKind.OLLAMA).artifact(GuestPlatform.LINUX_AMD64)
@@ -108,8 +111,9 @@ class GuestDownloadTest {
                 new HostPayloadSource.Options(ModelRef.parse("qwen2.5:0.5b"), Optional.empty(), Optional.empty(),
                         Optional.empty(), Optional.empty(), GuestPlatform.LINUX_AMD64, false));
         VmSpec spec = new VmSpec("off", 2, ByteSize.ofGiB(2), ByteSize.ofGiB(13), null, EgressPolicy.SEALED, GpuRequest.NONE);
-        CreateRequest req = new CreateRequest(spec, Mockito.mock(Provider.class), "test", Map.of(), RuntimeKind.OLLAMA,
-                11434, "127.0.0.1", 11434, false, "qwen2.5:0.5b", 1L << 30, null, null, false, Duration.ofMinutes(1));
+        CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(Mockito.mock(Provider.class), "test", Map.of()),
+                new CreateRequest.GuestRuntime(RuntimeKind.OLLAMA, 11434, 1L << 30), ApiAddress.loopback(11434), "qwen2.5:0.5b",
+                GpuKind.NONE, CreateRequest.DEFAULT_ADMIN, false, Duration.ofMinutes(1));
         dev.vmbox.VmboxException e = assertThrows(dev.vmbox.VmboxException.class,
                 () -> source.fetch(req, Progress.NONE.begin("fetch")));
         assertTrue(e.getMessage().startsWith("cannot download the ollama release"), e.getMessage());

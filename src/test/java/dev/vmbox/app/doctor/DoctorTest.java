@@ -134,6 +134,39 @@ class DoctorTest {
         Check qemuImg = find(r, "qemu-img");
         assertEquals(Status.MISSING, qemuImg.status());
         assertTrue(qemuImg.hint().contains("qemu-utils"));
-        assertEquals(Status.MISSING, find(r, "seed image maker").status());
+        assertEquals(Status.MISSING, find(r, "cloud-localds").status());
+    }
+
+    @Test
+    void anotherIsoToolDoesNotStandInForCloudLocalds() throws Exception {
+        FakeBin bin = new FakeBin(tmp.resolve("bin")).script("xorriso", "exit 0");
+        DoctorReport r = run(new SysfsFixture(tmp.resolve("root")), bin);
+        Check seed = find(r, "cloud-localds");
+        assertEquals(Status.MISSING, seed.status(), seed.toString());
+        assertTrue(seed.hint().contains("cloud-image-utils"), seed.hint());
+        assertTrue(r.checks().stream().noneMatch(c -> c.status() == Status.OK && c.detail().contains("xorriso")),
+                "xorriso is never reported as the seed maker: " + r.checks());
+    }
+
+    @Test
+    void cloudLocaldsWithoutTheGenisoimageItRunsIsAProblem() throws Exception {
+        FakeBin bin = new FakeBin(tmp.resolve("bin")).script("cloud-localds", "exit 0");
+        Check seed = find(run(new SysfsFixture(tmp.resolve("root")), bin), "cloud-localds");
+        assertEquals(Status.PROBLEM, seed.status(), seed.toString());
+        assertTrue(seed.hint().contains("genisoimage"), seed.hint());
+
+        bin.script("genisoimage", "exit 0");
+        assertEquals(Status.OK, find(run(new SysfsFixture(tmp.resolve("root2")), bin), "cloud-localds").status());
+    }
+
+    @Test
+    void everyToolLibvirtCreateRunsHasARowWithItsInstallHint() throws Exception {
+        DoctorReport r = run(new SysfsFixture(tmp.resolve("root")), new FakeBin(tmp.resolve("bin")));
+        for (String tool : List.of("virsh", "qemu-img", "cloud-localds", "ssh", "ssh-keygen")) {
+            Check c = find(r, tool);
+            assertEquals(Status.MISSING, c.status(), c.toString());
+            assertTrue(c.hint() != null && c.hint().startsWith("install "), c.toString());
+        }
+        assertTrue(r.checks().stream().noneMatch(c -> c.name().equals("seed image maker")), r.checks().toString());
     }
 }

@@ -90,7 +90,7 @@ class SizerTest {
 
     @Test
     void eightBOnCpuNeedsAboutEightGigabytes() {
-        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA), BIG_HOST);
+        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs()), BIG_HOST);
         assertNull(p.gpu());
         assertEquals(8192, p.contextLength());
         assertEquals(GIB, p.memory().kvCacheBytes());
@@ -106,7 +106,7 @@ class SizerTest {
 
     @Test
     void smallModelGetsASmallVm() {
-        Plan p = Sizer.plan(SizingRequest.of(model("qwen2.5:0.5b"), RuntimeKind.LLAMA_CPP),
+        Plan p = Sizer.plan(SizingRequest.of(model("qwen2.5:0.5b"), RuntimeKind.LLAMA_CPP.needs()),
                 new HostResources(4, 8 * GIB, 100 * GIB, List.of()));
         assertTrue(p.memoryBytes() <= 3 * GIB, "memory " + p.memoryBytes());
         assertEquals(3, p.cpus());
@@ -117,11 +117,11 @@ class SizerTest {
     void seventyBIsRefusedOnA32GigabyteHostWithTheNumbers() {
         HostResources laptop = new HostResources(8, 32 * GIB, 500 * GIB, List.of());
         VmboxException e = assertThrows(VmboxException.class,
-                () -> Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.OLLAMA), laptop));
+                () -> Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.OLLAMA.needs()), laptop));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         assertTrue(e.getMessage().contains("weights 40.0 GiB"), e.getMessage());
         assertTrue(e.getMessage().contains("this host can give 28.8 GiB"), e.getMessage());
-        Plan ok = Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.OLLAMA),
+        Plan ok = Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.OLLAMA.needs()),
                 new HostResources(32, 64 * GIB, 500 * GIB, List.of()));
         assertTrue(ok.memoryBytes() >= 44 * GIB && ok.memoryBytes() <= 50 * GIB, "memory " + ok.memoryBytes());
     }
@@ -130,7 +130,7 @@ class SizerTest {
     void wholeModelOnALargeEnoughGpu() {
         HostResources host = new HostResources(16, 64 * GIB, 500 * GIB,
                 List.of(new Gpu("small", "0000:02:00.0", 8 * GIB), new Gpu("RTX 4090", "0000:01:00.0", 24 * GIB)));
-        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA), host);
+        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs()), host);
         assertNotNull(p.gpu());
         assertEquals("RTX 4090", p.gpu().name());
         assertTrue(p.gpu().full());
@@ -142,11 +142,11 @@ class SizerTest {
     @Test
     void partialOffloadWhenTheGpuIsTooSmall() {
         HostResources host = new HostResources(16, 64 * GIB, 500 * GIB, List.of(new Gpu("RTX 4090", "", 24 * GIB)));
-        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.LLAMA_CPP), host);
+        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.LLAMA_CPP.needs()), host);
         assertFalse(p.gpu().full());
         assertTrue(p.gpu().layersOffloaded() > 30 && p.gpu().layersOffloaded() < 50, "layers " + p.gpu().layersOffloaded());
         assertTrue(p.gpu().vramNeededBytes() <= 24 * GIB);
-        Plan cpu = Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.LLAMA_CPP).withGpuMode(GpuMode.OFF), host);
+        Plan cpu = Sizer.plan(SizingRequest.of(model("llama3.1:70b"), RuntimeKind.LLAMA_CPP.needs()).withGpuMode(GpuMode.OFF), host);
         assertTrue(p.memoryBytes() < cpu.memoryBytes() - 15 * GIB);
     }
 
@@ -154,19 +154,19 @@ class SizerTest {
     void vllmNeedsAGpuThatHoldsTheWholeModel() {
         HostResources cpuOnly = new HostResources(16, 64 * GIB, 500 * GIB, List.of());
         VmboxException e = assertThrows(VmboxException.class,
-                () -> Sizer.plan(SizingRequest.of(model("llama3.1:8b-instruct-fp16"), RuntimeKind.VLLM), cpuOnly));
+                () -> Sizer.plan(SizingRequest.of(model("llama3.1:8b-instruct-fp16"), RuntimeKind.VLLM.needs()), cpuOnly));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         HostResources gpu = new HostResources(16, 64 * GIB, 500 * GIB, List.of(new Gpu("L4", "", 24 * GIB)));
-        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b-instruct-fp16"), RuntimeKind.VLLM), gpu);
+        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b-instruct-fp16"), RuntimeKind.VLLM.needs()), gpu);
         assertTrue(p.gpu().full());
         VmboxException big = assertThrows(VmboxException.class,
-                () -> Sizer.plan(SizingRequest.of(model("llama3.1:70b-instruct-fp16"), RuntimeKind.VLLM), gpu));
+                () -> Sizer.plan(SizingRequest.of(model("llama3.1:70b-instruct-fp16"), RuntimeKind.VLLM.needs()), gpu));
         assertTrue(big.getMessage().contains("does not fit the GPU"), big.getMessage());
     }
 
     @Test
     void overridesAreHonouredOrRefusedWithTheNumbers() {
-        SizingRequest base = SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA);
+        SizingRequest base = SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs());
         Plan p = Sizer.plan(base.withOverrides(4, 12 * GIB, 60 * GIB), BIG_HOST);
         assertEquals(4, p.cpus());
         assertEquals(12 * GIB, p.memoryBytes());
@@ -185,7 +185,7 @@ class SizerTest {
 
     @Test
     void contextChoices() {
-        SizingRequest base = SizingRequest.of(model("qwen2.5:0.5b"), RuntimeKind.OLLAMA);
+        SizingRequest base = SizingRequest.of(model("qwen2.5:0.5b"), RuntimeKind.OLLAMA.needs());
         assertEquals(32768, Sizer.plan(base.withContext(32768), BIG_HOST).contextLength());
         VmboxException e = assertThrows(VmboxException.class, () -> Sizer.plan(base.withContext(65536), BIG_HOST));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
@@ -199,14 +199,14 @@ class SizerTest {
     void hostWithoutDiskForTheModelIsRefused() {
         HostResources tiny = new HostResources(8, 64 * GIB, 10 * GIB, List.of());
         VmboxException e = assertThrows(VmboxException.class,
-                () -> Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA), tiny));
+                () -> Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs()), tiny));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         assertTrue(e.getMessage().contains("10.0 GiB free"), e.getMessage());
     }
 
     @Test
     void aRemotePoolHoldsOnlyTheVmDiskAndTheCacheStaysHere() {
-        SizingRequest r = SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA);
+        SizingRequest r = SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs());
         long disk = Sizer.plan(r, BIG_HOST).diskBytes();
         // the pool fits the disk exactly, this machine fits the download exactly: neither is counted twice
         Plan p = Sizer.plan(r, new HostResources(16, 128 * GIB, disk, List.of(), java.util.OptionalLong.of(5 * GIB)));
@@ -228,12 +228,12 @@ class SizerTest {
     @Test
     void gpuRequiredWithoutAGpuIsRefused() {
         assertEquals(ExitCode.UNAVAILABLE, assertThrows(VmboxException.class, () -> Sizer.plan(
-                SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA).withGpuMode(GpuMode.REQUIRED), BIG_HOST)).exitCode());
+                SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs()).withGpuMode(GpuMode.REQUIRED), BIG_HOST)).exitCode());
     }
 
     @Test
     void planSerialisesToJson() throws Exception {
-        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA), BIG_HOST);
+        Plan p = Sizer.plan(SizingRequest.of(model("llama3.1:8b"), RuntimeKind.OLLAMA.needs()), BIG_HOST);
         JsonNode json = new ObjectMapper().valueToTree(p);
         assertEquals(p.memoryBytes(), json.get("memoryBytes").asLong());
         assertEquals("ollama", json.get("runtime").asText());

@@ -49,9 +49,18 @@ abstract class FakeLibvirtHost {
         Files.writeString(tmp.resolve("cpuinfo"), "processor\t: 0\nflags\t\t: fpu vme de pse sse2\n");
     }
 
-    LibvirtProvider provider(String uri) {
-        Executables exe = new Executables(bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        EventLog log = new EventLog() {
+    /** The runner the providers of this fixture use: the fakes first on PATH. */
+    ZtExecCommandRunner runner() {
+        return new ZtExecCommandRunner(log(), new Executables(bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
+    }
+
+    /** Makes the VM as vmbox's provision step does: the provider's create plan, run by the one runner. */
+    void create(LibvirtProvider p, VmSpec spec, Path seed, Duration timeout) {
+        dev.vmbox.testing.Plans.create(p, runner(), spec, seed, timeout);
+    }
+
+    private EventLog log() {
+        return new EventLog() {
             @Override
             public void debug(String message) {
             }
@@ -66,6 +75,10 @@ abstract class FakeLibvirtHost {
                 return false;
             }
         };
+    }
+
+    LibvirtProvider provider(String uri) {
+        EventLog log = log();
         LibvirtConfig config = new LibvirtConfig(uri, storage, VirtType.AUTO);
         Path hostRoot = tmp.resolve("host");
         try {
@@ -74,7 +87,7 @@ abstract class FakeLibvirtHost {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return new LibvirtProvider(new ZtExecCommandRunner(log, exe), log, config,
+        return new LibvirtProvider(runner(), log, config,
                 name -> ResolvedImage.fromFolder(name, imageDir).orElseThrow(),
                 PassthroughPlanner.unavailable("no GPU in this test", "none"), hostRoot);
     }

@@ -37,7 +37,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.cloudinit.GuestSpec;
-import dev.vmbox.cloudinit.Seed;
+import dev.vmbox.cloudinit.CloudInitComposer;
+import dev.vmbox.cloudinit.MetaData;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.security.HostKeyPair;
 import dev.vmbox.testing.E2ePrerequisites;
@@ -92,7 +93,7 @@ class LibvirtEndToEndTest {
             }
         }
         if (storageRoot != null) {
-            LibvirtProvider.deleteTree(storageRoot);
+            FileModes.deleteTree(storageRoot);
         }
     }
 
@@ -124,7 +125,7 @@ class LibvirtEndToEndTest {
         VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
                 .withEgress(egress).withGpu(GpuRequest.NONE);
         Instant t0 = Instant.now();
-        provider.create(spec, seed, Duration.ofMinutes(5));
+        dev.vmbox.testing.Plans.create(provider, runner, spec, seed, Duration.ofMinutes(5));
         assertEquals(VmState.RUNNING, provider.inspect(name).state());
         assertEquals(egress == EgressPolicy.SEALED, provider.egressSealed(name), "restrict=on exactly when sealed");
         SshEndpoint endpoint = provider.sshEndpoint(name).orElseThrow();
@@ -195,7 +196,7 @@ class LibvirtEndToEndTest {
         assertFalse(Files.exists(dir), "instance files remain in " + dir);
         assertTrue(provider.list().stream().noneMatch(s -> s.name().equals(name)));
         try (var s = Files.list(storageRoot)) {
-            assertEquals(List.of(), s.filter(p -> !p.getFileName().toString().equals(LibvirtProvider.BASES)).toList());
+            assertEquals(List.of(), s.filter(p -> !p.getFileName().toString().equals(LocalDisks.BASES)).toList());
         }
         assertNotEquals(0, toSsh.toMillis());
     }
@@ -274,9 +275,9 @@ class LibvirtEndToEndTest {
         GuestSpec spec = new GuestSpec("e2e", "e2e", adminUser, clientPublicKey,
                 new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, EgressPolicy.SEALED,
                 GpuKind.NONE, 1L << 30, 512, null);
-        Seed seed = Seed.of(spec);
-        Files.writeString(seedDir.resolve("user-data"), seed.userData());
-        Files.writeString(seedDir.resolve("meta-data"), seed.metaData());
+        Files.writeString(seedDir.resolve("user-data"), CloudInitComposer.renderUserData(spec));
+        Files.writeString(seedDir.resolve("meta-data"), CloudInitComposer.renderMetaData(spec,
+                MetaData.freshInstanceId(spec.instanceName())));
     }
 
     /** The minimal test-local seed: admin user with the client key, pinned ed25519 host key, no passwords. */
@@ -361,7 +362,7 @@ class LibvirtEndToEndTest {
 
     private String consoleTail() {
         try {
-            List<String> lines = Files.readAllLines(provider.instanceDir(name).resolve(LibvirtProvider.CONSOLE_LOG));
+            List<String> lines = Files.readAllLines(provider.instanceDir(name).resolve(LocalDisks.CONSOLE_LOG));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException e) {
             return "(no console log: " + e.getMessage() + ")";

@@ -12,6 +12,8 @@ import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.CreatePlanRunner;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.spec.ByteSize;
@@ -39,7 +41,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void createMakesOverlaySeedAndSealedDomainThenRuns() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("llm"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("llm"), seedDir, Duration.ofMinutes(1));
 
         assertEquals(VmState.RUNNING, p.inspect("llm").state());
         Path dir = storage.resolve("llm");
@@ -72,9 +74,28 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     }
 
     @Test
+    void thePlanIsMadeWithoutRunningAnythingEvenBeforeTheImageIsHere() throws IOException {
+        LibvirtProvider p = provider();
+        String text = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("later"), SeedFiles.in(seedDir),
+                Duration.ofMinutes(1))));
+        assertEquals("", calls(), "making a plan runs nothing");
+        assertTrue(text.contains("the image vmbox-debian-12 is not on this host yet"), text);
+        assertTrue(text.contains("$ qemu-img create -q -f qcow2 -F qcow2 -b /IMAGE-vmbox-debian-12/disk.qcow2 "
+                + storage.resolve("later/disk.qcow2") + " " + ByteSize.ofGiB(10).bytes()), text);
+        assertTrue(text.contains("$ LC_ALL=… virsh -q -c qemu:///system define " + storage.resolve("later/domain.xml")), text);
+        assertFalse(Files.exists(storage), "nor makes anything");
+        // once prepared (the run), the same plan names the staged base
+        p.prepare(spec("later"), Duration.ofMinutes(1));
+        String prepared = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("later"), SeedFiles.in(seedDir),
+                Duration.ofMinutes(1))));
+        assertTrue(prepared.contains("is staged (hard link or copy) to " + storage.resolve("_base")), prepared);
+        assertEquals("", calls());
+    }
+
+    @Test
     void fetchWindowBootsUnrestrictedAndSealEgressRestricts() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
+        create(p, spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
         assertFalse(p.egressSealed("fw"));
         p.stop("fw", StopMode.GRACEFUL, Duration.ofSeconds(20));
         p.sealEgress("fw", Duration.ofSeconds(20));
@@ -95,9 +116,9 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void creatingAnExistingInstanceFailsAndChangesNothing() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("dup"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("dup"), seedDir, Duration.ofMinutes(1));
         String before = domainXml("vmbox-dup");
-        VmboxException e = assertThrows(VmboxException.class, () -> p.create(spec("dup"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(p, spec("dup"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(before, domainXml("vmbox-dup"));
@@ -107,7 +128,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void defineReportingAnExistingDomainRollsBackTheFiles() throws IOException {
         mode("define-exists");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("race"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("race"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertFalse(Files.exists(storage.resolve("race")), "rollback removes overlay and seed");
     }
@@ -115,7 +136,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void diskFullFailsClearlyAndLeavesNothing() throws IOException {
         mode("nospace");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("full"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("full"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
         assertTrue(e.hint().contains("free disk space"), e.hint());
@@ -134,7 +155,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertTrue(a.hint().contains("libvirtd"), a.hint());
         VmboxException e = assertThrows(VmboxException.class, () -> p.inspect("x"));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
-        e = assertThrows(VmboxException.class, () -> p.create(spec("x"), seedDir, Duration.ofMinutes(1)));
+        e = assertThrows(VmboxException.class, () -> create(p, spec("x"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         assertFalse(Files.exists(storage.resolve("x")));
     }
@@ -155,7 +176,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     void aTakenForwardPortIsRetriedWithAnother() throws IOException {
         mode("port-taken");
         LibvirtProvider p = provider();
-        p.create(spec("busy"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("busy"), seedDir, Duration.ofMinutes(1));
         assertEquals(VmState.RUNNING, p.inspect("busy").state());
         assertEquals(2, calls().split("start vmbox-busy", -1).length - 1, calls());
         assertEquals(2, calls().split(" define ", -1).length - 1, "redefined with the new port: " + calls());
@@ -166,7 +187,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void aHungVirshTimesOut() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("slow"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("slow"), seedDir, Duration.ofMinutes(1));
         mode("hang");
         VmboxException e = assertThrows(VmboxException.class, () -> p.start("slow", Duration.ofSeconds(1)));
         assertEquals(ExitCode.TIMEOUT, e.exitCode());
@@ -175,7 +196,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void stopStartDeleteLifecycleLeavesNothing() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("life"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("life"), seedDir, Duration.ofMinutes(1));
         p.stop("life", StopMode.GRACEFUL, Duration.ofSeconds(20));
         assertEquals(VmState.STOPPED, p.inspect("life").state());
         assertTrue(p.sshEndpoint("life").isEmpty(), "no SSH while stopped");
@@ -216,7 +237,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void missingOverlayMakesAnExistingDomainBroken() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("lost"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("lost"), seedDir, Duration.ofMinutes(1));
         Files.delete(storage.resolve("lost/disk.qcow2"));
         assertEquals(VmState.BROKEN, p.inspect("lost").state());
     }
@@ -224,7 +245,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void listShowsOnlyVmboxDomains() throws IOException {
         LibvirtProvider p = provider();
-        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("one"), seedDir, Duration.ofMinutes(1));
         Path foreign = tmp.resolve("foreign.xml");
         Files.writeString(foreign, "<domain type='kvm'><name>somebody-else</name></domain>\n");
         new ZtExecCommandRunner(EventLog.NONE, new Executables(bin.toString())).run(
@@ -237,7 +258,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     @Test
     void diskSmallerThanTheImageIsRefused() throws IOException {
         Files.writeString(imageDir.resolve("disk.qcow2"), "VIRTUAL_SIZE=" + ByteSize.ofGiB(20).bytes() + "\n");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider().create(spec("small"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("small"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertFalse(Files.exists(storage.resolve("small")));
     }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.provider.CreatePlanRunner;
 import dev.vmbox.provider.HostCapacity;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.spec.ByteSize;
@@ -49,7 +51,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void remoteCreateMakesThePoolUploadsTheBaseOnceAndBootsFromVolumes() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("llm"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("llm"), seedDir, Duration.ofMinutes(1));
         assertEquals(VmState.RUNNING, p.inspect("llm").state());
         String c = calls();
         assertTrue(c.contains("pool-define-as --name vmbox --type dir --target " + POOL_DIR), c);
@@ -85,14 +87,14 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
 
         long first = uploads();
         assertEquals(4, first, "base disk, kernel, initrd, seed");
-        p.create(spec("two"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("two"), seedDir, Duration.ofMinutes(1));
         assertEquals(first + 1, uploads(), "the second VM uploads only its seed");
     }
 
     @Test
     void remoteDeleteRemovesTheInstanceVolumesAndKeepsTheSharedBase() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("gone"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("gone"), seedDir, Duration.ofMinutes(1));
         p.delete("gone", Duration.ofSeconds(30));
         assertEquals(VmState.NOT_CREATED, p.inspect("gone").state());
         List<String> vols = volumes();
@@ -105,7 +107,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void aFailedUploadLeavesNoVolumeAndNoHalfBase() throws IOException {
         mode("upload-nospace");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).create(spec("full"), seedDir,
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(URI), spec("full"), seedDir,
                 Duration.ofMinutes(1)));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
@@ -116,7 +118,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void aFailedSeedUploadRemovesTheDiskItMadeAndKeepsTheCompleteBase() throws IOException {
         mode("upload-nospace-seed");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).create(spec("half"), seedDir,
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(URI), spec("half"), seedDir,
                 Duration.ofMinutes(1)));
         assertEquals(ExitCode.FAILED, e.exitCode());
         List<String> vols = volumes();
@@ -128,7 +130,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void rollbackNeverRemovesVolumesItDidNotMake() throws IOException {
         mode("overlay-race");
-        VmboxException e = assertThrows(VmboxException.class, () -> provider(URI).create(spec("race"), seedDir,
+        VmboxException e = assertThrows(VmboxException.class, () -> create(provider(URI), spec("race"), seedDir,
                 Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode(), e.getMessage());
         assertEquals("someone else's disk\n", Files.readString(pool().resolve("vmbox-race.qcow2")),
@@ -138,11 +140,11 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void aBaseUploadInProgressElsewhereIsWaitedForThenReported() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("one"), seedDir, Duration.ofMinutes(1));
         String marker = volumes().stream().filter(v -> v.endsWith(".complete")).findFirst().orElseThrow();
         Files.delete(pool().resolve(marker));
         Files.writeString(pool().resolve(marker.replace(".complete", ".uploading")), "");
-        VmboxException e = assertThrows(VmboxException.class, () -> p.create(spec("two"), seedDir, Duration.ofSeconds(8)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(p, spec("two"), seedDir, Duration.ofSeconds(8)));
         assertEquals(ExitCode.TIMEOUT, e.exitCode());
         assertTrue(e.hint().contains("vol-delete --pool vmbox " + marker.replace(".complete", ".uploading")), e.hint());
         assertTrue(volumes().stream().noneMatch(v -> v.startsWith("vmbox-two")), volumes().toString());
@@ -151,22 +153,22 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void aCompleteMarkerWithoutItsDiskIsRepaired() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("one"), seedDir, Duration.ofMinutes(1));
         String disk = volumes().stream().filter(v -> v.endsWith(".disk")).findFirst().orElseThrow();
         Files.delete(pool().resolve(disk));
-        p.create(spec("two"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("two"), seedDir, Duration.ofMinutes(1));
         assertEquals(Files.readString(imageDir.resolve("disk.qcow2")), Files.readString(pool().resolve(disk)));
     }
 
     @Test
     void aBaseWithoutItsCompleteMarkerIsUploadedAgain() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("one"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("one"), seedDir, Duration.ofMinutes(1));
         String marker = volumes().stream().filter(v -> v.endsWith(".complete")).findFirst().orElseThrow();
         String disk = marker.replace(".complete", ".disk");
         Files.delete(pool().resolve(marker));
         Files.writeString(pool().resolve(disk), "half");
-        p.create(spec("two"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("two"), seedDir, Duration.ofMinutes(1));
         assertEquals(Files.readString(imageDir.resolve("disk.qcow2")), Files.readString(pool().resolve(disk)));
         assertTrue(volumes().contains(marker));
     }
@@ -174,12 +176,12 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void volumesWithoutADomainAreBrokenAndDeleteCleansThem() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("orphan"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("orphan"), seedDir, Duration.ofMinutes(1));
         Files.delete(state.resolve("domains/vmbox-orphan.xml"));
         var status = p.inspect("orphan");
         assertEquals(VmState.BROKEN, status.state());
         assertTrue(status.messages().get(0).contains("pool vmbox"), status.messages().toString());
-        VmboxException e = assertThrows(VmboxException.class, () -> p.create(spec("orphan"), seedDir, Duration.ofMinutes(1)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(p, spec("orphan"), seedDir, Duration.ofMinutes(1)));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         p.delete("orphan", Duration.ofSeconds(30));
         assertEquals(VmState.NOT_CREATED, p.inspect("orphan").state());
@@ -189,7 +191,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     void aTakenPortOnTheRemoteHostIsRetried() throws IOException {
         mode("port-taken");
         LibvirtProvider p = provider(URI);
-        p.create(spec("busy"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("busy"), seedDir, Duration.ofMinutes(1));
         assertEquals(VmState.RUNNING, p.inspect("busy").state());
         assertEquals(2, calls().split("start vmbox-busy", -1).length - 1, calls());
         int taken = Integer.parseInt(Files.readString(state.resolve("taken-port")).strip());
@@ -199,7 +201,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     @Test
     void fetchWindowIsSealedRemotelyWithoutLocalFiles() throws IOException {
         LibvirtProvider p = provider(URI);
-        p.create(spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
+        create(p, spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
         assertFalse(p.egressSealed("fw"));
         p.sealEgress("fw", Duration.ofSeconds(20));
         assertTrue(p.egressSealed("fw"));
@@ -228,9 +230,11 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
     }
 
     @Test
-    void dryRunListsVolumeCommandsAndTheHop() {
-        List<String> lines = provider(URI).createCommands(spec("dry"), seedDir, Duration.ofMinutes(1));
+    void dryRunListsVolumeCommandsAndTheHop() throws IOException {
+        List<String> lines = CreatePlanRunner.describe(provider(URI).createPlan(spec("dry"), SeedFiles.in(seedDir),
+                Duration.ofMinutes(1)));
         String all = String.join("\n", lines);
+        assertEquals("", calls(), "making the plan runs nothing on the host");
         assertTrue(all.contains("vol-create-as --pool vmbox --name vmbox-dry.qcow2"), all);
         assertTrue(all.contains("vol-upload --pool vmbox --sparse vmbox-dry.seed.img"), all);
         assertTrue(all.contains("ssh -p 2222 -l admin -i /keys/id_gpu1"), all);
@@ -242,7 +246,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
         assertEquals(64, c.cpus());
         assertEquals(263921288L * 1024, c.memoryBytes());
         assertTrue(c.freeDiskBytes().isEmpty(), "no pool yet");
-        provider(URI).create(spec("cap"), seedDir, Duration.ofMinutes(1));
+        create(provider(URI), spec("cap"), seedDir, Duration.ofMinutes(1));
         assertEquals(246041190400L, provider(URI).remoteCapacity().orElseThrow().freeDiskBytes().getAsLong());
         assertTrue(provider().remoteCapacity().isEmpty(), "a local URI runs VMs here");
     }

@@ -106,7 +106,7 @@ class LibvirtRemoteEndToEndTest {
         VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
                 .withEgress(EgressPolicy.SEALED).withGpu(GpuRequest.NONE);
         Instant t0 = Instant.now();
-        provider.create(spec, seed, Duration.ofMinutes(10));
+        dev.vmbox.testing.Plans.create(provider, runner, spec, seed, Duration.ofMinutes(10));
         Duration created = Duration.between(t0, Instant.now());
         assertEquals(VmState.RUNNING, provider.inspect(name).state());
         assertTrue(provider.egressSealed(name));

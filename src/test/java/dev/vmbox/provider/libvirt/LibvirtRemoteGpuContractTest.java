@@ -9,6 +9,8 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.host.PciDevice;
 import dev.vmbox.host.PciHost;
+import dev.vmbox.provider.CreatePlanRunner;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.spec.GpuRequest;
 import dev.vmbox.testing.NodeDeviceFixture;
 import dev.vmbox.testing.NodeDeviceFixture.Dev;
@@ -49,7 +51,7 @@ class LibvirtRemoteGpuContractTest extends FakeLibvirtHost {
     void autoPassesTheRemoteGpuWithItsAudioAndTheDomainGetsThem() throws IOException {
         ready();
         LibvirtProvider p = provider(URI);
-        p.create(spec("g").withGpu(GpuRequest.AUTO), seedDir, Duration.ofMinutes(1));
+        create(p, spec("g").withGpu(GpuRequest.AUTO), seedDir, Duration.ofMinutes(1));
         String xml = domainXml("vmbox-g");
         assertEquals(2, xml.split("<hostdev managed=\"yes\" mode=\"subsystem\" type=\"pci\">", -1).length - 1, xml);
         assertTrue(xml.contains("<address bus=\"0x01\" domain=\"0x0000\" function=\"0x0\" slot=\"0x00\"/>"), xml);
@@ -196,10 +198,16 @@ class LibvirtRemoteGpuContractTest extends FakeLibvirtHost {
     }
 
     @Test
-    void dryRunListsTheRemoteDevicesPassedThrough() throws IOException {
+    void thePlanListsTheRemoteDevicesOnceReadAndReadsNothingItself() throws IOException {
         ready();
-        String all = String.join("\n", provider(URI).createCommands(spec("dry").withGpu(GpuRequest.AUTO), seedDir,
-                Duration.ofMinutes(1)));
+        LibvirtProvider p = provider(URI);
+        String unread = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("dry").withGpu(GpuRequest.AUTO),
+                SeedFiles.in(seedDir), Duration.ofMinutes(1))));
+        assertEquals("", calls(), "a plan (a dry run) reads nothing on the host: " + calls());
+        assertTrue(unread.contains("chosen from the libvirt host's node devices"), unread);
+        p.validate(spec("dry").withGpu(GpuRequest.AUTO)); // what a create reads before its plan (sizing reads the same)
+        String all = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("dry").withGpu(GpuRequest.AUTO),
+                SeedFiles.in(seedDir), Duration.ofMinutes(1))));
         assertTrue(all.contains("# PCI device 0000:01:00.0 of the libvirt host passed through"), all);
         assertTrue(all.contains("# PCI device 0000:01:00.1 of the libvirt host passed through"), all);
     }
@@ -207,7 +215,7 @@ class LibvirtRemoteGpuContractTest extends FakeLibvirtHost {
     @Test
     void noGpuRequestReadsNoDevices() throws IOException {
         ready();
-        provider(URI).create(spec("plain"), seedDir, Duration.ofMinutes(1));
+        create(provider(URI), spec("plain"), seedDir, Duration.ofMinutes(1));
         provider(URI).remoteCapacity().orElseThrow();
         assertFalse(calls().contains("nodedev"), calls());
         assertFalse(calls().lines().anyMatch(l -> l.startsWith("ssh ")), calls());

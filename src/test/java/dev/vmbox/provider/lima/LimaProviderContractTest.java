@@ -12,6 +12,9 @@ import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.CreatePlanRunner;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.SeedFixture;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -22,6 +25,7 @@ import dev.vmbox.spec.GpuRequest;
 import dev.vmbox.spec.VmSpec;
 import dev.vmbox.testing.FakeBin;
 import dev.vmbox.testing.FakeProviders;
+import dev.vmbox.wait.Deadline;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +59,7 @@ class LimaProviderContractTest {
     void fullLifecycle() {
         fakes.limaFaults(Map.of("ssh_port", 42022));
         assertEquals(VmState.NOT_CREATED, lima.inspect("llm").state());
-        lima.create(spec, seed, T);
+        create(lima, spec, seed, T);
 
         String expected = LimaYamlWriter.write(LimaTemplate.build(spec, SeedFixture.userData(), LINUX));
         assertEquals(expected, fakes.limaYamlOf("vmbox-llm"), "the lima.yaml reaches limactl on stdin, unchanged");
@@ -93,15 +97,15 @@ class LimaProviderContractTest {
     void listShowsOnlyVmboxInstances() {
         fakes.runner().run(Command.of(T, "limactl", "create", "--tty=false", "--name=default", "-")
                 .withStdin("vmType: qemu\n".getBytes(StandardCharsets.UTF_8)));
-        lima.create(spec, seed, T);
+        create(lima, spec, seed, T);
         assertEquals(List.of("llm"), lima.list().stream().map(VmStatus::name).toList());
         assertEquals(VmState.NOT_CREATED, lima.inspect("default").state());
     }
 
     @Test
     void creatingAnExistingInstanceIsBadInputAndLeavesItAlone() {
-        lima.create(spec, seed, T);
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        create(lima, spec, seed, T);
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(VmState.RUNNING, lima.inspect("llm").state());
@@ -110,7 +114,7 @@ class LimaProviderContractTest {
     @Test
     void limaTimingOutOnStartIsTimeoutAndLeavesNothing() {
         fakes.limaFaults(Map.of("start", "timeout"));
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().contains("running"), e.getMessage());
         assertEquals(List.of(), fakes.limaInstances());
@@ -120,7 +124,7 @@ class LimaProviderContractTest {
     void aHungLimactlIsKilledAtTheDeadlineAndCleanedUp() {
         fakes.limaFaults(Map.of("start", "hang", "hang_seconds", 30));
         long t0 = System.nanoTime();
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, Duration.ofSeconds(3)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, Duration.ofSeconds(3)));
         assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
         assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 20, "killed, not waited for");
         assertEquals(List.of(), fakes.limaInstances());
@@ -129,7 +133,7 @@ class LimaProviderContractTest {
     @Test
     void aVmThatFailsToBootIsReportedAndRemoved() {
         fakes.limaFaults(Map.of("start", "fail"));
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("limactl start failed for 'llm'"), e.getMessage());
         assertTrue(e.hint().contains("ha.stderr.log"), e.hint());
@@ -139,7 +143,7 @@ class LimaProviderContractTest {
     @Test
     void aDegradedBootIsAProvisioningFailureAndIsRemoved() {
         fakes.limaFaults(Map.of("start", "degraded"));
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("provisioning step failed"), e.getMessage());
         assertEquals(List.of(), fakes.limaInstances());
@@ -148,7 +152,7 @@ class LimaProviderContractTest {
     @Test
     void aFailedCreateRemovesWhatLimaMade() {
         fakes.limaFaults(Map.of("create", "fail"));
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
         assertEquals(List.of(), fakes.limaInstances());
@@ -157,7 +161,7 @@ class LimaProviderContractTest {
     @Test
     void whenCleanupAlsoFailsTheErrorSaysHowToFinishIt() {
         fakes.limaFaults(Map.of("start", "fail", "delete", "fail"));
-        VmboxException e = assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("could not be removed"), e.getMessage());
         assertTrue(e.hint().contains("limactl delete --force vmbox-llm"), e.hint());
@@ -169,7 +173,7 @@ class LimaProviderContractTest {
         VmboxException e = assertThrows(VmboxException.class, () -> lima.inspect("llm"));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
-        assertThrows(VmboxException.class, () -> lima.create(spec, seed, T));
+        assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(List.of(), fakes.limaInstances(), "nothing made on output vmbox cannot read");
     }
 
@@ -185,7 +189,7 @@ class LimaProviderContractTest {
 
     @Test
     void aBrokenInstanceShowsLimasErrorsAndIsStoppedByForce() {
-        lima.create(spec, seed, T);
+        create(lima, spec, seed, T);
         fakes.limaFaults(Map.of("start", "fail"));
         lima.stop("llm", StopMode.GRACEFUL, T);
         assertThrows(VmboxException.class, () -> lima.start("llm", T));
@@ -236,7 +240,7 @@ class LimaProviderContractTest {
         new FakeBin(fakes.bin()).script("krunkit", "exit 0");
         onMac.validate(gpu);
         assertTrue(onMac.capabilities().gpuPassthrough());
-        onMac.create(gpu, seed, T);
+        create(onMac, gpu, seed, T);
         assertTrue(fakes.limaYamlOf("vmbox-llm").contains("\nvmType: krunkit\n"));
     }
 
@@ -249,14 +253,29 @@ class LimaProviderContractTest {
     }
 
     @Test
-    void dryRunPrintsTheCommandsAndNoSecret() {
-        java.io.StringWriter out = new java.io.StringWriter();
-        dev.vmbox.exec.DryRunCommandRunner dry = new dev.vmbox.exec.DryRunCommandRunner(new java.io.PrintWriter(out));
-        new LimaProvider(dry, fakes.executables(), EventLog.NONE, LINUX).create(spec, seed, T);
-        String text = out.toString();
-        assertTrue(text.contains("would run: limactl create --tty=false --name=vmbox-llm -"), text);
-        assertTrue(text.matches("(?s).*would run: limactl start --tty=false --timeout=\\d+s vmbox-llm.*"), text);
+    void thePlanADryRunPrintsIsWhatRunsAndHoldsNoSecret() {
+        // what `vmbox create --dry-run` prints: the plan, described; making it runs nothing
+        CreatePlan plan = lima.createPlan(spec, SeedFiles.in(seed), T);
+        String text = String.join("\n", CreatePlanRunner.describe(plan));
+        assertTrue(text.contains("$ limactl create --tty=false --name=vmbox-llm -"), text);
+        assertTrue(text.matches("(?s).*\\$ limactl start --tty=false --timeout=\\d+s vmbox-llm.*"), text);
+        assertTrue(text.contains("stdin: lima.yaml"), text);
         assertFalse(text.contains("PRIVATE KEY"), text);
         assertEquals(List.of(), fakes.limaCalls(), "nothing ran");
+
+        // the same plan, run: exactly its commands reach limactl, the start with the --timeout printed
+        new CreatePlanRunner(fakes.runner(), EventLog.NONE).execute(plan, Deadline.in(T), d -> { });
+        List<String> printed = plan.commands().stream().map(c -> String.join(" ", c.command().argv().subList(1,
+                c.command().argv().size()))).toList();
+        List<String> ran = fakes.limaCalls().stream().map(c -> String.join(" ", c.stream()
+                .filter(a -> !a.startsWith("<stdin")).toList())).toList();
+        assertEquals(printed, ran);
+        assertEquals("start --tty=false --timeout=" + T.toSeconds() + "s vmbox-llm", ran.get(2),
+                "Lima's own wait comes from the whole create's time (the margin only above 30 s)");
+    }
+
+    /** Makes the VM as vmbox's provision step does: the provider's create plan, run by the one runner. */
+    private void create(LimaProvider p, VmSpec s, Path seedDir, Duration timeout) {
+        dev.vmbox.testing.Plans.create(p, fakes.runner(), s, seedDir, timeout);
     }
 }

@@ -12,6 +12,9 @@ import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
+import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.CreatePlanRunner;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.SeedFixture;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
@@ -21,6 +24,7 @@ import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.GpuRequest;
 import dev.vmbox.spec.VmSpec;
 import dev.vmbox.testing.FakeProviders;
+import dev.vmbox.wait.Deadline;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,7 +56,7 @@ class MultipassProviderContractTest {
     void fullLifecycle() {
         fakes.multipassFaults(Map.of("ipv4", "127.0.0.9"));
         assertEquals(VmState.NOT_CREATED, mp.inspect("llm").state());
-        mp.create(spec, seed, T);
+        create(mp, spec, seed, T);
 
         List<String> launch = fakes.multipassCalls().stream().filter(c -> c.get(0).equals("launch")).findFirst().orElseThrow();
         assertEquals(List.of("launch", "--name", "vmbox-llm", "--cpus", "2", "--memory", "4G", "--disk", "20G",
@@ -89,7 +93,7 @@ class MultipassProviderContractTest {
     void theSshPortCanBeSetForGuestsWhoseSshdListensElsewhere() {
         fakes.multipassFaults(Map.of("ipv4", "127.0.0.1"));
         MultipassProvider onPort = new MultipassProvider(fakes.runner(), fakes.executables(), EventLog.NONE, 42022);
-        onPort.create(spec, seed, T);
+        create(onPort, spec, seed, T);
         assertEquals(Optional.of(new SshEndpoint("127.0.0.1", 42022)), onPort.sshEndpoint("llm"));
     }
 
@@ -97,14 +101,14 @@ class MultipassProviderContractTest {
     void listShowsOnlyVmboxInstances() {
         fakes.runner().run(Command.of(T, "multipass", "launch", "--name", "mine", "--cloud-init", "-",
                 "--timeout", "5", "24.04").withStdin(new byte[0]));
-        mp.create(spec, seed, T);
+        create(mp, spec, seed, T);
         assertEquals(List.of("llm"), mp.list().stream().map(VmStatus::name).toList());
     }
 
     @Test
     void launchTimeoutPurgesTheVmThatKeepsInitialising() {
         fakes.multipassFaults(Map.of("launch", "timeout"));
-        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
         assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().contains("Timed out waiting for instance launch"), e.getMessage());
         assertTrue(fakes.multipassCalls().stream().anyMatch(c -> c.equals(List.of("delete", "--purge", "vmbox-llm"))));
@@ -114,7 +118,7 @@ class MultipassProviderContractTest {
     @Test
     void aHungClientIsKilledAtTheDeadlineAndTheVmPurged() {
         fakes.multipassFaults(Map.of("launch", "hang", "hang_seconds", 30));
-        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, Duration.ofSeconds(3)));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(mp, spec, seed, Duration.ofSeconds(3)));
         assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
         assertEquals(List.of(), fakes.multipassInstances());
     }
@@ -122,7 +126,7 @@ class MultipassProviderContractTest {
     @Test
     void aFailedLaunchIsReportedAndPurged() {
         fakes.multipassFaults(Map.of("launch", "fail"));
-        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("failed to download image"), e.getMessage());
         assertFalse(e.getMessage().contains("launch failed: "), "Multipass's prefix is dropped: " + e.getMessage());
@@ -131,8 +135,8 @@ class MultipassProviderContractTest {
 
     @Test
     void anExistingInstanceIsBadInputAndIsNeverPurged() {
-        mp.create(spec, seed, T);
-        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        create(mp, spec, seed, T);
+        VmboxException e = assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertEquals(VmState.RUNNING, mp.inspect("llm").state());
     }
@@ -140,7 +144,7 @@ class MultipassProviderContractTest {
     @Test
     void theDaemonNotRunningIsUnavailableWithAHint() {
         fakes.multipassFaults(Map.of("daemon_down", true));
-        VmboxException e = assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        VmboxException e = assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
         assertTrue(e.getMessage().contains("multipassd"), e.getMessage());
         assertTrue(e.hint().contains("snap start multipass"), e.hint());
@@ -157,7 +161,7 @@ class MultipassProviderContractTest {
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
         assertEquals(ExitCode.FAILED, assertThrows(VmboxException.class, mp::list).exitCode());
-        assertThrows(VmboxException.class, () -> mp.create(spec, seed, T));
+        assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
         assertEquals(List.of(), fakes.multipassInstances());
     }
 
@@ -173,7 +177,7 @@ class MultipassProviderContractTest {
 
     @Test
     void startTimingOutIsTimeout() {
-        mp.create(spec, seed, T);
+        create(mp, spec, seed, T);
         mp.stop("llm", StopMode.GRACEFUL, T);
         fakes.multipassFaults(Map.of("start", "timeout"));
         assertEquals(ExitCode.TIMEOUT, assertThrows(VmboxException.class, () -> mp.start("llm", T)).exitCode());
@@ -182,14 +186,14 @@ class MultipassProviderContractTest {
     @Test
     void aHostMountIsReportedOnInspect() {
         fakes.multipassFaults(Map.of("mounts", Map.of("/home/me/secrets", "/mnt/s")));
-        mp.create(spec, seed, T);
+        create(mp, spec, seed, T);
         VmStatus s = mp.inspect("llm");
         assertTrue(s.messages().get(0).contains("/home/me/secrets -> /mnt/s"), s.toString());
     }
 
     @Test
     void gpuImageAndNameAreCheckedBeforeAnythingRuns() {
-        VmboxException gpu = assertThrows(VmboxException.class, () -> mp.create(spec.withGpu(GpuRequest.AUTO), seed, T));
+        VmboxException gpu = assertThrows(VmboxException.class, () -> create(mp, spec.withGpu(GpuRequest.AUTO), seed, T));
         assertEquals(ExitCode.BAD_INPUT, gpu.exitCode());
         assertTrue(gpu.getMessage().contains("no GPU"), gpu.getMessage());
         assertEquals(ExitCode.BAD_INPUT, assertThrows(VmboxException.class,
@@ -215,15 +219,23 @@ class MultipassProviderContractTest {
     }
 
     @Test
-    void dryRunPrintsTheCommandsAndNoSecret() {
-        java.io.StringWriter out = new java.io.StringWriter();
-        dev.vmbox.exec.DryRunCommandRunner dry = new dev.vmbox.exec.DryRunCommandRunner(new java.io.PrintWriter(out));
-        new MultipassProvider(dry, fakes.executables(), EventLog.NONE).create(spec, seed, T);
-        String text = out.toString();
-        assertTrue(text.matches("(?s).*would run: multipass launch --name vmbox-llm --cpus 2 --memory 4G --disk 20G "
+    void thePlanADryRunPrintsIsWhatRunsAndHoldsNoSecret() {
+        // what `vmbox create --dry-run` prints: the plan, described; making it runs nothing
+        CreatePlan plan = mp.createPlan(spec, SeedFiles.in(seed), T);
+        String text = String.join("\n", CreatePlanRunner.describe(plan));
+        assertTrue(text.matches("(?s).*\\$ multipass launch --name vmbox-llm --cpus 2 --memory 4G --disk 20G "
                 + "--cloud-init - --timeout \\d+ 24\\.04.*"), text);
+        assertTrue(text.contains("stdin: the seed's user-data (never shown)"), text);
+        assertFalse(text.contains(seed.toString()), "no file that a dry run never writes is named: " + text);
         assertFalse(text.contains("PRIVATE KEY"), text);
         assertEquals(List.of(), fakes.multipassCalls(), "nothing ran");
+
+        new CreatePlanRunner(fakes.runner(), EventLog.NONE).execute(plan, Deadline.in(T), d -> { });
+        List<List<String>> printed = plan.commands().stream().map(c -> c.command().argv().subList(1,
+                c.command().argv().size())).toList();
+        List<List<String>> ran = fakes.multipassCalls().stream().map(c -> c.stream().filter(a -> !a.startsWith("<stdin"))
+                .toList()).toList();
+        assertEquals(printed, ran, "the run runs exactly the printed commands");
     }
 
     @Test
@@ -232,7 +244,7 @@ class MultipassProviderContractTest {
         java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
-                mp.create(spec, seed, T);
+                create(mp, spec, seed, T);
             } catch (Throwable e) {
                 thrown.set(e);
             }
@@ -249,5 +261,10 @@ class MultipassProviderContractTest {
         assertEquals(ExitCode.INTERRUPTED, ((VmboxException) thrown.get()).exitCode());
         // the INTERRUPTED exception carries the interrupt (the exec layer leaves the flag clear for cleanup)
         assertEquals(List.of(), fakes.multipassInstances(), "purged even after Ctrl-C");
+    }
+
+    /** Makes the VM as vmbox's provision step does: the provider's create plan, run by the one runner. */
+    private void create(MultipassProvider p, VmSpec s, Path seedDir, Duration timeout) {
+        dev.vmbox.testing.Plans.create(p, fakes.runner(), s, seedDir, timeout);
     }
 }

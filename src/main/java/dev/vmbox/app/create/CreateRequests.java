@@ -1,0 +1,110 @@
+package dev.vmbox.app.create;
+
+import dev.vmbox.app.plan.PlanRequest;
+import dev.vmbox.app.plan.Planner;
+import dev.vmbox.cloudinit.GpuKind;
+import dev.vmbox.exec.Command;
+import dev.vmbox.host.PciHost;
+import dev.vmbox.model.sizing.Plan;
+import dev.vmbox.provider.HostCapacity;
+import dev.vmbox.provider.Provider;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.spec.ApiAddress;
+import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.EgressPolicy;
+import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.InstanceName;
+import dev.vmbox.spec.VmSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns what the user asked ({@link PlanRequest} and {@link Options}) into a {@link CreateRequest}: the VM sized for
+ * the model where it will run (this machine, or a remote libvirt host whose capacity and GPUs are read), the guest's
+ * GPU driver from the vendor of the GPU it gets, the API address.
+ */
+public final class CreateRequests {
+    /**
+     * What the user chose beside the model, checked: the instance name and the API address follow their one rule.
+     *
+     * @param name          the instance name
+     * @param image         the base image, or null for the provider's default
+     * @param egress        what the guest may reach
+     * @param api           where the API is published on the host
+     * @param keepOnFailure keep what was made when a step fails
+     * @param timeout       the whole create's deadline
+     */
+    public record Options(InstanceName name, String image, EgressPolicy egress, ApiAddress api, boolean keepOnFailure,
+                          Duration timeout) {
+        public Options {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(egress, "egress");
+            Objects.requireNonNull(api, "api");
+            Objects.requireNonNull(timeout, "timeout");
+        }
+
+        /**
+         * @param port    the API's host port, or null for the runtime's usual port
+         * @param bind    the API's host address (an IP literal)
+         * @param exposed the user confirmed a non-loopback {@code bind} ({@code --expose})
+         */
+        public static Options of(String name, RuntimeKind runtime, String image, EgressPolicy egress, Integer port, String bind,
+                                 boolean exposed, boolean keepOnFailure, Duration timeout) {
+            return new Options(InstanceName.of(name), image, egress,
+                    new ApiAddress(bind, port != null ? port : runtime.defaultPort(), exposed), keepOnFailure, timeout);
+        }
+    }
+
+    /**
+     * A create, decided.
+     *
+     * @param plan       the sizing and its reasoning
+     * @param request    what the create runs with
+     * @param hostReads  the commands that read the remote host, when a dry run did not run them (empty otherwise)
+     */
+    public record Decided(Plan plan, CreateRequest request, List<Command> hostReads) {
+    }
+
+    private final Planner planner;
+    private final PciHost local;
+
+    /** @param local this machine's PCI devices (for the GPU driver of a VM that runs here) */
+    public CreateRequests(Planner planner, PciHost local) {
+        this.planner = planner;
+        this.local = local;
+    }
+
+    /** For a create: a remote host's capacity and (for a GPU) devices are read now. */
+    public Decided decide(PlanRequest model, Options options, CreateRequest.Chosen provider) {
+        return decide(model, options, provider, true);
+    }
+
+    /**
+     * For a dry run: nothing runs on the provider, so a remote host is not read; the VM is sized for what the model
+     * needs and the reads the run would do are returned to print.
+     */
+    public Decided decideWithoutContact(PlanRequest model, Options options, CreateRequest.Chosen provider) {
+        return decide(model, options, provider, false);
+    }
+
+    private Decided decide(PlanRequest model, Options options, CreateRequest.Chosen chosen, boolean contact) {
+        Provider provider = chosen.provider();
+        List<Command> reads = provider.remoteCapacityCommands();
+        Optional<HostCapacity> remote = contact ? provider.remoteCapacity()
+                : reads.isEmpty() ? Optional.empty() : Optional.of(HostCapacity.unread());
+        Plan plan = planner.plan(model, remote);
+        boolean read = remote.map(HostCapacity::read).orElse(true);
+        GpuRequest gpu = plan.gpu() != null ? GpuRequest.parse(plan.gpu().pciAddress()) : read ? GpuRequest.NONE : model.gpu();
+        VmSpec spec = new VmSpec(options.name().value(), plan.cpus(), new ByteSize(plan.memoryBytes()),
+                new ByteSize(plan.diskBytes()), options.image(), options.egress(), gpu);
+        GpuKind driver = plan.gpu() == null ? GpuKind.NONE : GuestGpu.driverFor(remote.flatMap(HostCapacity::pciHost)
+                .orElse(local), plan.gpu().pciAddress());
+        RuntimeKind runtime = model.runtime();
+        CreateRequest request = new CreateRequest(spec, chosen, new CreateRequest.GuestRuntime(runtime, runtime.defaultPort(),
+                plan.runtimeMemoryMaxBytes()), options.api(), model.model().canonical(), driver, CreateRequest.DEFAULT_ADMIN,
+                options.keepOnFailure(), options.timeout());
+        return new Decided(plan, request, read ? List.of() : reads);
+    }
+}

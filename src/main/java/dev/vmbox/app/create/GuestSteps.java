@@ -1,0 +1,96 @@
+package dev.vmbox.app.create;
+
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.instance.GuestAccess;
+import dev.vmbox.app.tunnel.ApiTunnel;
+import dev.vmbox.app.tunnel.TunnelStatus;
+import dev.vmbox.provider.Provider;
+import dev.vmbox.provider.VmState;
+import dev.vmbox.provider.VmStatus;
+import dev.vmbox.ssh.SshSession;
+import dev.vmbox.store.InstanceRecord;
+import dev.vmbox.store.InstanceStore;
+import java.time.Duration;
+
+/**
+ * The steps in the running guest, that make nothing to undo (removing the VM undoes them): ssh, cloud-init,
+ * install, seal and health. The SSH session opened by the ssh step serves until the seal.
+ */
+final class GuestSteps {
+    private final InstanceStore store;
+    private final GuestAccess guests;
+    private final HealthCheck health;
+    private final ApiTunnel tunnels;
+
+    GuestSteps(InstanceStore store, GuestAccess guests, HealthCheck health, ApiTunnel tunnels) {
+        this.store = store;
+        this.guests = guests;
+        this.health = health;
+        this.tunnels = tunnels;
+    }
+
+    CreateStep ssh() {
+        return CreateStep.of("ssh", this::ssh);
+    }
+
+    CreateStep cloudInit() {
+        return CreateStep.of("cloud-init", run -> {
+            guests.waitForCloudInit(run.session, run.left(), run.step);
+            return null;
+        });
+    }
+
+    /** The runtime and the model into the guest ({@link GuestInstaller}). */
+    CreateStep install() {
+        return CreateStep.of("install", run -> {
+            new GuestInstaller(run.session, run.step, run.deadline).install(run.request, run.payload);
+            return run.payload.modelName() + " in " + run.request.runtimeKind().installDirectory();
+        });
+    }
+
+    /** Egress sealed (or proven sealed) by {@link EgressSeal}; the install's SSH session ends here. */
+    CreateStep seal() {
+        return CreateStep.of("seal", run -> {
+            SshSession session = run.session;
+            run.session = null;
+            return new EgressSeal(guests).seal(session, run.provider(), run.request.spec().egress(), store.read(run.name()),
+                    run.files, run.deadline, run.step);
+        });
+    }
+
+    /** The runtime's own health endpoint through the tunnel; the wait ends at once when the VM or the tunnel died. */
+    CreateStep health() {
+        return CreateStep.of("health", run -> {
+            run.endpoint = run.request.api().url();
+            return health.await(run.request.runtimeKind(), run.endpoint, run.left(Duration.ofMinutes(3)), () -> alive(run),
+                    run.step);
+        });
+    }
+
+    /** Waits for the guest's sshd with the pinned host key (a different key is refused); the session stays open. */
+    private String ssh(CreateRun run) throws java.io.IOException {
+        Provider provider = run.provider();
+        String name = run.name();
+        InstanceRecord rec = store.read(name);
+        run.session = guests.waitForSsh(() -> provider.sshEndpoint(name).map(ep -> GuestAccess.target(rec, run.files, ep))
+                .orElse(null), run.left(), () -> provider.inspect(name), run.step);
+        run.session.target().hostKey().writeKnownHosts(run.files.knownHosts());
+        return run.session.target().display() + ", host key matches the pinned key";
+    }
+
+    private void alive(CreateRun run) {
+        VmStatus vm = run.provider().inspect(run.name());
+        String runtime = run.request.runtimeKind().cliName();
+        if (vm.state() != VmState.RUNNING) {
+            throw new VmboxException(ExitCode.FAILED, "the VM is " + vm.state().name().toLowerCase() + " while waiting for "
+                    + runtime + (vm.messages().isEmpty() ? "" : ": " + String.join("; ", vm.messages())),
+                    "look at its console log; vmbox logs " + run.name());
+        }
+        TunnelStatus tunnel = tunnels.status(run.files.tunnelDir());
+        if (!tunnel.running()) {
+            throw new VmboxException(ExitCode.FAILED, "the tunnel stopped while waiting for " + runtime + ": "
+                    + tunnel.describe(), "see " + run.files.tunnel().log());
+        }
+    }
+}

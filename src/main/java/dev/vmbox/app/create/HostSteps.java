@@ -1,0 +1,85 @@
+package dev.vmbox.app.create;
+
+import dev.vmbox.VmboxException;
+import dev.vmbox.app.tunnel.TunnelAgent;
+import dev.vmbox.cloudinit.CloudInitComposer;
+import dev.vmbox.cloudinit.GuestSpec;
+import dev.vmbox.cloudinit.MetaData;
+import dev.vmbox.provider.Provider;
+import dev.vmbox.spec.ApiAddress;
+import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.SecureFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The steps on the host before the VM exists, that make nothing to undo: check, fetch and seed. */
+final class HostSteps {
+    /** systemd TasksMax of the runtime's unit. */
+    private static final int TASKS_MAX = 4096;
+
+    private final InstanceStore store;
+    private final PayloadSource payloads;
+
+    HostSteps(InstanceStore store, PayloadSource payloads) {
+        this.store = store;
+        this.payloads = payloads;
+    }
+
+    CreateStep check() {
+        return CreateStep.of("check", this::check);
+    }
+
+    CreateStep fetch() {
+        return CreateStep.of("fetch", this::fetch);
+    }
+
+    CreateStep seed() {
+        return CreateStep.of("seed", HostSteps::seed);
+    }
+
+    /** Nothing is made before the request is known to be sound: the name is free, the provider can honour it, the port too. */
+    private String check(CreateRun run) {
+        String name = run.name();
+        if (store.exists(name)) {
+            throw VmboxException.badInput("an instance named '" + name + "' already exists",
+                    "pick another name, or remove it first with: vmbox delete " + name);
+        }
+        Provider provider = run.provider();
+        provider.validate(run.request.spec());
+        if (provider.inspect(name).exists()) {
+            throw VmboxException.badInput(provider.id() + " already has a VM for '" + name + "' that vmbox has no "
+                    + "record of", "remove it with your provider's own tool, or pick another name");
+        }
+        ApiAddress api = run.request.api();
+        TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port());
+        return provider.id() + " (" + run.request.provider().reason() + ")";
+    }
+
+    /** The runtime and the model, on the host, verified (what it staged is cleaned up by the flow). */
+    private String fetch(CreateRun run) {
+        run.payload = payloads.fetch(run.request, run.step);
+        run.notes.addAll(run.payload.notes());
+        run.modelName = run.payload.modelName();
+        return run.payload.modelName() + ", runtime " + run.payload.runtimeVersion();
+    }
+
+    /**
+     * The cloud-config rendered from typed values into the private seed folder; the guest's host private key then
+     * lives only in it (the provision step removes it once the provider made the VM).
+     */
+    private static String seed(CreateRun run) throws IOException {
+        CreateRequest req = run.request;
+        GuestSpec guest = new GuestSpec(req.name(), req.name(), req.adminUser(), run.keys.clientPublicKey(), run.keys.hostKey(),
+                req.runtimeKind(), req.runtime().port(), req.spec().egress(), req.gpuKind(), req.runtime().memoryMax(),
+                TASKS_MAX, req.modelRef());
+        Path seed = SecureFiles.privateDir(run.files.seedDir());
+        SecureFiles.writeAtomically(seed.resolve("user-data"),
+                CloudInitComposer.renderUserData(guest).getBytes(StandardCharsets.UTF_8));
+        SecureFiles.writeAtomically(seed.resolve("meta-data"), CloudInitComposer.renderMetaData(guest,
+                MetaData.freshInstanceId(req.name())).getBytes(StandardCharsets.UTF_8));
+        Files.deleteIfExists(run.keys.hostPrivateKey());
+        return String.join(" + ", CloudInitComposer.fragments(guest));
+    }
+}

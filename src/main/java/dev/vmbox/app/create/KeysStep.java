@@ -1,0 +1,88 @@
+package dev.vmbox.app.create;
+
+import dev.vmbox.app.instance.InstanceSettings;
+import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.security.SshKeys;
+import dev.vmbox.store.InstanceRecord;
+import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.SecureFiles;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The instance folder and its record exist from here on (CREATING, locked), with a fresh client key and the guest's
+ * host key; the undo removes the folder.
+ */
+final class KeysStep implements CreateStep {
+    private final InstanceStore store;
+    private final CommandRunner runner;
+    private final Clock clock;
+    private final String vmboxVersion;
+    private boolean made;
+
+    KeysStep(InstanceStore store, CommandRunner runner, Clock clock, String vmboxVersion) {
+        this.store = store;
+        this.runner = runner;
+        this.clock = clock;
+        this.vmboxVersion = vmboxVersion;
+    }
+
+    @Override
+    public String name() {
+        return "keys";
+    }
+
+    @Override
+    public String run(CreateRun run) {
+        store.create(record(run.request, null));
+        made = true;
+        run.madeTheFolder = true;
+        run.lock = store.lock(run.name(), InstanceStore.DEFAULT_LOCK_WAIT);
+        SecureFiles.privateDir(run.files.logsDir());
+        run.keys = SshKeys.generate(run.files.sshDir(), run.name(), runner);
+        store.write(record(run.request, run.keys.hostKey().publicKey()));
+        return "ed25519 client key and pinned host key";
+    }
+
+    @Override
+    public boolean madeSomething() {
+        return made;
+    }
+
+    @Override
+    public String undoes() {
+        return "instance folder";
+    }
+
+    @Override
+    public void undo(CreateRun run) {
+        store.deleteFolder(run.name());
+    }
+
+    @Override
+    public boolean ownsTheInstanceFolder() {
+        return true;
+    }
+
+    private InstanceRecord record(CreateRequest req, String hostKey) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put(InstanceSettings.ADMIN_USER, req.adminUser());
+        if (hostKey != null) {
+            s.put(InstanceSettings.HOST_KEY, hostKey);
+        }
+        s.put(InstanceSettings.RUNTIME, req.runtimeKind().cliName());
+        s.put(InstanceSettings.RUNTIME_PORT, Integer.toString(req.runtime().port()));
+        s.put(InstanceSettings.API_BIND, req.api().literal());
+        s.put(InstanceSettings.API_PORT, Integer.toString(req.api().port()));
+        s.put(InstanceSettings.MODEL, req.modelRef());
+        s.put(InstanceSettings.EGRESS, req.spec().egress().cliName());
+        s.put(InstanceSettings.CPUS, Integer.toString(req.spec().cpus()));
+        s.put(InstanceSettings.MEMORY, req.spec().memory().toString());
+        s.put(InstanceSettings.DISK, req.spec().disk().toString());
+        s.put(InstanceSettings.IMAGE, req.spec().image());
+        s.put(InstanceSettings.GPU, req.spec().gpu().toString());
+        return new InstanceRecord(InstanceRecord.SCHEMA, req.name(), req.chosenProvider().id(), req.provider().ref(),
+                InstanceRecord.Phase.CREATING, null, clock.instant(), vmboxVersion, s);
+    }
+}
