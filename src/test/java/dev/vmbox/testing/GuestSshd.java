@@ -41,9 +41,13 @@ public final class GuestSshd implements AutoCloseable {
     public static final CommandRunner RUNNER = new ZtExecCommandRunner(EventLog.NONE, EXECUTABLES);
     /** The first uid given to the test's users (far from the host's own). */
     private static final int FIRST_UID = 61000;
-    /** Mounts the folders given as $1..$3 over /etc/ssh, /etc/passwd and /etc/group, then runs the rest. */
-    private static final String IN_NAMESPACE = "set -e; mount --bind \"$1\" /etc/ssh; mount --bind \"$2\" /etc/passwd; "
-            + "mount --bind \"$3\" /etc/group; shift 3; exec \"$@\"";
+    /**
+     * Lays the folder given as $1 over /etc (an overlay: the guest's own files beside the host's), then mounts the
+     * folders given as $2..$4 over /etc/ssh, /etc/passwd and /etc/group, then runs the rest.
+     */
+    private static final String IN_NAMESPACE = "set -e; if [ -n \"$1\" ]; then mount -t overlay guest-etc "
+            + "-o lowerdir=/etc,upperdir=\"$1/upper\",workdir=\"$1/work\" /etc; fi; mount --bind \"$2\" /etc/ssh; "
+            + "mount --bind \"$3\" /etc/passwd; mount --bind \"$4\" /etc/group; shift 4; exec \"$@\"";
 
     /** One login user of the guest: its name and the public key lines in its authorized_keys. */
     public record User(String name, List<String> authorizedKeys) {
@@ -54,11 +58,13 @@ public final class GuestSshd implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final boolean overlay;
     private BackgroundProcess process;
 
-    private GuestSshd(Path dir, int port) {
+    private GuestSshd(Path dir, int port, boolean overlay) {
         this.dir = dir;
         this.port = port;
+        this.overlay = overlay;
     }
 
     /**
@@ -80,11 +86,38 @@ public final class GuestSshd implements AutoCloseable {
         return r.ok() ? null : "no mount namespace here: " + r.stderr().strip();
     }
 
+    /** Whether files can be laid over /etc in a namespace here (an overlay mount); the reason it cannot, else null. */
+    public static String cannotOverlayEtc(Path scratch) {
+        String why = cannotRun();
+        if (why != null) {
+            return why;
+        }
+        try {
+            Files.createDirectories(scratch.resolve("upper"));
+            Files.createDirectories(scratch.resolve("work"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CommandResult r = RUNNER.run(Command.of(Duration.ofSeconds(10), "unshare", "--mount", "--propagation", "private",
+                "mount", "-t", "overlay", "guest-etc", "-o", "lowerdir=/etc,upperdir=" + scratch.resolve("upper")
+                        + ",workdir=" + scratch.resolve("work"), "/etc").allowExitCodes(1, 32));
+        return r.ok() ? null : "no overlay mount here: " + r.stderr().strip();
+    }
+
     /**
      * Starts sshd with {@code dropIns} (file name to content, as in /etc/ssh/sshd_config.d), the host key
      * {@code /etc/ssh/ssh_host_ed25519_key} and {@code users}.
      */
     public static GuestSshd start(Path parent, Map<String, String> dropIns, String hostPrivateKey, List<User> users) {
+        return start(parent, dropIns, hostPrivateKey, users, Map.of());
+    }
+
+    /**
+     * {@link #start(Path, Map, String, List)} with more files of the guest under /etc ({@code etcFiles}: absolute
+     * path to content, e.g. vmbox's {@code /etc/vmbox/guest.json}), laid over the host's /etc in the namespace.
+     */
+    public static GuestSshd start(Path parent, Map<String, String> dropIns, String hostPrivateKey, List<User> users,
+                                  Map<String, String> etcFiles) {
         try {
             Path dir = Files.createDirectories(parent.resolve("guest"));
             // the users' homes are below: every folder on the way must be passable for them (sshd reads
@@ -142,6 +175,15 @@ public final class GuestSshd implements AutoCloseable {
                 group.append(u.name()).append(":x:").append(uid).append(":\n");
                 uid++;
             }
+            for (Map.Entry<String, String> e : etcFiles.entrySet()) {
+                if (!e.getKey().startsWith("/etc/") || e.getKey().contains("..")) {
+                    throw new IllegalArgumentException("not a file under /etc: " + e.getKey());
+                }
+                Path file = dir.resolve("etc/upper").resolve(e.getKey().substring("/etc/".length()));
+                Files.createDirectories(file.getParent());
+                Files.createDirectories(dir.resolve("etc/work"));
+                Files.writeString(file, e.getValue(), StandardCharsets.UTF_8);
+            }
             Files.writeString(dir.resolve("passwd"), passwd.toString());
             Files.writeString(dir.resolve("group"), group.toString());
             Path privsep = Path.of("/run/sshd");
@@ -149,7 +191,7 @@ public final class GuestSshd implements AutoCloseable {
                 Files.createDirectories(privsep);
                 Files.setPosixFilePermissions(privsep, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            GuestSshd sshd = new GuestSshd(dir, port);
+            GuestSshd sshd = new GuestSshd(dir, port, !etcFiles.isEmpty());
             sshd.startProcess();
             return sshd;
         } catch (IOException e) {
@@ -159,8 +201,8 @@ public final class GuestSshd implements AutoCloseable {
 
     private List<String> inNamespace(List<String> argv) {
         List<String> out = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                IN_NAMESPACE, "guest-sshd", dir.resolve("etc-ssh").toString(), dir.resolve("passwd").toString(),
-                dir.resolve("group").toString()));
+                IN_NAMESPACE, "guest-sshd", overlay ? dir.resolve("etc").toString() : "", dir.resolve("etc-ssh").toString(),
+                dir.resolve("passwd").toString(), dir.resolve("group").toString()));
         out.addAll(argv);
         return out;
     }
