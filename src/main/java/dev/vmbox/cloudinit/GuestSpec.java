@@ -78,14 +78,6 @@ public record GuestSpec(
         }
     }
 
-    /** A spec for a VM whose provider never logs in to it (only the admin may log in). */
-    public GuestSpec(String instanceName, String hostname, String adminUser, String adminAuthorizedKey,
-                     HostKeyPair hostKey, RuntimeKind runtime, int runtimePort, EgressPolicy egress, GpuKind gpu,
-                     long runtimeMemoryMaxBytes, int tasksMax, String modelRef) {
-        this(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort, egress, gpu,
-                runtimeMemoryMaxBytes, tasksMax, modelRef, ProviderLogin.NONE);
-    }
-
     /** A copy with another model reference (checked like the original). */
     public GuestSpec withModelRef(String ref) {
         return new GuestSpec(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort,

@@ -274,7 +274,7 @@ class LibvirtEndToEndTest {
                          String hostPublicKey, List<String> bootcmd) throws IOException {
         GuestSpec spec = new GuestSpec("e2e", "e2e", adminUser, clientPublicKey,
                 new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, EgressPolicy.SEALED,
-                GpuKind.NONE, 1L << 30, 512, null);
+                GpuKind.NONE, 1L << 30, 512, null, dev.vmbox.cloudinit.ProviderLogin.NONE);
         Files.writeString(seedDir.resolve("user-data"), CloudInitComposer.renderUserData(spec));
         Files.writeString(seedDir.resolve("meta-data"), CloudInitComposer.renderMetaData(spec,
                 MetaData.freshInstanceId(spec.instanceName())));
