@@ -2,9 +2,13 @@ package dev.vmbox.cloudinit;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Composes a guest's cloud-config: the fragments of {@code cloud-init/} in a fixed order (base, the
@@ -123,6 +127,22 @@ public final class CloudInitComposer {
                 + "MemoryMax=" + spec.runtimeMemoryMaxBytes() + "\n"
                 + "MemorySwapMax=0\n"
                 + "TasksMax=" + spec.tasksMax() + "\n";
+    }
+
+    /**
+     * The vmbox instance that {@code json}, the content of a guest's {@link GuestLayout#GUEST_INFO}, names; empty when
+     * it is not vmbox's guest information.
+     */
+    public static Optional<String> guestInfoInstance(String json) {
+        try {
+            JsonNode n = new ObjectMapper().readTree(json == null ? "" : json);
+            if (n != null && n.path("format").asInt(0) == 1 && n.path("instance").isTextual()) {
+                return Optional.of(n.get("instance").asText());
+            }
+        } catch (IOException e) {
+            // not JSON: not vmbox's
+        }
+        return Optional.empty();
     }
 
     /** The content of {@link GuestLayout#GUEST_INFO}: what the guest was made from. */

@@ -1,7 +1,5 @@
 package dev.vmbox.provider;
 
-import dev.vmbox.ExitCode;
-import dev.vmbox.VmboxException;
 import java.util.Objects;
 
 /**
@@ -47,12 +45,12 @@ public record Ownership(Kind kind, String vm, String evidence) {
         throw notVmbox(provider, action);
     }
 
-    /** The refusal for a VM that is not (or cannot be shown to be) vmbox's. */
-    public VmboxException notVmbox(String provider, String action) {
+    /** The refusal (IN_USE) for a VM that is not (or cannot be shown to be) vmbox's, naming it and why. */
+    public NotVmboxException notVmbox(String provider, String action) {
         String why = kind == Kind.FOREIGN ? "was not made by vmbox (" + evidence + ")"
                 : "cannot be shown to be vmbox's (" + evidence + ")";
-        return new VmboxException(ExitCode.IN_USE, "vmbox will not " + action + " the " + provider + " VM '" + vm + "': it "
-                + why, "vmbox leaves it alone; if it is yours to remove, use " + provider + "'s own tool, "
-                + "and give vmbox's instance another name");
+        return new NotVmboxException(this, "vmbox will not " + action + " the " + provider + " VM '" + vm + "': it " + why,
+                "vmbox leaves it alone; if it is yours to remove, use " + provider + "'s own tool, and give vmbox's "
+                        + "instance another name");
     }
 }

@@ -56,6 +56,15 @@ public interface Provider extends ProviderProbe {
     Ownership ownership(String name);
 
     /**
+     * Whether {@link #ownership} can tell vmbox's VMs from others (libvirt, Lima), so that {@link #start}, {@link #stop}
+     * and {@link #delete} refuse someone else's VM themselves. False where the provider keeps no mark (Multipass): then
+     * the caller proves ownership from inside the guest before it asks for any of them.
+     */
+    default boolean keepsVmboxMark() {
+        return true;
+    }
+
+    /**
      * The user this provider logs in to its guests as over SSH, itself, after vmbox's provisioning (Lima's host agent,
      * Multipass's daemon): vmbox's sshd drop-in lets it in beside the admin, with no forwarding of any kind
      * (docs/decisions/0012-provider-ssh-access.md). Empty when the provider never logs in to its guests (libvirt).

@@ -126,6 +126,11 @@ public final class MultipassProvider implements Provider {
     }
 
     @Override
+    public boolean keepsVmboxMark() {
+        return false;
+    }
+
+    @Override
     public void validate(VmSpec spec) {
         mpName(spec.name());
         image(spec.image());

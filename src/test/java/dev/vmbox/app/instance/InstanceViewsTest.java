@@ -38,18 +38,7 @@ class InstanceViewsTest {
     void setUp() {
         store = new InstanceStore(new VmboxHome(tmp.resolve("home")));
         provider = mock(Provider.class);
-        ProviderResolver resolver = new ProviderResolver() {
-            @Override
-            public Provider provider(String id, Map<String, String> ref) {
-                return provider;
-            }
-
-            @Override
-            public List<Provider> all() {
-                return List.of(provider);
-            }
-        };
-        views = new InstanceViews(new InstanceLookup(store, resolver),
+        views = new InstanceViews(new InstanceLookup(store, new OneProvider(provider)),
                 new ApiTunnel(new TunnelControl(Executables.fromEnvironment(System.getenv())), List.of("true")));
     }
 

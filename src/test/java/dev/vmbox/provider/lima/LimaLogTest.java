@@ -5,20 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Lima's logrus output read whole, in each form Lima prints (shapes from cmd/limactl/main.go and logrus). */
 class LimaLogTest {
-    @Test
-    void textLinesOfLima22KeepTheBacktickedWords() {
-        String stderr = "time=\"2026-11-23T12:00:00Z\" level=info msg=\"[hostagent] Waiting for the essential requirement 1 of 2: `ssh`\"\n"
-                + "time=\"2026-11-23T12:00:00Z\" level=fatal msg=\"did not receive an event with the `running` status\"\n";
-        assertEquals("did not receive an event with the `running` status", LimaLog.failure(LimaLog.parse(stderr)));
-    }
-
-    @Test
-    void textLinesOfOlderLimaUnescapeTheirQuotes() {
-        String stderr = "time=\"2026-11-23T12:00:00Z\" level=fatal msg=\"did not receive an event with the \\\"running\\\" status\"\n";
-        assertEquals("did not receive an event with the \"running\" status", LimaLog.failure(LimaLog.parse(stderr)));
+    /** Text lines, as Lima 2.2 prints them (backticks) and as 2.0/2.1 do (double quotes, escaped by logrus's %q). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "time=\"t\" level=fatal msg=\"did not receive an event with the `running` status\"|`running`",
+        "time=\"t\" level=fatal msg=\"did not receive an event with the \\\"running\\\" status\"|\"running\""})
+    void textLinesAreReadWholeInEachQuotingForm(String line, String word) {
+        String stderr = "time=\"t\" level=info msg=\"[hostagent] Waiting for the essential requirement 1 of 2: `ssh`\"\n"
+                + line + "\n";
+        assertEquals("did not receive an event with the " + word + " status", LimaLog.failure(LimaLog.parse(stderr)));
     }
 
     @Test
