@@ -15,6 +15,7 @@ import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.store.FileNames;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.PortClaims;
 import dev.vmbox.store.SecureFiles;
 import dev.vmbox.wait.Deadline;
 import java.io.IOException;
@@ -111,6 +112,16 @@ public final class CreateFlow {
         } finally {
             run.close();
             payloads.cleanUp(req);
+            releasePort(req.name());
+        }
+    }
+
+    /** The API port this create claimed at its check step: its tunnel holds it now, or the create failed. */
+    private void releasePort(String name) {
+        try {
+            new PortClaims(store.home()).release(name);
+        } catch (VmboxException e) {
+            log.warn(e.getMessage() + " (" + e.hint() + ")");
         }
     }
 

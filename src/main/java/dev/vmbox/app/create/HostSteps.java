@@ -9,6 +9,7 @@ import dev.vmbox.cloudinit.ProviderLogin;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.PortClaims;
 import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,10 @@ final class HostSteps {
                     + "record of", "remove it with your provider's own tool, or pick another name");
         }
         ApiAddress api = run.request.api();
-        TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port());
+        // checked and claimed under one host-wide lock: a create started at the same time gets IN_USE, not a race;
+        // the claim lasts until this create ends (CreateFlow), by when the tunnel holds the port
+        new PortClaims(store.home()).claim(api.literal(), api.port(), name,
+                () -> TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port()));
         return provider.id() + " (" + run.request.provider().reason() + ")";
     }
 
