@@ -94,7 +94,7 @@ public final class CloudInitComposer {
      * 00-vmbox.conf). Where the provider logs in itself ({@link GuestSpec#providerLogin()}), its user is allowed
      * too, and a {@code Match User} block at the end of this file takes every kind of forwarding from it (sshd
      * ends a Match block at the end of an included file, so it reaches no further). What each provider runs over
-     * SSH, and so what its user keeps: docs/decisions/0012-provider-ssh-access.md.
+     * SSH, and so what its user keeps: docs/decisions/0013-provider-ssh-access.md.
      */
     static String sshdAccess(GuestSpec spec) {
         ProviderLogin login = spec.providerLogin();

@@ -9,7 +9,7 @@ import java.util.Objects;
  * {@code ubuntu} (its launch and start waits, {@code info}, {@code exec}, {@code shell}). vmbox's sshd drop-in lets
  * that user in beside vmbox's admin, with public keys only and no forwarding of any kind; {@link #NONE} (libvirt)
  * lets in nobody but the admin. What each provider needs, read from its sources:
- * docs/decisions/0012-provider-ssh-access.md.
+ * docs/decisions/0013-provider-ssh-access.md.
  *
  * @param provider the provider's id ({@code lima}, {@code multipass}); null only in {@link #NONE}
  * @param user     the Unix user it logs in as; null only in {@link #NONE}

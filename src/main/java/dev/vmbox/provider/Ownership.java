@@ -7,7 +7,7 @@ import java.util.Objects;
  * vmbox starts, stops and deletes only VMs it can show it made: libvirt by vmbox's metadata in the domain, Lima by
  * vmbox's marker in the lima.yaml it wrote. Multipass keeps nothing of the kind ({@link Kind#UNPROVEN}): there the
  * proof is vmbox's record plus the guest itself, reached over vmbox's own SSH with the pinned host key.
- * docs/decisions/0012-provider-ssh-access.md.
+ * docs/decisions/0013-provider-ssh-access.md.
  *
  * @param kind     what the provider can tell
  * @param vm       the provider's name of the VM (e.g. {@code vmbox-llm})

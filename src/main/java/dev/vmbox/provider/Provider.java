@@ -67,7 +67,7 @@ public interface Provider extends ProviderProbe {
     /**
      * The user this provider logs in to its guests as over SSH, itself, after vmbox's provisioning (Lima's host agent,
      * Multipass's daemon): vmbox's sshd drop-in lets it in beside the admin, with no forwarding of any kind
-     * (docs/decisions/0012-provider-ssh-access.md). Empty when the provider never logs in to its guests (libvirt).
+     * (docs/decisions/0013-provider-ssh-access.md). Empty when the provider never logs in to its guests (libvirt).
      */
     default Optional<String> ownSshUser() {
         return Optional.empty();

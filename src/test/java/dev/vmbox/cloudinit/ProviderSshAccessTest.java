@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The providers' own SSH access against the REAL sshd of this machine (OpenSSH 9.2 on Debian 12), configured with the
  * drop-ins and host key taken from the cloud-config vmbox renders for each provider ({@link GuestSshd}: Debian's stock
  * sshd_config, the guest's users in a mount namespace). Each provider's management user logs in with its own key
- * and runs what that provider runs over SSH (docs/decisions/0012-provider-ssh-access.md): Lima's host agent its
+ * and runs what that provider runs over SSH (docs/decisions/0013-provider-ssh-access.md): Lima's host agent its
  * readiness requirements (scripts on stdin, through a ControlMaster, as sshocker's ExecuteScript sends them) and
  * {@code limactl shell}; Multipass's daemon, with its RSA key and its two ciphers, its launch wait, {@code exec},
  * {@code shell} and {@code transfer} (sftp). Every other user is refused, and so is every forward those users do not

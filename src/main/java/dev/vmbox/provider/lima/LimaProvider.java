@@ -39,7 +39,7 @@ import java.util.function.Function;
  * Egress is sealed by nftables in the guest only: Lima has no hypervisor-level seal.
  *
  * <p>Lima's own host agent logs in to the guest as {@link LimaTemplate#USER} (vmbox's sshd lets it in, with no
- * forwarding: docs/decisions/0012-provider-ssh-access.md). vmbox starts, stops and deletes only instances whose
+ * forwarding: docs/decisions/0013-provider-ssh-access.md). vmbox starts, stops and deletes only instances whose
  * lima.yaml carries its marker ({@link LimaTemplate#marker}). Every call passes {@code --log-format=json}, so Lima's
  * messages are read whole ({@link LimaLog}).
  */

@@ -36,7 +36,7 @@ public final class LimaTemplate {
     /**
      * The guest user Lima's host agent logs in as ({@code user.name}). Lima's default is the host's login name, which
      * could be anything (even vmbox's admin name); vmbox names it so that its sshd drop-in can let exactly this user
-     * in (docs/decisions/0012-provider-ssh-access.md). {@code lima} is a name vmbox never gives its admin.
+     * in (docs/decisions/0013-provider-ssh-access.md). {@code lima} is a name vmbox never gives its admin.
      */
     public static final String USER = "lima";
     private static final Pattern MARKER = Pattern.compile("vmbox instance '([a-z][a-z0-9-]*)': made by vmbox\\b.*",
