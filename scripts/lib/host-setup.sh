@@ -32,7 +32,8 @@ apt_install() {
 
 install_build_tools() {
   local pkgs=()
-  command -v java >/dev/null 2>&1 || pkgs+=(openjdk-17-jdk-headless)
+  # the JDK, not only a JRE: scripts/release runs jlink and jdeps on its jmods
+  command -v java >/dev/null 2>&1 && command -v jlink >/dev/null 2>&1 || pkgs+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
 }
@@ -45,6 +46,9 @@ install_test_packages() {
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils \
     mmdebstrap e2fsprogs genisoimage xorriso cloud-image-utils \
     curl iproute2 python3 procps ca-certificates
+  # the release test (ReleasePackagesIT): man pages (asciidoctor), the .deb's library dependencies (dpkg-dev),
+  # `man` on the installed pages, `ruby -c` on the Homebrew formula
+  apt_install asciidoctor dpkg-dev man-db ruby
 }
 
 e2e_enabled() { [ "${CI:-}" = true ] || [ "${VMBOX_E2E:-}" = 1 ]; }

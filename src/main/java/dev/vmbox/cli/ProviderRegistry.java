@@ -12,10 +12,13 @@ import dev.vmbox.provider.libvirt.LibvirtConfig;
 import dev.vmbox.provider.libvirt.LibvirtProvider;
 import dev.vmbox.image.CloudImage;
 import dev.vmbox.image.ImageCache;
+import dev.vmbox.image.ImageResolver;
+import dev.vmbox.image.ResolvedImage;
 import dev.vmbox.provider.multipass.MultipassProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The providers this build wires, configured from settings (new instances) or from an instance's record
@@ -33,15 +36,45 @@ final class ProviderRegistry implements ProviderResolver {
     /** Every provider, with {@code runner} (a dry-run runner prints instead of running), libvirt at {@code uri}. */
     Map<String, Provider> build(CommandRunner runner, String libvirtUri) {
         Map<String, Provider> m = new LinkedHashMap<>();
-        m.put("libvirt", libvirt(runner, libvirtUri));
-        m.put("lima", new LimaProvider(runner, root.executables(), root.log(), HostPlatform.current()));
-        m.put("multipass", new MultipassProvider(runner, root.executables(), root.log()));
+        for (String id : IDS) {
+            m.put(id, one(id, runner, libvirtUri));
+        }
         return m;
     }
 
+    /** The ids of the providers this build wires, in the order a new instance tries them on Linux. */
+    static final List<String> IDS = List.of("libvirt", "lima", "multipass");
+
+    /** One provider, built alone (so listing a libvirt instance never makes the others); null for an unknown id. */
+    private Provider one(String id, CommandRunner runner, String libvirtUri) {
+        return switch (id) {
+            case "libvirt" -> libvirt(runner, libvirtUri);
+            case "lima" -> new LimaProvider(runner, root.executables(), root.log(), HostPlatform.current());
+            case "multipass" -> new MultipassProvider(runner, root.executables(), root.log());
+            default -> null;
+        };
+    }
+
+    /**
+     * libvirt at {@code uri}. Its image cache (which holds an HTTP client) and GPU planner are made when a
+     * create first asks for them, so reading a VM's state costs neither.
+     */
     LibvirtProvider libvirt(CommandRunner runner, String uri) {
-        return new LibvirtProvider(runner, root.log(), LibvirtConfig.defaults(uri, root.home().root()), images(),
-                root.gpuPlanner(), root.environment().systemRoot());
+        return new LibvirtProvider(runner, root.log(), LibvirtConfig.defaults(uri, root.home().root()),
+                new ImagesOnFirstUse(), request -> root.gpuPlanner().plan(request), root.environment().systemRoot());
+    }
+
+    /** The image cache, made when an image is first asked for (every method of ImageResolver delegates). */
+    private final class ImagesOnFirstUse implements ImageResolver {
+        @Override
+        public ResolvedImage resolve(String imageName) {
+            return images().resolve(imageName);
+        }
+
+        @Override
+        public Optional<ResolvedImage> cached(String imageName) {
+            return images().cached(imageName);
+        }
     }
 
     ImageCache images() {
@@ -66,8 +99,11 @@ final class ProviderRegistry implements ProviderResolver {
 
     @Override
     public Provider provider(String id, Map<String, String> ref) {
-        String uri = ref.getOrDefault(REF_URI, root.config().get("libvirt.uri"));
-        Provider p = build(root.runner(), uri).get(id);
+        String uri = "libvirt".equals(id) ? ref.getOrDefault(REF_URI, null) : null;
+        if ("libvirt".equals(id) && uri == null) {
+            uri = root.config().get("libvirt.uri");
+        }
+        Provider p = one(id, root.runner(), uri);
         if (p == null) {
             throw VmboxException.badInput("the instance was made with provider '" + id + "', which this vmbox does not know",
                     "use the vmbox version that made it");

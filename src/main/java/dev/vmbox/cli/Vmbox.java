@@ -4,8 +4,11 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.spec.InstanceName;
 import java.io.PrintWriter;
+import dev.vmbox.cli.VmboxCommand.Subcommand;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 
 /** Builds the picocli command line and runs one invocation; returns the exit code, never exits. */
@@ -14,8 +17,14 @@ public final class Vmbox {
     }
 
     public static int run(CliEnvironment environment, PrintWriter out, PrintWriter err, String... args) {
+        return run(environment, out, err, needed(args), args);
+    }
+
+    /** Runs {@code args} with the command tree limited to {@code subcommands}. */
+    static int run(CliEnvironment environment, PrintWriter out, PrintWriter err, List<Subcommand> subcommands,
+                   String... args) {
         VmboxCommand root = new VmboxCommand(environment, out, err);
-        CommandLine cl = commandLine(root, out, err);
+        CommandLine cl = commandLine(root, out, err, subcommands);
         try {
             return cl.execute(args);
         } finally {
@@ -23,8 +32,51 @@ public final class Vmbox {
         }
     }
 
+    /**
+     * The subcommands a run of {@code args} needs. picocli builds the model of every registered command up front
+     * (most of a short command's start-up), so when the first word after the root's own options names a
+     * subcommand, only that one is built; {@code --version} alone needs none. Anything else (no subcommand,
+     * --help, an unknown word that wants "did you mean", an @argument file, completion) gets the whole tree,
+     * so what a user sees never depends on this shortcut.
+     */
+    static List<Subcommand> needed(String... args) {
+        boolean version = false;
+        boolean versionOnly = true;
+        for (String a : args) {
+            version |= a.equals("-V") || a.equals("--version");
+            versionOnly &= a.equals("-V") || a.equals("--version") || a.equals("--debug");
+        }
+        if (version && versionOnly) {
+            return List.of();
+        }
+        for (String a : args) {
+            if (a.equals("--debug")) {
+                continue;
+            }
+            if (a.startsWith("-") || a.startsWith("@")) {
+                return VmboxCommand.SUBCOMMANDS;
+            }
+            for (Subcommand s : VmboxCommand.SUBCOMMANDS) {
+                if (s.names().contains(a)) {
+                    return s.type() == AutoComplete.GenerateCompletion.class ? VmboxCommand.SUBCOMMANDS : List.of(s);
+                }
+            }
+            return VmboxCommand.SUBCOMMANDS;
+        }
+        return VmboxCommand.SUBCOMMANDS;
+    }
+
+    /** The whole command tree: for help, shell completion and man pages. */
     static CommandLine commandLine(VmboxCommand root, PrintWriter out, PrintWriter err) {
+        return commandLine(root, out, err, VmboxCommand.SUBCOMMANDS);
+    }
+
+    static CommandLine commandLine(VmboxCommand root, PrintWriter out, PrintWriter err, List<Subcommand> subcommands) {
         CommandLine cl = new CommandLine(root);
+        // subcommands first: the settings below reach only the subcommands present when they are made
+        for (Subcommand s : subcommands) {
+            cl.addSubcommand(s.type());
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

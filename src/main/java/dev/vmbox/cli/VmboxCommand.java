@@ -19,6 +19,7 @@ import dev.vmbox.store.FileNames;
 import dev.vmbox.store.InstanceStore;
 import dev.vmbox.store.VmboxHome;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,26 +41,38 @@ import picocli.CommandLine.ScopeType;
                     + "with no network egress, and tunnels its API to the host's loopback over SSH with a pinned host key.",
         },
         footer = {"", "Files: VMBOX_HOME (default ~/.vmbox) holds instances, keys and the cache;",
-            "settings come from VMBOX_HOME/_config/config.yaml and VMBOX_* variables (see `vmbox config list`)."},
-        subcommands = {
-            DoctorCommand.class,
-            ListCommand.class,
-            CreateCommand.class,
-            PlanCommand.class,
-            StatusCommand.class,
-            StartCommand.class,
-            StopCommand.class,
-            DeleteCommand.class,
-            VerifyCommand.class,
-            LogsCommand.class,
-            SshCommand.class,
-            ExecCommand.class,
-            TunnelCommand.class,
-            ImageCommand.class,
-            ConfigCommand.class,
-            AutoComplete.GenerateCompletion.class,
-        })
+            "settings come from VMBOX_HOME/_config/config.yaml and VMBOX_* variables (see `vmbox config list`)."})
 public final class VmboxCommand implements Runnable, AutoCloseable {
+    /**
+     * The subcommands, in the order --help lists them, each with the name and aliases of its {@code @Command}.
+     * They are registered here rather than in the annotation so that a run builds only the one it needs
+     * ({@link Vmbox#needed}); help, completion and man pages get all of them.
+     */
+    static final List<Subcommand> SUBCOMMANDS = List.of(
+            new Subcommand(DoctorCommand.class, "doctor"),
+            new Subcommand(ListCommand.class, "list", "ls"),
+            new Subcommand(CreateCommand.class, "create"),
+            new Subcommand(PlanCommand.class, "plan"),
+            new Subcommand(StatusCommand.class, "status"),
+            new Subcommand(StartCommand.class, "start"),
+            new Subcommand(StopCommand.class, "stop"),
+            new Subcommand(DeleteCommand.class, "delete", "rm"),
+            new Subcommand(VerifyCommand.class, "verify"),
+            new Subcommand(LogsCommand.class, "logs"),
+            new Subcommand(SshCommand.class, "ssh"),
+            new Subcommand(ExecCommand.class, "exec"),
+            new Subcommand(TunnelCommand.class, "tunnel"),
+            new Subcommand(ImageCommand.class, "image"),
+            new Subcommand(ConfigCommand.class, "config"),
+            new Subcommand(AutoComplete.GenerateCompletion.class, "generate-completion"));
+
+    /** One subcommand: its class and the words that call it (its name, then its aliases). */
+    record Subcommand(Class<?> type, List<String> names) {
+        Subcommand(Class<?> type, String... names) {
+            this(type, List.of(names));
+        }
+    }
+
     private final CliEnvironment environment;
     private final PrintWriter out;
     private final PrintWriter err;

@@ -1,10 +1,6 @@
 package dev.vmbox.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.spec.Names;
@@ -28,18 +24,9 @@ public final class InstanceStore {
     private static final long MAX_RECORD_BYTES = 1024 * 1024;
 
     private final VmboxHome home;
-    private final ObjectMapper json;
 
     public InstanceStore(VmboxHome home) {
         this.home = home;
-        this.json = JsonMapper.builder()
-                .enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .build();
-        this.json.registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
-                .addSerializer(java.time.Instant.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer())
-                .addDeserializer(java.time.Instant.class, new InstantDeserializer()));
     }
 
     /** One folder of the store: its record, or why it could not be read. */
@@ -117,7 +104,7 @@ public final class InstanceStore {
             if (size > MAX_RECORD_BYTES) {
                 throw corrupt(rec, "it is " + size + " bytes, far larger than any record vmbox writes", null);
             }
-            InstanceRecord r = json.readValue(Files.readAllBytes(rec), InstanceRecord.class);
+            InstanceRecord r = RecordJson.read(Files.readAllBytes(rec));
             if (r == null || r.name() == null || r.provider() == null) {
                 throw corrupt(rec, "it lacks the name or provider field", null);
             }
@@ -168,12 +155,14 @@ public final class InstanceStore {
     }
 
     private void writeUnlocked(InstanceRecord record) {
+        byte[] json;
         try {
-            SecureFiles.writeAtomically(dir(record.name()).resolve(FileNames.INSTANCE_RECORD),
-                    json.writeValueAsBytes(record));
-        } catch (JsonProcessingException e) {
-            throw new VmboxException(ExitCode.INTERNAL, "cannot encode the record of " + record.name(), null, e);
+            json = RecordJson.write(record);
+        } catch (IllegalArgumentException e) {
+            throw new VmboxException(ExitCode.INTERNAL, "cannot encode the record of " + record.name() + ": "
+                    + e.getMessage(), null, e);
         }
+        SecureFiles.writeAtomically(dir(record.name()).resolve(FileNames.INSTANCE_RECORD), json);
     }
 
     /** Exclusive lock on one instance; waits up to {@code wait} for another vmbox to finish. */
@@ -193,24 +182,6 @@ public final class InstanceStore {
         } catch (IOException e) {
             throw new VmboxException(ExitCode.FAILED, "cannot remove " + d + ": " + SecureFiles.describe(e),
                     "remove it by hand", e);
-        }
-    }
-
-    public ObjectMapper json() {
-        return json;
-    }
-
-    private static final class InstantDeserializer extends com.fasterxml.jackson.databind.JsonDeserializer<java.time.Instant> {
-        @Override
-        public java.time.Instant deserialize(com.fasterxml.jackson.core.JsonParser p,
-                                             com.fasterxml.jackson.databind.DeserializationContext c) throws IOException {
-            String s = p.getValueAsString();
-            try {
-                return s == null ? null : java.time.Instant.parse(s);
-            } catch (java.time.format.DateTimeParseException e) {
-                throw com.fasterxml.jackson.databind.exc.InvalidFormatException.from(p, "not an ISO-8601 instant", s,
-                        java.time.Instant.class);
-            }
         }
     }
 }

@@ -153,7 +153,10 @@ final class LibvirtOutput {
         return Optional.empty();
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** Made on first use only: reading a VM's state (list, status) must not pay for a databind mapper. */
+    private static final class Json {
+        static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+    }
 
     /** {@code qemu-img info --output=json}: virtual size in bytes and format. */
     record ImageInfo(long virtualSize, String format) {
@@ -161,7 +164,7 @@ final class LibvirtOutput {
 
     static ImageInfo imageInfo(String json) {
         try {
-            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(json == null ? "" : json);
+            com.fasterxml.jackson.databind.JsonNode node = Json.MAPPER.readTree(json == null ? "" : json);
             if (node == null || !node.path("virtual-size").canConvertToLong() || !node.path("format").isTextual()) {
                 throw new IllegalArgumentException("qemu-img info output lacks virtual-size or format");
             }
