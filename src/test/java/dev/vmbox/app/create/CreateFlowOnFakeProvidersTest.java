@@ -158,7 +158,7 @@ class CreateFlowOnFakeProvidersTest {
         runAndExpectRollback(booting(new MultipassProvider(runner, fakes.executables(), EventLog.NONE, sshd.port())), runner);
         assertTrue(fakes.multipassInstances().isEmpty(), "multipass holds no VM: " + fakes.multipassInstances());
         assertTrue(fakes.multipassCalls().stream().anyMatch(c -> c.get(0).equals("delete")), fakes.multipassCalls().toString());
-        // the guest's sshd lets Multipass's daemon in as ubuntu, with no forwarding (docs/decisions/0012)
+        // the guest's sshd lets Multipass's daemon in as ubuntu, with no forwarding (docs/decisions/0013)
         assertTrue(seedsSeen.get(0).contains("AllowUsers " + GUEST_USER + " ubuntu\n"), seedsSeen.get(0));
         assertTrue(seedsSeen.get(0).contains("Match User ubuntu\n          DisableForwarding yes\n"), seedsSeen.get(0));
     }
