@@ -9,6 +9,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Integer agent = TunnelRunCommand.runWithoutCommandTree(args);
+        if (agent != null) {
+            System.exit(agent);
+        }
         Charset cs = Charset.defaultCharset();
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, cs), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, cs), true);

@@ -33,6 +33,7 @@ final class StatusCommand implements Callable<Integer> {
         rows.put("Model", v.model());
         rows.put("API", v.api());
         rows.put("Tunnel", v.tunnel());
+        rows.put("Autostart", v.autostart());
         rows.put("Egress", v.egress());
         rows.put("CPUs", v.cpus());
         rows.put("Memory", v.memory());
@@ -40,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
         rows.put("Detail", v.detail());
         rows.forEach((k, val) -> {
             if (val != null) {
-                out.printf("%-9s %s%n", k + ":", val);
+                out.printf("%-10s %s%n", k + ":", val);
             }
         });
         out.flush();

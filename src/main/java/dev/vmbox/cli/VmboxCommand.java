@@ -62,6 +62,8 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
             new Subcommand(SshCommand.class, "ssh"),
             new Subcommand(ExecCommand.class, "exec"),
             new Subcommand(TunnelCommand.class, "tunnel"),
+            new Subcommand(ApiKeyCommand.class, "api-key"),
+            new Subcommand(AutostartCommand.class, "autostart"),
             new Subcommand(ImageCommand.class, "image"),
             new Subcommand(ConfigCommand.class, "config"),
             new Subcommand(AutoComplete.GenerateCompletion.class, "generate-completion"));
@@ -252,11 +254,17 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
         return new dev.vmbox.provider.libvirt.GpuPassthroughPlanner(pciHost());
     }
 
-    /** How the detached tunnel agent is started: this same Java and class path, hidden command "tunnel run". */
+    /**
+     * How the user's tunnel agent is started: this same Java and class path, hidden command "tunnel run", with
+     * the flags of a small resident process ({@link dev.vmbox.app.tunnel.TunnelAgent#JVM_FLAGS}).
+     */
     static java.util.List<String> agentCommandPrefix() {
-        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return java.util.List.of(javaBin, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "tunnel", "run");
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(dev.vmbox.app.tunnel.TunnelAgent.JVM_FLAGS);
+        cmd.addAll(java.util.List.of("-cp", dev.vmbox.app.tunnel.TunnelAgent.absoluteClassPath(System.getProperty("java.class.path")),
+                Main.class.getName(), "tunnel", "run"));
+        return java.util.List.copyOf(cmd);
     }
 
     /** Ends a progress line in progress before an error is printed. */

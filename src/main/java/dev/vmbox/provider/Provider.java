@@ -77,6 +77,13 @@ public interface Provider extends ProviderProbe {
     void start(String name, Duration timeout);
 
     /**
+     * Makes the VM start again when the host (or the provider's daemon, or the user's session) starts, or no
+     * longer, as far as the provider offers it; returns what was done, in one line for people. Refused (IN_USE) when
+     * the provider can tell the VM is not vmbox's.
+     */
+    String setAutostart(String name, boolean on, Duration timeout);
+
+    /**
      * Stops the VM; stopping a VM that is already stopped is not an error. Refused (IN_USE) when the provider can tell
      * the VM is not vmbox's.
      */

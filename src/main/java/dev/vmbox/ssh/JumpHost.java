@@ -53,10 +53,13 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
 
     /** Absolute (a tunnel agent runs elsewhere), and nothing ssh's config parser would read differently. */
     private static void checkFile(String host, String what, Path file) {
-        if (file != null && (!file.isAbsolute() || !file.toString().matches("[^\\p{Cntrl}\\\\\"]+"))) {
-            throw VmboxException.badInput("invalid " + what + " for " + host + ": " + file,
-                    "give an absolute path without quotes, backslashes or control characters");
+        if (file == null) {
+            return;
         }
+        if (!file.isAbsolute()) {
+            throw VmboxException.badInput("invalid " + what + " for " + host + ": " + file, "give an absolute path");
+        }
+        OpenSshPaths.check(file);
     }
 
     public static JumpHost of(String host) {
@@ -115,10 +118,11 @@ public record JumpHost(String host, int port, String user, Path identityFile, St
             argv.addAll(List.of("-l", user));
         }
         if (identityFile != null) {
-            argv.addAll(List.of("-i", identityFile.toString()));
+            // as a config value: ssh drops a -i path it cannot stat before expanding it, so -i cannot carry a '%'
+            argv.addAll(List.of("-o", "IdentityFile=" + OpenSshPaths.configValue(identityFile)));
         }
         if (knownHosts != null) {
-            argv.addAll(List.of("-o", "UserKnownHostsFile=" + knownHosts));
+            argv.addAll(List.of("-o", "UserKnownHostsFile=" + OpenSshPaths.configValue(knownHosts)));
         }
         argv.addAll(flags);
         argv.addAll(List.of(

@@ -13,7 +13,8 @@ import java.util.List;
  * ({@code -F none}), no agent, X11 or password prompts, curve25519 / AES-GCM / AES-CTR only.
  *
  * <p>The known_hosts file is written by {@link PinnedHostKey#writeKnownHosts(Path)}; its entry is looked up
- * through {@code HostKeyAlias}, so it does not depend on the address or port used to reach the guest.
+ * through {@code HostKeyAlias}, so it does not depend on the address or port used to reach the guest. Paths are
+ * written as OpenSSH reads them ({@link OpenSshPaths}): a VMBOX_HOME with spaces keeps its pins.
  *
  * <p>A guest on another host ({@link SshTarget#jump()}) is reached through a {@code ProxyCommand} running
  * {@code ssh -W} to that host ({@link JumpHost#proxyCommand}); only the inner connection carries the pins above.
@@ -45,15 +46,17 @@ public final class SshCommandLine {
     }
 
     /**
-     * {@code ssh -N} holding one local forward: {@code bind} is {@code ADDR:PORT} (TCP) or an absolute path
-     * (a Unix socket, created 0600 by ssh's default {@code StreamLocalBindMask}); connections are carried to
-     * {@code remoteHost:remotePort} as seen from inside the guest. The process exits if the forward cannot
-     * be set up ({@code ExitOnForwardFailure}) or the guest stops answering server-alive probes.
+     * {@code ssh -N} holding one local forward from the Unix socket {@code socket} (made 0600 by
+     * {@code StreamLocalBindMask=0177}, replacing a stale one) to {@code remoteHost:remotePort} as seen from inside
+     * the guest. Only the tunnel agent connects to it: the socket lives in a 0700 folder. The process exits if the
+     * forward cannot be set up ({@code ExitOnForwardFailure}) or the guest stops answering server-alive probes.
      */
-    public static List<String> forward(SshTarget target, Path knownHosts, SshOptions options, String bind,
+    public static List<String> forward(SshTarget target, Path knownHosts, SshOptions options, Path socket,
                                        String remoteHost, int remotePort) {
-        if (bind == null || bind.isBlank() || bind.startsWith("-") || bind.contains(" ")) {
-            throw VmboxException.badInput("invalid tunnel endpoint: " + bind, "use ADDR:PORT or an absolute socket path");
+        String listen = OpenSshPaths.argument(socket);
+        if (!socket.isAbsolute() || listen.contains(":")) {
+            throw VmboxException.badInput("invalid tunnel socket path: " + socket,
+                    "use an absolute path without ':' (move VMBOX_HOME to such a path)");
         }
         if (remotePort < 1 || remotePort > 65535 || remoteHost == null || !remoteHost.matches("[A-Za-z0-9.:_-]+")) {
             throw VmboxException.badInput("invalid tunnel destination " + remoteHost + ":" + remotePort,
@@ -68,7 +71,7 @@ public final class SshCommandLine {
                 "-o", "GatewayPorts=no",
                 "-o", "StreamLocalBindUnlink=yes",
                 "-o", "StreamLocalBindMask=0177",
-                "-L", bind + ":" + dest + ":" + remotePort,
+                "-L", listen + ":" + dest + ":" + remotePort,
                 "--", target.host()));
         return argv;
     }
@@ -80,13 +83,12 @@ public final class SshCommandLine {
         argv.add("ssh");
         argv.add("-F");
         argv.add("none");
-        argv.add("-i");
-        argv.add(target.privateKey().toAbsolutePath().toString());
         argv.add("-p");
         argv.add(Integer.toString(target.port()));
         argv.add("-l");
         argv.add(target.user());
         for (String opt : List.of(
+                "IdentityFile=" + OpenSshPaths.configValue(target.privateKey()),
                 "IdentitiesOnly=yes",
                 "IdentityAgent=none",
                 "PubkeyAuthentication=yes",
@@ -95,7 +97,7 @@ public final class SshCommandLine {
                 "HostbasedAuthentication=no",
                 "GSSAPIAuthentication=no",
                 "StrictHostKeyChecking=yes",
-                "UserKnownHostsFile=" + knownHosts.toAbsolutePath(),
+                "UserKnownHostsFile=" + OpenSshPaths.configValue(knownHosts),
                 "GlobalKnownHostsFile=none",
                 "HostKeyAlias=" + PinnedHostKey.KNOWN_HOSTS_ALIAS,
                 "HostKeyAlgorithms=" + key.hostKeyAlgorithm(),

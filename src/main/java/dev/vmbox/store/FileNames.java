@@ -13,11 +13,13 @@ package dev.vmbox.store;
  *   _cache/images/  _cache/downloads/  _cache/staging/  _cache/tmp/
  *   _logs/NAME-create-failed.log      (a failed create whose instance folder is gone)
  *   _libvirt/                         (qemu:///session disks)
+ *   _agent/agent.sock  .pid  .lock  .log   (the one tunnel agent of this VMBOX_HOME)
  *   NAME/instance.json  NAME/.lock
- *   NAME/ssh/id_ed25519[.pub]  NAME/ssh/ssh_host_ed25519_key[.pub]  NAME/ssh/known_hosts
+ *   NAME/ssh/id_ed25519[.pub]  NAME/ssh/ssh_host_ed25519_key[.pub]  NAME/ssh/known_hosts  NAME/ssh/api_key
  *   NAME/cloud-init/                  (the seed, until the provider has it)
  *   NAME/logs/create.log
- *   NAME/tunnel/tunnel.pid  .log  .log.1  .state.json  .settings.json  .known_hosts
+ *   NAME/tunnel/tunnel.log  .log.1  .state.json  .settings.json  .wish.json  .known_hosts
+ *   NAME/tunnel/upstream.sock  (ssh's forward, only the agent connects)  NAME/tunnel/api.sock  (--socket)
  * </pre>
  */
 public final class FileNames {
@@ -32,6 +34,16 @@ public final class FileNames {
     public static final String FAILED_CREATE_LOG_SUFFIX = "-create-failed.log";
     /** Disks of VMs on {@code qemu:///session} (QEMU runs as the user). */
     public static final String LIBVIRT_SESSION_DIR = "_libvirt";
+    /** The tunnel agent that serves every instance of this VMBOX_HOME. */
+    public static final String AGENT_DIR = "_agent";
+
+    // VMBOX_HOME/_agent
+    /** Its control socket (0600 in the 0700 folder). */
+    public static final String AGENT_SOCKET = "agent.sock";
+    public static final String AGENT_PID = "agent.pid";
+    /** Held (file lock) by the running agent: one per VMBOX_HOME. */
+    public static final String AGENT_LOCK = "agent.lock";
+    public static final String AGENT_LOG = "agent.log";
 
     // VMBOX_HOME/_cache
     public static final String IMAGES_DIR = "images";
@@ -54,18 +66,27 @@ public final class FileNames {
     public static final String HOST_KEY = "ssh_host_ed25519_key";
     public static final String PUBLIC_KEY_SUFFIX = ".pub";
     public static final String KNOWN_HOSTS = "known_hosts";
+    /** The instance's API key (the endpoint asks for it; runtimes that take one get the same). */
+    public static final String API_KEY = "api_key";
 
     // VMBOX_HOME/NAME/logs
     public static final String CREATE_LOG = "create.log";
 
     // VMBOX_HOME/NAME/tunnel
-    public static final String TUNNEL_PID = "tunnel.pid";
+    /** The pid file of the per-instance agents before one agent served all (read only to end such an agent). */
+    public static final String TUNNEL_PID_LEGACY = "tunnel.pid";
     public static final String TUNNEL_LOG = "tunnel.log";
     /** The previous log after rotation. */
     public static final String TUNNEL_LOG_OLD = "tunnel.log.1";
     public static final String TUNNEL_STATE = "tunnel.state.json";
     public static final String TUNNEL_SETTINGS = "tunnel.settings.json";
     public static final String TUNNEL_KNOWN_HOSTS = "tunnel.known_hosts";
+    /** What the owner wants of the tunnel: running or not, at host start or not, socket or TCP, key or not. */
+    public static final String TUNNEL_WISH = "tunnel.wish.json";
+    /** ssh's end of the tunnel: a socket only the agent connects to. */
+    public static final String TUNNEL_UPSTREAM_SOCKET = "upstream.sock";
+    /** The API as a Unix socket ({@code tunnel start --socket}). */
+    public static final String TUNNEL_API_SOCKET = "api.sock";
 
     private FileNames() {
     }

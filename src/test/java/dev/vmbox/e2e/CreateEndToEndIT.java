@@ -152,14 +152,32 @@ class CreateEndToEndIT {
     }
 
     private static HttpResponse<String> http(String method, String url, String body) throws IOException, InterruptedException {
+        return http(method, url, body, apiKey, Map.of());
+    }
+
+    /** The instance's API key ({@code vmbox api-key NAME}), sent with every request of {@link #http}. */
+    private static String apiKey;
+
+    private static HttpResponse<String> http(String method, String url, String body, String key, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).proxy(java.net.ProxySelector.of(null))
                 .build();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        headers.forEach(b::header);
         b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
         return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void assertApiAnswers(String api, String model) throws Exception {
+    private void assertApiAnswers(String name, String api, String model) throws Exception {
+        Run key = vmbox(Duration.ofMinutes(1), "api-key", name);
+        assertEquals(0, key.exit(), key.toString());
+        apiKey = key.out().strip();
+        assertEquals(401, http("GET", api + "/api/tags", null, null, Map.of()).statusCode(), "no key, no answer");
+        assertEquals(403, http("POST", api + "/api/generate", "{}", apiKey, Map.of("Origin", "http://evil.example",
+                "Content-Type", "text/plain")).statusCode(), "a web page is refused, key or not");
         HttpResponse<String> root = http("GET", api + "/", null);
         assertEquals("Ollama is running", root.body());
         HttpResponse<String> tags = http("GET", api + "/api/tags", null);
@@ -194,7 +212,7 @@ class CreateEndToEndIT {
         }
         System.out.println(figure.append(" ===\n"));
 
-        assertApiAnswers(api, model);
+        assertApiAnswers(name, api, model);
 
         Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");
         assertEquals(0, verify.exit(), verify.toString());
@@ -205,7 +223,7 @@ class CreateEndToEndIT {
             assertEquals("PASS", p.get("result").asText(), p.toString());
         }
         for (String id : List.of("host-key", "egress", "loopback", "runtime-user", "sandbox", "no-host-mounts",
-                "password-ssh", "hypervisor-seal", "tunnel-loopback")) {
+                "password-ssh", "hypervisor-seal", "tunnel-loopback", "api-key", "web-origin")) {
             assertTrue(ids.contains(id), "verify checks " + id + ": " + ids);
         }
 
@@ -236,7 +254,7 @@ class CreateEndToEndIT {
         assertThrows(IOException.class, () -> http("GET", api + "/", null), "the API is gone while stopped");
         Run start = vmbox(Duration.ofMinutes(15), "start", name, "--timeout", "14m");
         assertEquals(0, start.exit(), start.toString());
-        assertApiAnswers(api, model);
+        assertApiAnswers(name, api, model);
 
         Run delete = vmbox(Duration.ofMinutes(5), "delete", name);
         assertEquals(0, delete.exit(), delete.toString());
@@ -280,7 +298,7 @@ class CreateEndToEndIT {
                     result.get("totalSeconds").asDouble());
             assertFalse(Files.exists(Path.of("/var/lib/libvirt/images/vmbox").resolve(name)), "no local disk folder");
             assertTrue(virsh("vol-list", "--pool", "vmbox").contains("vmbox-" + name + ".qcow2"));
-            assertApiAnswers(result.get("api").asText(), result.get("model").asText());
+            assertApiAnswers(name, result.get("api").asText(), result.get("model").asText());
 
             Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");
             assertEquals(0, verify.exit(), verify.toString());

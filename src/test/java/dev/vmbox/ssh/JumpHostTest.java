@@ -94,12 +94,15 @@ class JumpHostTest {
     void argvAndProxyCommandAreQuotedAndExpandNothing() {
         JumpHost j = new JumpHost("gpu1", 2222, "admin", Path.of("/keys/it's%h"), "ssh");
         List<String> argv = j.streamArgv("127.0.0.1", 20022, Duration.ofSeconds(15));
-        assertEquals(List.of("ssh", "-p", "2222", "-l", "admin", "-i", "/keys/it's%h", "-T", "-e", "none", "-o", "BatchMode=yes",
+        assertEquals(List.of("ssh", "-p", "2222", "-l", "admin", "-o", "IdentityFile=\"/keys/it's%%h\"", "-T", "-e", "none", "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes", "-o", "ClearAllForwardings=yes", "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ConnectTimeout=15",
                 "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "-W", "127.0.0.1:20022", "--", "gpu1"), argv);
         String pc = j.proxyCommand("127.0.0.1", 20022, Duration.ofSeconds(15));
         assertTrue(pc.startsWith("'ssh' '-p' '2222'"), pc);
-        assertTrue(pc.contains("'/keys/it'\\''s%%h'"), pc);
+        assertTrue(pc.contains("'IdentityFile=\"/keys/it'\\''s%%%%h\"'"), pc);
+        JumpHost withKnownHosts = new JumpHost("gpu1", 0, null, null, "ssh", Path.of("/etc/vmbox hosts/known_hosts"));
+        assertTrue(withKnownHosts.streamArgv("127.0.0.1", 1, Duration.ofSeconds(1))
+                .contains("UserKnownHostsFile=\"/etc/vmbox hosts/known_hosts\""), "quoted: one file, not two");
         assertEquals(List.of("ssh", "-T", "-e", "none"), JumpHost.of("gpu1").streamArgv("::1", 1, Duration.ofSeconds(1))
                 .subList(0, 4));
         assertTrue(JumpHost.of("gpu1").streamArgv("::1", 22, Duration.ofSeconds(1)).contains("[::1]:22"));
@@ -118,6 +121,7 @@ class JumpHostTest {
         assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("id"), null), "relative key");
         assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("/k\\\"x"), null), "quote");
         assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("/k\nx"), null), "newline");
+        assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, Path.of("/k/${HOME}"), null), "variable");
         assertThrows(VmboxException.class, () -> new JumpHost("h", 0, null, null, "bin/ssh"), "relative program");
     }
 
@@ -263,6 +267,17 @@ class JumpHostTest {
     }
 
     @Test
+    void theUrisKnownHostsFileMayHaveASpaceInItsPath() throws Exception {
+        Path kh = Files.createDirectories(tmp.resolve("uri known hosts %d")).resolve("known_hosts");
+        Files.writeString(kh, "[127.0.0.1]:" + jump.port() + " " + jump.hostPublicKey() + "\n");
+        JumpHost j = new JumpHost("127.0.0.1", jump.port(), jump.user(), jump.clientKey(), "ssh", kh);
+        List<String> argv = SshCommandLine.interactive(viaJump(j, guest.hostPublicKey()), knownHosts, SshOptions.defaults(),
+                List.of("echo", "through"));
+        CommandResult r = RUNNER.run(Command.of(Duration.ofSeconds(30), argv));
+        assertEquals("through", r.stdout().strip());
+    }
+
+    @Test
     void systemSshAndTheTunnelForwardGoThroughTheJump() throws Exception {
         JumpHost j = jumpHost(sshTrusting("cli", jump.hostPublicKey()), jump.clientKey());
         SshTarget t = viaJump(j, guest.hostPublicKey());
@@ -281,16 +296,16 @@ class JumpHostTest {
             });
             server.setDaemon(true);
             server.start();
-            int local = LocalSshd.freePort();
-            List<String> fwd = SshCommandLine.forward(t, knownHosts, SshOptions.defaults(), "127.0.0.1:" + local, "127.0.0.1",
+            Path local = tmp.resolve("forward.sock");
+            List<String> fwd = SshCommandLine.forward(t, knownHosts, SshOptions.defaults(), local, "127.0.0.1",
                     api.getLocalPort());
             try (BackgroundProcess p = BackgroundProcess.start(fwd, Map.of(), tmp.resolve("forward.log"), EXEC)) {
                 String got = null;
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 while (got == null && System.nanoTime() < deadline) {
-                    try (Socket s = new Socket()) {
-                        s.connect(new InetSocketAddress("127.0.0.1", local), 500);
-                        try (InputStream in = s.getInputStream()) {
+                    try (java.nio.channels.SocketChannel s = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                        s.connect(java.net.UnixDomainSocketAddress.of(local));
+                        try (InputStream in = java.nio.channels.Channels.newInputStream(s)) {
                             got = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                         }
                     } catch (IOException notYet) {

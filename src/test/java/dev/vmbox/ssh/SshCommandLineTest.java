@@ -85,8 +85,33 @@ class SshCommandLineTest {
     @Test
     void forwardArgvRejectsOddInput() {
         assertThrows(dev.vmbox.VmboxException.class, () -> SshCommandLine.forward(sshd.target(), knownHosts, SshOptions.defaults(),
-                "-oProxyCommand=x", "127.0.0.1", 80));
+                Path.of("relative.sock"), "127.0.0.1", 80));
         assertThrows(dev.vmbox.VmboxException.class, () -> SshCommandLine.forward(sshd.target(), knownHosts, SshOptions.defaults(),
-                "127.0.0.1:1", "127.0.0.1;rm", 80));
+                tmp.resolve("a:b.sock"), "127.0.0.1", 80));
+        assertThrows(dev.vmbox.VmboxException.class, () -> SshCommandLine.forward(sshd.target(), knownHosts, SshOptions.defaults(),
+                tmp.resolve("a.sock"), "127.0.0.1;rm", 80));
+        assertThrows(dev.vmbox.VmboxException.class, () -> SshCommandLine.forward(sshd.target(), knownHosts, SshOptions.defaults(),
+                tmp.resolve("q\"uote.sock"), "127.0.0.1", 80));
+    }
+
+    /** Issue 15: a VMBOX_HOME with a space split the known_hosts path, and the pinned key was never found. */
+    @Test
+    void aHomeWithSpacesAndPercentSignsKeepsThePins() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("home with space %h %%"));
+        Path kh = dir.resolve("known hosts");
+        sshd.target().hostKey().writeKnownHosts(kh);
+        Path key = dir.resolve("id ed25519");
+        Files.copy(sshd.clientKey(), key);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        SshTarget t = sshd.target();
+        SshTarget spaced = new SshTarget(t.host(), t.port(), t.user(), key, t.pinnedHostKey());
+        List<String> argv = SshCommandLine.interactive(spaced, kh, SshOptions.defaults(), List.of("echo", "pinned"));
+        assertTrue(argv.contains("UserKnownHostsFile=\"" + kh.toString().replace("%", "%%") + "\""), argv.toString());
+        assertEquals("pinned", RUNNER.run(Command.of(Duration.ofSeconds(30), argv)).stdout().strip());
+        Path wrongKh = dir.resolve("known hosts wrong");
+        Files.writeString(wrongKh, "");
+        List<String> refused = SshCommandLine.interactive(spaced, wrongKh, SshOptions.defaults(), List.of("true"));
+        assertThrows(CommandFailedException.class, () -> RUNNER.run(Command.of(Duration.ofSeconds(30), refused)),
+                "an empty pin file still refuses: the path is the one read");
     }
 }

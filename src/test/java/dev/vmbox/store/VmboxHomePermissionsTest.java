@@ -4,17 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmbox.app.instance.InstanceFiles;
-import dev.vmbox.app.tunnel.AgentMain;
 import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelControl;
 import dev.vmbox.app.tunnel.TunnelSettings;
+import dev.vmbox.app.tunnel.http.RuntimeStandIn;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.security.SshKeys;
 import dev.vmbox.testing.CliHarness;
 import dev.vmbox.testing.LocalSshd;
-import dev.vmbox.testing.LoopbackBackend;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's promise: every file vmbox writes under VMBOX_HOME is 0600 and every folder 0700, whatever the
  * umask. Checked by walking a home after the operations that write there: a setting, an instance record and its
- * lock, the instance's keys (public ones too), and a detached tunnel agent's pid, log, state, settings and pinned key.
+ * lock, the instance's keys (public ones too) and API key, and the user's detached tunnel agent's control socket,
+ * pid, lock and log, and the tunnel's endpoint and ssh sockets, log, state, settings, wish and pinned key.
  */
 @Timeout(120)
 class VmboxHomePermissionsTest {
@@ -52,10 +53,11 @@ class VmboxHomePermissionsTest {
         try (InstanceLock ignored = store.lock("llm", Duration.ofSeconds(5))) {
             InstanceFiles files = new InstanceFiles(store.dir("llm"));
             SshKeys.generate(files.sshDir(), "llm", new ZtExecCommandRunner(EventLog.NONE, exec));
-            try (LocalSshd sshd = LocalSshd.start(tmp.resolve("sshd")); LoopbackBackend backend = new LoopbackBackend()) {
-                TunnelSettings s = ApiTunnel.settings("llm", sshd.target(), "127.0.0.1", LocalSshd.freePort(), backend.port());
+            try (LocalSshd sshd = LocalSshd.start(tmp.resolve("sshd")); RuntimeStandIn runtime = new RuntimeStandIn()) {
+                TunnelSettings s = ApiTunnel.settings("llm", sshd.target(), "127.0.0.1", LocalSshd.freePort(), runtime.port(),
+                        RuntimeKind.OLLAMA);
                 List<String> agent = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                        System.getProperty("java.class.path"), AgentMain.class.getName());
+                        System.getProperty("java.class.path"), "dev.vmbox.cli.Main", "tunnel", "run");
                 ApiTunnel tunnel = new ApiTunnel(new TunnelControl(exec), agent);
                 try {
                     assertTrue(tunnel.start(files.tunnelDir(), s, Duration.ofSeconds(40)).up());
@@ -72,7 +74,8 @@ class VmboxHomePermissionsTest {
         }
         for (String expected : new String[] {"_config/config.yaml", "llm/.lock", "llm/instance.json", "llm/ssh/id_ed25519.pub",
             "llm/ssh/ssh_host_ed25519_key.pub", "llm/tunnel/tunnel.log", "llm/tunnel/tunnel.state.json",
-            "llm/tunnel/tunnel.settings.json", "llm/tunnel/tunnel.known_hosts"}) {
+            "llm/tunnel/tunnel.settings.json", "llm/tunnel/tunnel.known_hosts", "llm/tunnel/tunnel.wish.json", "llm/ssh/api_key",
+            "_agent/agent.log", "_agent/agent.lock"}) {
             assertTrue(names.contains(expected), expected + " was written: " + names);
         }
         assertPrivate(home);
@@ -82,8 +85,8 @@ class VmboxHomePermissionsTest {
         List<String> open = new ArrayList<>();
         try (Stream<Path> all = Files.walk(home)) {
             for (Path p : all.toList()) {
-                if (Files.isSymbolicLink(p) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
+                if (Files.isSymbolicLink(p)) {
+                    continue; // sockets are checked like files
                 }
                 String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
                 String want = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------";

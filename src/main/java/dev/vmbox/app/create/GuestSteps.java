@@ -8,6 +8,7 @@ import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
+import dev.vmbox.security.ApiKeys;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
@@ -63,8 +64,8 @@ final class GuestSteps {
     CreateStep health() {
         return CreateStep.of("health", run -> {
             run.endpoint = run.request.api().url();
-            return health.await(run.request.runtimeKind(), run.endpoint, run.left(Duration.ofMinutes(3)), () -> alive(run),
-                    run.step);
+            return health.await(run.request.runtimeKind(), run.endpoint, ApiKeys.read(run.files.apiKey()),
+                    run.left(Duration.ofMinutes(3)), () -> alive(run), run.step);
         });
     }
 

@@ -36,8 +36,9 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     @Override
-    public String await(RuntimeKind runtime, String baseUrl, Duration timeout, Poll.Liveness alive, Progress.Step step) {
-        return Poll.until(runtime.cliName() + " at " + baseUrl, () -> check(runtime, baseUrl))
+    public String await(RuntimeKind runtime, String baseUrl, String apiKey, Duration timeout, Poll.Liveness alive,
+                        Progress.Step step) {
+        return Poll.until(runtime.cliName() + " at " + baseUrl, () -> check(runtime, baseUrl, apiKey))
                 .aliveWhile(alive)
                 .onWait((seen, waited) -> step.detail("waiting for " + runtime.cliName() + " (" + seen + ")"))
                 .timeoutHint("see the runtime's journal with: vmbox logs NAME")
@@ -45,10 +46,10 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     /** One round of checks; {@link NotReady} when the runtime is not (yet) healthy. */
-    public String check(RuntimeKind runtime, String baseUrl) {
+    public String check(RuntimeKind runtime, String baseUrl, String apiKey) {
         String body = "";
         for (HealthProbe probe : runtime.healthProbes()) {
-            Answer a = get(baseUrl + probe.path());
+            Answer a = get(baseUrl + probe.path(), apiKey);
             if (a.status != 200 || (probe.mustContain() != null && !a.body.contains(probe.mustContain()))) {
                 throw new NotReady("GET " + probe.path() + " answered " + a.status
                         + (a.status == 503 && probe.busyNote() != null ? " (" + probe.busyNote() + ")" : ""));
@@ -58,10 +59,13 @@ public final class HttpHealthCheck implements HealthCheck {
         return runtime.healthy(body);
     }
 
-    private Answer get(String url) {
+    private Answer get(String url, String apiKey) {
         try {
-            HttpResponse<String> r = http().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+            if (apiKey != null) {
+                b.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body() == null ? "" : r.body();
             return new Answer(r.statusCode(), body.length() > 300 ? body.substring(0, 300) : body);
         } catch (IOException e) {

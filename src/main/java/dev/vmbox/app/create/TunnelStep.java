@@ -35,7 +35,8 @@ final class TunnelStep implements CreateStep {
                         + run.name())));
         Path dir = run.files.tunnelDir();
         CreateRequest req = run.request;
-        TunnelSettings ts = ApiTunnel.settings(req.name(), target, req.api().literal(), req.api().port(), req.runtime().port());
+        TunnelSettings ts = ApiTunnel.settings(req.name(), target, req.api().literal(), req.api().port(), req.runtime().port(),
+                req.runtimeKind());
         started = true; // from here an agent may run: the undo stops it
         TunnelStatus status = tunnel.start(dir, ts, run.left(ApiTunnel.READY_WAIT));
         if (!status.up()) {

@@ -18,6 +18,14 @@ public record InstanceFiles(Path dir) {
         return sshDir().resolve(FileNames.KNOWN_HOSTS);
     }
 
+    /**
+     * The instance's API key file ({@code dev.vmbox.security.ApiKeys}): what the endpoint asks of clients, and
+     * what a runtime that checks keys itself is given. {@code ApiKeys.ensure(files.apiKey())} makes it if needed.
+     */
+    public Path apiKey() {
+        return sshDir().resolve(FileNames.API_KEY);
+    }
+
     public Path seedDir() {
         return dir.resolve(FileNames.CLOUD_INIT_DIR);
     }

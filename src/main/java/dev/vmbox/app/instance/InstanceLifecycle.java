@@ -14,6 +14,7 @@ import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
 import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.security.ApiKeys;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.store.InstanceLock;
 import dev.vmbox.store.InstanceRecord;
@@ -86,7 +87,13 @@ public final class InstanceLifecycle {
             String endpoint = tunnel.start(instance);
             step.done(endpoint);
             step = progress.begin("health");
-            step.done(health.await(RuntimeKind.parse(instance.settings().string(InstanceSettings.RUNTIME)), endpoint,
+            if (endpoint.startsWith("/")) {
+                step.done("answers on the socket (asked by the tunnel agent)");
+                return endpoint;
+            }
+            String key = apiTunnel.control().wish(instance.files().tunnelDir()).keyOff() ? null
+                    : ApiKeys.read(instance.files().apiKey());
+            step.done(health.await(RuntimeKind.parse(instance.settings().string(InstanceSettings.RUNTIME)), endpoint, key,
                     deadline.remaining("start", Duration.ofMinutes(3)), step));
             return endpoint;
         }

@@ -3,6 +3,11 @@ package dev.vmbox.app.instance;
 import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
+import dev.vmbox.app.tunnel.TunnelWish;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.security.ApiKeys;
+import dev.vmbox.store.InstanceStore;
+import java.nio.file.Path;
 import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.store.InstanceLock;
 import java.util.LinkedHashMap;
@@ -25,14 +30,67 @@ public final class InstanceTunnel {
         }
     }
 
-    /** {@link #start(String)} for an instance whose lock the caller holds. */
+    /**
+     * {@link #start(String)} for an instance whose lock the caller holds. Returns the API's URL, or the path of its
+     * Unix socket when the owner asked for one ({@link #configure}).
+     */
     String start(Instance instance) {
         InstanceSettings s = instance.settings();
         int port = s.integer(InstanceSettings.API_PORT);
         TunnelSettings ts = ApiTunnel.settings(instance.name(), instance.target(instance.endpoint()), instance.apiBind(), port,
-                s.integer(InstanceSettings.RUNTIME_PORT));
-        tunnel.start(instance.files().tunnelDir(), ts, ApiTunnel.READY_WAIT);
-        return ApiTunnel.url(instance.apiBind(), port);
+                s.integer(InstanceSettings.RUNTIME_PORT), RuntimeKind.parse(s.string(InstanceSettings.RUNTIME)));
+        TunnelStatus st = tunnel.start(instance.files().tunnelDir(), ts, ApiTunnel.READY_WAIT);
+        return st.endpoint() != null && st.endpoint().startsWith("/") ? st.endpoint() : ApiTunnel.url(instance.apiBind(), port);
+    }
+
+    /**
+     * Records how the API is published from the next start on: as a Unix socket ({@code socket} true) or TCP, with
+     * the API key or without ({@code keyOff}); null leaves a choice as it is.
+     */
+    public void configure(String name, Boolean socket, Boolean keyOff) {
+        try (InstanceLock ignored = instances.lock(name)) {
+            instances.store().read(name);
+            Path dir = instances.files(name).tunnelDir();
+            TunnelWish w = tunnel.control().wish(dir);
+            tunnel.control().setWish(dir, w.withSocket(socket != null ? socket : w.socket())
+                    .withKeyOff(keyOff != null ? keyOff : w.keyOff()));
+        }
+    }
+
+    /**
+     * The instance's API key, made now if it has none; what {@code vmbox api-key NAME} prints. The only place
+     * vmbox shows it.
+     */
+    public String apiKey(String name) {
+        try (InstanceLock ignored = instances.lock(name)) {
+            instances.store().read(name);
+            return ApiKeys.ensure(instances.files(name).apiKey());
+        }
+    }
+
+    /** Asks the instance's provider to start the VM with the host, or no longer; returns what it did. */
+    public String setVmAutostart(String name, boolean on) {
+        try (InstanceLock ignored = instances.lock(name)) {
+            Instance instance = instances.get(name);
+            return instance.provider().setAutostart(name, on, java.time.Duration.ofMinutes(2));
+        }
+    }
+
+    /**
+     * Records that the tunnel runs whenever the user's agent runs as a service, or no longer; returns whether
+     * any instance of this VMBOX_HOME still wants that.
+     */
+    public boolean setAutostart(String name, boolean on) {
+        try (InstanceLock ignored = instances.lock(name)) {
+            instances.store().read(name);
+            tunnel.control().setAutostart(instances.files(name).tunnelDir(), on);
+        }
+        for (InstanceStore.Entry e : instances.store().list()) {
+            if (e.readable() && tunnel.control().wish(instances.files(e.name()).tunnelDir()).autostart()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.vmbox.app.instance;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.tunnel.ApiTunnel;
+import dev.vmbox.app.tunnel.EndpointProbe;
+import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.verify.Promise;
 import dev.vmbox.app.verify.Subject;
 import dev.vmbox.app.verify.Verifier;
@@ -14,7 +16,9 @@ import dev.vmbox.ssh.SshSession;
 import dev.vmbox.ssh.SshTarget;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** {@code vmbox verify NAME}: every promise, proven in the guest (over SSH) and on the host. */
 public final class InstanceVerification {
@@ -22,6 +26,7 @@ public final class InstanceVerification {
     private final GuestAccess guests;
     private final ApiTunnel tunnel;
     private final Path hostRoot;
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     /** @param hostRoot the host's root folder, where {@code proc/net/tcp} is read (a fixture in tests) */
     public InstanceVerification(InstanceLookup instances, GuestAccess guests, ApiTunnel tunnel, Path hostRoot) {
@@ -48,7 +53,16 @@ public final class InstanceVerification {
         }
         Provider p = instance.provider();
         Verifier.hypervisorSeal(subject, p.id(), p.hypervisorEgressSealed(name)).ifPresent(out::add);
-        out.add(Verifier.tunnel(subject, tunnel.status(instance.files().tunnelDir()), hostRoot.resolve("proc")));
+        TunnelStatus st = tunnel.status(instance.files().tunnelDir());
+        out.add(Verifier.tunnel(subject, st, hostRoot.resolve("proc")));
+        String ep = st.endpoint();
+        boolean keyOff = tunnel.control().wish(instance.files().tunnelDir()).keyOff();
+        String path = Verifier.protectedPath(subject.runtime());
+        out.add(Verifier.apiKey(ep == null || !st.running() ? -1
+                : EndpointProbe.status(ep, "GET", path, Map.of(), PROBE_TIMEOUT), keyOff));
+        out.add(Verifier.webOrigin(ep == null || !st.running() ? -1
+                : EndpointProbe.status(ep, "POST", path, Map.of("Origin", "http://evil.example", "Content-Type", "text/plain"),
+                PROBE_TIMEOUT)));
         return out;
     }
 

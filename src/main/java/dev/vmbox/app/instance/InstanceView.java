@@ -17,16 +17,17 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param model    the model reference
  * @param api      the host endpoint of the API (http://127.0.0.1:11434)
  * @param tunnel   up, connecting, down; null when the VM is not running
+ * @param autostart on when the tunnel (and, where vmbox sets it, the VM) starts with the host; shown by status only
  * @param egress   sealed, fetch-window, open
  * @param detail   what is wrong, or a note: the record's phase first (why a create failed), then the provider's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record InstanceView(String name, String state, String phase, String provider, String runtime, String model,
-                           String api, String tunnel, String egress, String cpus, String memory, String disk,
-                           String detail) {
+                           String api, String tunnel, String autostart, String egress, String cpus, String memory,
+                           String disk, String detail) {
 
     /** An instance whose record cannot be read: nothing is known of it but the reason. */
     static InstanceView unreadable(String name, String why) {
-        return new InstanceView(name, "BROKEN", null, null, null, null, null, null, null, null, null, null, why);
+        return new InstanceView(name, "BROKEN", null, null, null, null, null, null, null, null, null, null, null, why);
     }
 }

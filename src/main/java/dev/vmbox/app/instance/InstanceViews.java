@@ -60,16 +60,21 @@ public final class InstanceViews {
             live = r.provider() + " could not be asked: " + e.getMessage();
         }
         String tunnelState = null;
+        String autostart = null;
         if (withTunnel || vm != null && vm.state() == VmState.RUNNING) {
             TunnelStatus t = tunnel.status(instance.files().tunnelDir());
             tunnelState = t.up() ? "up" : t.running() ? "connecting" : "down";
+            autostart = withTunnel ? t.autostart() ? "on" : "off" : null;
         }
         InstanceSettings s = instance.settings();
         String port = s.stringOr(InstanceSettings.API_PORT, null);
         String api = port == null ? null : "http://" + ApiAddress.hostForUrl(instance.apiBind()) + ":" + port;
+        if (withTunnel && tunnel.control().wish(instance.files().tunnelDir()).socket()) {
+            api = "unix:" + instance.files().tunnel().apiSocket();
+        }
         String detail = Stream.of(phaseNote(r), live).filter(Objects::nonNull).collect(Collectors.joining("; "));
         return new InstanceView(r.name(), state, phase(r), r.provider(), s.stringOr(InstanceSettings.RUNTIME, null),
-                s.stringOr(InstanceSettings.MODEL_NAME, s.stringOr(InstanceSettings.MODEL, null)), api, tunnelState,
+                s.stringOr(InstanceSettings.MODEL_NAME, s.stringOr(InstanceSettings.MODEL, null)), api, tunnelState, autostart,
                 s.stringOr(InstanceSettings.EGRESS, null), s.stringOr(InstanceSettings.CPUS, null),
                 s.stringOr(InstanceSettings.MEMORY, null), s.stringOr(InstanceSettings.DISK, null),
                 detail.isEmpty() ? null : detail);

@@ -1,16 +1,23 @@
 package dev.vmbox.app.tunnel;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
-import dev.vmbox.exec.BackgroundProcess;
-import dev.vmbox.exec.ExecutableNotFoundException;
 import dev.vmbox.exec.Executables;
-import dev.vmbox.ssh.SshCommandLine;
+import dev.vmbox.spec.InstanceName;
+import dev.vmbox.ssh.OpenSshPaths;
+import dev.vmbox.store.FileNames;
 import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,52 +28,83 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * The tunnel agent: keeps {@code settings.endpoint()} on the host connected to the runtime port in the guest,
- * for as long as it runs. It drives the system OpenSSH client ({@code ssh -N -L}, argv from
- * {@link SshCommandLine#forward}) because OpenSSH gives each forwarded connection its own channel window and
- * buffers, so a client that stops reading never stalls the others (JSch's forwarder does; see
- * docs/decisions/0001-tunnel-uses-openssh-client.md). When ssh exits (guest rebooted, sshd restarted,
- * network gone, keepalive timeout) the agent starts it again after a backoff that doubles from
- * {@code backoffMin} to {@code backoffMax} and resets once the tunnel was up.
+ * The one tunnel agent of a VMBOX_HOME: a small long-running process that holds the endpoints of every instance
+ * whose tunnel is wanted ({@link Tunnel}). The CLI talks to it over a control socket ({@code _agent/agent.sock},
+ * 0600 in a 0700 folder, the caller's uid checked); what each tunnel should be is on disk in its instance's folder
+ * ({@link TunnelSettings}, {@link TunnelWish}), so an agent that starts again (after a crash, as a service at
+ * login) serves the same tunnels without being told.
  *
- * <p>Files in the state folder ({@link TunnelFiles}, all 0600 in a 0700 folder): the pid file (pid and start
- * time), the log (agent and ssh messages), the state ({@link TunnelState}), the settings and the pinned key.
- * A host-key mismatch ends the agent with a SECURITY failure: it never retries against a different key.
+ * <p>It starts on demand ({@code vmbox create}, {@code start}, {@code tunnel start}) and ends when no tunnel is
+ * wanted any more, unless it runs as a service ({@code --service}: systemd user unit or launchd agent), which also
+ * serves the tunnels marked for autostart. One agent per VMBOX_HOME (a file lock). At start it ends, by pid, the
+ * ssh processes a killed agent left behind (only those whose command line names that instance's socket).
+ * When the agent is gone, nothing serves: the endpoints were its own sockets.
  */
 public final class TunnelAgent {
-    static final long LOG_ROTATE_BYTES = 1024 * 1024;
+    /**
+     * JVM flags for the agent: a small resident process (serial GC, small heap, C1 only with one compiler thread
+     * and a small code cache, small thread stacks, no perf-data file, small cached I/O buffers, class data
+     * sharing). README "The model API tunnel" has what it costs.
+     */
+    public static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx24m", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=12m", "-XX:MaxMetaspaceSize=48m", "-Xss256k",
+            "-XX:-UsePerfData", "-Djdk.nio.maxCachedBufferSize=65536", "-Xshare:auto");
+    private static final Duration IDLE_EXIT = Duration.ofSeconds(2);
 
-    private final TunnelSettings settings;
-    private final Path stateDir;
-    private final TunnelFiles files;
+    /**
+     * {@code classPath} with every entry made absolute: the agent runs in VMBOX_HOME (and as a service from
+     * anywhere), not in the folder the CLI was started from.
+     */
+    public static String absoluteClassPath(String classPath) {
+        List<String> out = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                out.add(Path.of(entry).toAbsolutePath().normalize().toString());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, out);
+    }
+
+    private final Path home;
+    private final AgentFiles files;
     private final Executables executables;
+    private final boolean service;
+    private final Map<String, Tunnel> tunnels = new ConcurrentHashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
-    private volatile BackgroundProcess child;
-    private int restarts;
-    private String lastError;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "agent-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile long lastRequest = System.nanoTime();
 
-    public TunnelAgent(TunnelSettings settings, Path stateDir, Executables executables) {
-        this.settings = settings;
-        this.stateDir = stateDir;
-        this.files = new TunnelFiles(stateDir);
+    /** @param service run as a service: serve autostart tunnels too, and stay when none is wanted */
+    public TunnelAgent(Path home, Executables executables, boolean service) {
+        this.home = home.toAbsolutePath();
+        this.files = new AgentFiles(this.home);
         this.executables = executables;
+        this.service = service;
     }
 
     /**
-     * Runs the agent in this process until SIGTERM/SIGINT (a shutdown hook stops it cleanly: ssh ended, pid
-     * file removed, state STOPPED). This is what {@code vmbox tunnel run NAME} calls in the detached process.
+     * Runs the agent in this process until SIGTERM/SIGINT or until no tunnel is wanted (not as a service); a
+     * shutdown hook ends every tunnel cleanly. The body of {@code vmbox tunnel run}.
      */
-    public static void runForeground(TunnelSettings settings, Path stateDir, Executables executables) {
-        TunnelAgent agent = new TunnelAgent(settings, stateDir, executables);
+    public static void runForeground(Path home, Executables executables, boolean service) {
+        TunnelAgent agent = new TunnelAgent(home, executables, service);
         Thread hook = new Thread(() -> {
             agent.requestStop();
-            agent.awaitFinished(Duration.ofSeconds(10));
-        }, "tunnel-agent-stop");
+            agent.awaitFinished(Duration.ofSeconds(15));
+        }, "agent-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             agent.run();
@@ -79,15 +117,6 @@ public final class TunnelAgent {
         }
     }
 
-    /**
-     * {@link #runForeground} with the settings that {@link TunnelControl#start} wrote into the state folder:
-     * the body of {@code vmbox tunnel run NAME}.
-     */
-    public static void runFromStateDir(Path stateDir, Executables executables) {
-        runForeground(TunnelSettings.read(new TunnelFiles(stateDir).settings()), stateDir, executables);
-    }
-
-    /** Asks a running agent to stop; {@link #run} returns soon after. */
     public void requestStop() {
         stop.countDown();
     }
@@ -102,269 +131,310 @@ public final class TunnelAgent {
     }
 
     /**
-     * Runs until {@link #requestStop()}. Throws (after recording phase FAILED) when the tunnel cannot start
-     * at all (bad settings, endpoint taken, another agent running, ssh missing) or the guest presents a
-     * host key other than the pinned one.
+     * Serves until {@link #requestStop()} (or, not as a service, until no tunnel is wanted). Throws IN_USE when
+     * another agent already serves this VMBOX_HOME.
      */
     public void run() {
-        // checked before anything is written: a second agent must not touch the running one's files
-        Optional<Long> other = TunnelControl.runningAgentPid(stateDir).filter(pid -> pid != ProcessHandle.current().pid());
-        if (other.isPresent()) {
-            finished.countDown();
-            throw new VmboxException(ExitCode.FAILED, "a tunnel agent for '" + settings.name() + "' is already running (pid "
-                    + other.get() + ")", "stop it first: vmbox tunnel stop " + settings.name());
-        }
-        try {
-            SecureFiles.privateDir(stateDir);
-            rotateLog();
-            runChecked();
-        } catch (VmboxException e) {
-            fail(e);
-            throw e;
-        } catch (IOException e) {
-            VmboxException v = new VmboxException(ExitCode.FAILED, "tunnel agent for '" + settings.name()
-                    + "' cannot write its state in " + stateDir + ": " + e.getMessage(), "check the folder's permissions", e);
-            fail(v);
-            throw v;
-        } finally {
-            finished.countDown();
-        }
-    }
-
-    private void runChecked() throws IOException {
-        settings.validate();
-        settings.exposureWarning().ifPresent(w -> log("WARNING: " + w));
-        stopOrphanedSsh(stateDir);
-        checkEndpointFree(settings);
-        ProcessHandle self = ProcessHandle.current();
-        SecureFiles.writeAtomically(files.pid(), (self.pid() + " "
-                + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n").getBytes(StandardCharsets.US_ASCII));
-        SecureFiles.privateFile(files.log());
-        Path knownHosts = files.knownHosts();
-        settings.target().hostKey().writeKnownHosts(knownHosts);
-        List<String> argv = SshCommandLine.forward(settings.target(), knownHosts, settings.ssh(), settings.sshBind(),
-                settings.remoteHost(), settings.remotePort());
-        log("starting tunnel " + settings.endpoint() + " -> " + settings.remoteHost() + ":" + settings.remotePort()
-                + " in '" + settings.name() + "' via " + settings.target().display() + " (host key "
-                + settings.target().hostKey().fingerprint() + ")");
-        long backoff = settings.backoffMin().toMillis();
-        try {
-            while (!stopRequested()) {
-                phase(TunnelState.Phase.CONNECTING, 0);
-                long logOffset = logSize();
-                BackgroundProcess ssh;
-                try {
-                    ssh = BackgroundProcess.start(argv, Map.of(), files.log(), executables);
-                } catch (ExecutableNotFoundException e) {
-                    throw new VmboxException(ExitCode.UNAVAILABLE, "the OpenSSH client 'ssh' is not installed; the tunnel needs it",
-                            Executables.installHint("ssh"), e);
-                }
-                child = ssh;
-                boolean wasUp = superviseUntilExit(ssh);
-                child = null;
-                if (stopRequested()) {
-                    break;
-                }
-                String reason = sshReason(logOffset);
-                if (reason.contains("Host key verification failed") || reason.contains("IDENTIFICATION HAS CHANGED")) {
-                    throw new VmboxException(ExitCode.SECURITY, "the guest of '" + settings.name() + "' presented a host key other than the pinned "
-                            + settings.target().hostKey().fingerprint() + "; tunnel stopped",
-                            "someone may be intercepting the connection, or the VM was replaced outside vmbox; inspect or recreate it");
-                }
-                lastError = describe(reason, ssh);
-                if (wasUp) {
-                    backoff = settings.backoffMin().toMillis();
-                }
-                restarts++;
-                log("tunnel down: " + lastError + "; reconnecting in " + backoff + " ms");
-                phase(TunnelState.Phase.BACKOFF, 0);
-                if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
-                    break;
-                }
-                backoff = Math.min(backoff * 2, settings.backoffMax().toMillis());
+        SecureFiles.privateDir(files.dir());
+        TunnelFiles.checkSocketPath(files.socket());
+        try (FileChannel lockFile = SecureFiles.openPrivate(files.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = takeLock(lockFile)) {
+            if (lock == null) {
+                throw new VmboxException(ExitCode.IN_USE, "a tunnel agent already serves " + home
+                        + runningPid().map(p -> " (pid " + p + ")").orElse(""), "it serves every instance: nothing to do");
             }
+            ProcessHandle self = ProcessHandle.current();
+            SecureFiles.writeAtomically(files.pid(), (self.pid() + " "
+                    + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n").getBytes(StandardCharsets.US_ASCII));
+            log("agent started (pid " + self.pid() + (service ? ", as a service" : "") + ") for " + home);
+            for (Path stateDir : tunnelDirs()) {
+                if (endOrphans(stateDir)) {
+                    log("ended the ssh (or old agent) a killed agent left behind for '" + new TunnelFiles(stateDir).name() + "'");
+                }
+            }
+            try (ServerSocketChannel control = bindControl()) {
+                reconcile();
+                Thread t = new Thread(() -> serveControl(control), "agent-control");
+                t.setDaemon(true);
+                t.start();
+                while (!stop.await(250, TimeUnit.MILLISECONDS)) {
+                    if (!service && idle()) {
+                        log("no tunnel is wanted: agent ends");
+                        break;
+                    }
+                }
+            } finally {
+                for (Tunnel tunnel : tunnels.values()) {
+                    tunnel.close();
+                }
+                tunnels.clear();
+                Files.deleteIfExists(files.socket());
+                Files.deleteIfExists(files.pid());
+                log("agent stopped");
+            }
+        } catch (IOException e) {
+            throw new VmboxException(ExitCode.FAILED, "the tunnel agent cannot use " + files.dir() + ": " + e.getMessage(),
+                    "check the folder's permissions", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            BackgroundProcess c = child;
-            if (c != null) {
-                c.stop(Duration.ofSeconds(3));
-            }
+            timer.shutdownNow();
+            finished.countDown();
         }
-        log("tunnel stopped");
-        phase(TunnelState.Phase.STOPPED, 0);
-        Files.deleteIfExists(files.pid());
     }
 
-    /** Waits for ssh to exit or a stop request; marks the tunnel UP once the endpoint accepts connections. */
-    private boolean superviseUntilExit(BackgroundProcess ssh) throws InterruptedException {
-        boolean up = false;
-        long nextProbe = 0;
-        long nextLogCheck = 0;
-        while (true) {
-            if (stop.await(0, TimeUnit.MILLISECONDS)) {
-                ssh.stop(Duration.ofSeconds(3));
-                return up;
-            }
-            if (ssh.waitFor(Duration.ofMillis(up ? 250 : 25)) != null) {
-                return up;
-            }
-            if (up && System.nanoTime() >= nextLogCheck) {
-                nextLogCheck = System.nanoTime() + 10_000_000_000L;
-                truncateLogIfLarge();
-            }
-            if (!up && System.nanoTime() >= nextProbe) {
-                nextProbe = System.nanoTime() + 50_000_000L;
-                if (TunnelControl.endpointAccepts(settings, Duration.ofMillis(200))) {
-                    up = true;
-                    lastError = null;
-                    log("tunnel up on " + settings.endpoint() + " (ssh pid " + ssh.pid() + ")");
-                    phase(TunnelState.Phase.UP, ssh.pid());
+    /**
+     * The agent lock. A service takes over from an agent started on demand (which it asks to end: its tunnels are
+     * then served by the service, after a moment's gap); an agent started on demand leaves a running one be.
+     */
+    private FileLock takeLock(FileChannel lockFile) throws IOException, InterruptedException {
+        FileLock lock = lockFile.tryLock();
+        if (lock != null || !service) {
+            return lock;
+        }
+        new AgentClient(home).request("SHUTDOWN", Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (lock == null && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            lock = lockFile.tryLock();
+        }
+        return lock;
+    }
+
+    private boolean idle() {
+        boolean serving = tunnels.values().stream().anyMatch(t -> !"FAILED".equals(t.state().phase()));
+        return !serving && System.nanoTime() - lastRequest > IDLE_EXIT.toNanos();
+    }
+
+    private ServerSocketChannel bindControl() throws IOException {
+        Path socket = files.socket();
+        Files.deleteIfExists(socket); // ours: we hold the lock
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.bind(UnixDomainSocketAddress.of(socket));
+        SecureFiles.restrict(socket);
+        return ch;
+    }
+
+    /** Every instance's tunnel folder that has settings. */
+    private List<Path> tunnelDirs() {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(home)) {
+            s.filter(p -> !p.getFileName().toString().startsWith("_") && Files.isDirectory(p))
+                    .map(p -> p.resolve(FileNames.TUNNEL_DIR))
+                    .filter(Files::isDirectory)
+                    .sorted()
+                    .forEach(out::add);
+        } catch (IOException e) {
+            log("cannot list " + home + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** Serves every tunnel that is wanted (and, as a service, every autostart one). */
+    private void reconcile() {
+        for (Path dir : tunnelDirs()) {
+            TunnelFiles tf = new TunnelFiles(dir);
+            if (Files.isRegularFile(tf.settings()) && TunnelWish.read(tf.wish()).serve(service)) {
+                try {
+                    start(tf.name());
+                } catch (VmboxException e) {
+                    log("tunnel of '" + tf.name() + "' not started: " + e.getMessage());
                 }
             }
         }
     }
 
-    private boolean stopRequested() {
-        return stop.getCount() == 0;
-    }
-
-    private static String describe(String reason, BackgroundProcess ssh) {
-        Integer code = ssh.waitFor(Duration.ZERO);
-        if (reason.contains("Address already in use") || reason.contains("cannot listen")) {
-            return "the host endpoint is in use by another program (" + reason + ")";
-        }
-        return reason.isEmpty() ? "ssh exited with status " + code : reason;
-    }
-
-    /** Refuses to start when something else already listens on the endpoint. */
-    static void checkEndpointFree(TunnelSettings s) {
-        if (s.unixSocket() != null) {
-            if (Files.exists(s.unixSocket()) && TunnelControl.endpointAccepts(s, Duration.ofMillis(300))) {
-                throw new VmboxException(ExitCode.IN_USE, "socket " + s.unixSocket() + " is already in use by another program",
-                        "choose another path, or stop the program that serves it");
+    /** (Re)starts a tunnel from its settings on disk; a running one with the same settings is kept. */
+    TunnelState start(String name) {
+        Path stateDir = stateDir(name);
+        TunnelSettings s = TunnelSettings.read(new TunnelFiles(stateDir).settings());
+        Tunnel old = tunnels.get(name);
+        if (old != null) {
+            if (old.settings().equals(s) && !"FAILED".equals(old.state().phase())) {
+                return old.state();
             }
-            return;
+            tunnels.remove(name);
+            old.close();
         }
-        checkPortFree(s.bindInetAddress(), s.bindAddress(), s.port());
-    }
-
-    /**
-     * An agent killed with SIGKILL leaves its ssh behind, still holding the endpoint. Ends that ssh if the last
-     * state names it and its command line still points at this state folder's known_hosts file.
-     */
-    static boolean stopOrphanedSsh(Path stateDir) {
-        return TunnelState.read(stateDir).filter(st -> st.sshPid() > 0).flatMap(st -> ProcessHandle.of(st.sshPid())).map(h -> {
-            String marker = new TunnelFiles(stateDir).knownHosts().toAbsolutePath().toString();
-            boolean ours = h.info().arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
-            if (!ours || !h.isAlive()) {
-                return false;
-            }
-            h.destroy();
+        try {
+            Tunnel t = Tunnel.open(s, stateDir, executables, timer);
+            tunnels.put(name, t);
+            return t.state();
+        } catch (VmboxException e) {
             try {
-                h.onExit().get(3, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
+                new TunnelState(ProcessHandle.current().pid(), s.endpoint(), TunnelState.Phase.FAILED.name(), e.getMessage(),
+                        e.exitCode().name(), e.hint(), Instant.now().toString(), 0, 0).write(stateDir);
+            } catch (IOException | VmboxException ignored) {
+                // the caller gets the error anyway
             }
-            return true;
-        }).orElse(false);
+            throw e;
+        }
     }
 
-    private void rotateLog() throws IOException {
-        Path log = files.log();
-        if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
-            Files.move(log, files.oldLog(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    private boolean stopTunnel(String name) {
+        Tunnel t = tunnels.remove(name);
+        if (t == null) {
+            return false;
+        }
+        t.close();
+        return true;
+    }
+
+    private Path stateDir(String name) {
+        return home.resolve(InstanceName.of(name).value()).resolve(FileNames.TUNNEL_DIR);
+    }
+
+    private void serveControl(ServerSocketChannel control) {
+        while (control.isOpen()) {
+            try (SocketChannel ch = control.accept()) {
+                if (!sameUser(ch)) {
+                    log("refused a control connection from another user");
+                    continue;
+                }
+                timer.schedule(() -> {
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // closing
+                    }
+                }, 5, TimeUnit.SECONDS);
+                String request = readLine(ch);
+                String reply = request == null ? "ERR {}" : handle(request);
+                lastRequest = System.nanoTime();
+                ByteBuffer out = ByteBuffer.wrap((reply + "\n").getBytes(StandardCharsets.UTF_8));
+                while (out.hasRemaining()) {
+                    ch.write(out);
+                }
+            } catch (IOException e) {
+                if (!control.isOpen()) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                log("control request failed: " + e);
+            }
+        }
+    }
+
+    /** The caller runs as this agent's user (kernel peer credentials), where the platform tells. */
+    private static boolean sameUser(SocketChannel ch) {
+        try {
+            jdk.net.UnixDomainPrincipal peer = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
+            return peer.user().getName().equals(System.getProperty("user.name"));
+        } catch (UnsupportedOperationException | IOException e) {
+            return true; // the socket's 0600 mode in a 0700 folder still applies
+        }
+    }
+
+    private static String readLine(SocketChannel ch) throws IOException {
+        ByteBuffer in = ByteBuffer.allocate(1024);
+        while (in.hasRemaining() && ch.read(in) >= 0) {
+            if (in.position() > 0 && in.get(in.position() - 1) == '\n') {
+                return new String(in.array(), 0, in.position() - 1, StandardCharsets.UTF_8).strip();
+            }
+        }
+        return null;
+    }
+
+    String handle(String request) {
+        String[] w = request.split(" ", 2);
+        String arg = w.length > 1 ? w[1] : "";
+        try {
+            return switch (w[0]) {
+                case "PING" -> "OK " + json().put("pid", ProcessHandle.current().pid()).put("service", service);
+                case "START" -> "OK " + TunnelState.JSON.writeValueAsString(start(arg));
+                case "STOP" -> "OK " + json().put("stopped", stopTunnel(InstanceName.of(arg).value()));
+                case "STATUS" -> {
+                    Tunnel t = tunnels.get(InstanceName.of(arg).value());
+                    yield t == null ? "NONE" : "OK " + TunnelState.JSON.writeValueAsString(t.state());
+                }
+                case "SHUTDOWN" -> {
+                    requestStop();
+                    yield "OK {}";
+                }
+                default -> "ERR " + json().put("exitCode", ExitCode.BAD_INPUT.name()).put("message", "unknown request");
+            };
+        } catch (VmboxException e) {
+            return "ERR " + json().put("exitCode", e.exitCode().name()).put("message", e.getMessage()).put("hint", e.hint());
+        } catch (IOException e) {
+            return "ERR " + json().put("exitCode", ExitCode.INTERNAL.name()).put("message", e.getMessage());
+        }
+    }
+
+    private static ObjectNode json() {
+        return TunnelState.JSON.createObjectNode();
+    }
+
+    private Optional<Long> runningPid() {
+        try {
+            String[] p = Files.readString(files.pid()).strip().split("\\s+");
+            long pid = Long.parseLong(p[0]);
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> pid);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 
     /**
-     * Keeps a long-running agent's log bounded: ssh appends to it (one line per refused forward, e.g. while
-     * the runtime is down), so it is copied to the old log and truncated in place; ssh's O_APPEND writes
-     * continue at the new end.
+     * Ends what a killed agent left behind for one tunnel: its ssh (the state file names the pid; it is ended only
+     * if that process's command line is an ssh forwarding this tunnel's own socket) and an agent of the earlier
+     * one-per-instance design still holding the port (its pid file; ended only if its command line runs the
+     * tunnel agent for this folder). Returns whether anything was ended.
      */
-    private void truncateLogIfLarge() {
-        Path log = files.log();
-        try {
-            if (Files.isRegularFile(log) && Files.size(log) > LOG_ROTATE_BYTES) {
-                Files.copy(log, files.oldLog(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                SecureFiles.restrict(files.oldLog());
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log, StandardOpenOption.WRITE)) {
-                    ch.truncate(0);
-                }
-                log("log rotated to " + files.oldLog().getFileName());
+    static boolean endOrphans(Path stateDir) {
+        TunnelFiles tf = new TunnelFiles(stateDir);
+        boolean ended = false;
+        Optional<TunnelState> st = TunnelState.read(stateDir);
+        if (st.isPresent() && st.get().sshPid() > 0 && st.get().pid() != ProcessHandle.current().pid()) {
+            String socket;
+            try {
+                socket = OpenSshPaths.argument(tf.upstreamSocket());
+            } catch (VmboxException e) {
+                socket = null;
             }
-        } catch (IOException e) {
-            // a large log is better than a dead tunnel
+            String marker = socket;
+            ended |= ProcessHandle.of(st.get().sshPid()).filter(h -> marker != null && isOurs(h, "ssh", marker)).map(TunnelAgent::end)
+                    .orElse(false);
         }
-    }
-
-    private long logSize() {
         try {
-            Path log = files.log();
-            return Files.exists(log) ? Files.size(log) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    /** The last lines ssh wrote since {@code offset}, joined in one line. */
-    private String sshReason(long offset) {
-        Path log = files.log();
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long len = f.length();
-            long from = Math.max(offset > len ? 0 : offset, len - 4096); // offset > len: the log was truncated meanwhile
-            byte[] buf = new byte[(int) Math.max(0, len - from)];
-            f.seek(from);
-            f.readFully(buf);
-            List<String> lines = new ArrayList<>();
-            for (String line : new String(buf, StandardCharsets.UTF_8).split("\\R")) {
-                if (!line.isBlank() && !line.startsWith("20")) {
-                    lines.add(line.strip());
-                }
+            if (Files.isRegularFile(tf.legacyPid())) {
+                long pid = Long.parseLong(Files.readString(tf.legacyPid()).strip().split("\\s+")[0]);
+                String dir = stateDir.toAbsolutePath().toString();
+                ended |= ProcessHandle.of(pid).filter(h -> isOurs(h, "java", dir)
+                        && h.info().arguments().map(a -> List.of(a).contains("run")).orElse(false)).map(TunnelAgent::end).orElse(false);
+                Files.deleteIfExists(tf.legacyPid());
             }
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-        } catch (IOException e) {
-            return "";
+        } catch (IOException | NumberFormatException e) {
+            // nothing to end
         }
+        return ended;
     }
 
-    private void phase(TunnelState.Phase phase, long sshPid) {
-        writeState(new TunnelState(ProcessHandle.current().pid(), settings.endpoint(), phase.name(), lastError, null, null,
-                Instant.now().toString(), restarts, sshPid));
+    private static boolean isOurs(ProcessHandle h, String program, String argument) {
+        ProcessHandle.Info info = h.info();
+        boolean prog = info.command().map(c -> Path.of(c).getFileName().toString().equals(program)).orElse(false);
+        boolean arg = info.arguments().map(a -> String.join(" ", a).contains(argument)).orElse(false);
+        return h.isAlive() && prog && arg;
     }
 
-    private void fail(VmboxException e) {
-        lastError = e.getMessage();
-        log("FAILED: " + e.getMessage() + (e.hint() == null ? "" : " (hint: " + e.hint() + ")"));
-        writeState(new TunnelState(ProcessHandle.current().pid(), settings.endpoint(), TunnelState.Phase.FAILED.name(),
-                e.getMessage(), e.exitCode().name(), e.hint(), Instant.now().toString(), restarts, 0));
+    private static boolean end(ProcessHandle h) {
+        h.destroy();
         try {
-            Path pid = files.pid();
-            if (TunnelControl.readPid(stateDir).map(p -> p[0] == ProcessHandle.current().pid()).orElse(false)) {
-                Files.deleteIfExists(pid);
-            }
-        } catch (IOException ignored) {
-            // nothing more to do
+            h.onExit().get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            h.destroyForcibly();
         }
-    }
-
-    private void writeState(TunnelState state) {
-        try {
-            state.write(stateDir);
-        } catch (IOException | VmboxException e) {
-            log("cannot write state: " + e.getMessage());
-        }
+        return true;
     }
 
     private void log(String message) {
         try {
             SecureFiles.appendPrivate(files.log(), Instant.now() + " " + message + "\n");
         } catch (IOException ignored) {
-            // the state file still tells the story
+            // nowhere else to say it
         }
     }
 
-    /** Fails with a clear UNAVAILABLE error when {@code address:port} cannot be bound (another program has it). */
+    /** Fails with a clear IN_USE error when {@code address:port} cannot be bound (another program has it). */
     public static void checkPortFree(java.net.InetAddress address, String shown, int port) {
         try (ServerSocket probe = new ServerSocket()) {
             probe.bind(new InetSocketAddress(address, port));

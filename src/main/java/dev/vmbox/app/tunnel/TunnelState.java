@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * What the agent last reported, in the tunnel folder's state file ({@link TunnelFiles#state()}).
+ * What the agent reports about one tunnel: over its control socket while it runs, and in the tunnel folder's
+ * state file ({@link TunnelFiles#state()}), which outlives it (the last error, and the ssh pid an agent killed
+ * with SIGKILL leaves behind for the next one to end).
  *
  * @param pid       the agent's pid
  * @param endpoint  where it listens (host side)
@@ -25,10 +27,13 @@ import java.util.Optional;
 public record TunnelState(long pid, String endpoint, String phase, String lastError, String exitCode, String hint,
                           String since, int restarts, long sshPid) {
 
-    /** Agent phases. */
+    /**
+     * Phases: CONNECTING (ssh starting, or the runtime not answering yet), UP (a request reached the runtime's
+     * health path through ssh), BACKOFF (waiting to reconnect), STOPPED, FAILED (given up: see the error).
+     */
     public enum Phase { CONNECTING, UP, BACKOFF, STOPPED, FAILED }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
     /** Replaces the state file atomically (0600). */
     void write(Path stateDir) throws IOException {

@@ -4,6 +4,7 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.verify.Promise.Result;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.ssh.SshSession;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -119,13 +120,47 @@ public final class Verifier {
             return new Promise("tunnel-loopback", "host", Result.FAIL, "the tunnel agent is not running (vmbox tunnel start)");
         }
         String ep = status.endpoint() == null ? "" : status.endpoint();
-        boolean loopback = ep.startsWith("unix:") || ep.startsWith("127.") || ep.startsWith("[::1]") || ep.startsWith("localhost");
+        boolean loopback = ep.startsWith("/") || ep.startsWith("127.") || ep.startsWith("[::1]") || ep.startsWith("localhost");
         if (loopback) {
             return new Promise("tunnel-loopback", "host", Result.PASS, "the API is published on " + ep + " only"
                     + (status.reachable() ? " (answering)" : " (not answering right now)"));
         }
         return new Promise("tunnel-loopback", "host", exposedOnPurpose ? Result.INFO : Result.FAIL,
                 "the API is published on " + ep + (exposedOnPurpose ? " because you asked for --expose" : ""));
+    }
+
+    /** A path of the runtime's API that needs the key (what {@link #apiKey} asks without it). */
+    public static String protectedPath(RuntimeKind runtime) {
+        return runtime == RuntimeKind.OLLAMA ? "/api/tags" : "/v1/models";
+    }
+
+    /**
+     * Checked on the host: the endpoint answered {@code status} to a request for a protected path without the key
+     * (-1: no answer). 401 holds; the owner's own {@code --no-api-key} is stated as INFO.
+     */
+    public static Promise apiKey(int status, boolean keyOff) {
+        if (keyOff) {
+            return new Promise("api-key", "host", Result.INFO, "the API key is turned off (tunnel start --no-api-key): "
+                    + "any program of any user on this host can use the model");
+        }
+        if (status == 401) {
+            return new Promise("api-key", "host", Result.PASS, "a request without the API key was refused (401) by the endpoint");
+        }
+        return new Promise("api-key", "host", Result.FAIL, status < 0 ? "the endpoint did not answer (vmbox tunnel status)"
+                : "a request without the API key was answered with " + status);
+    }
+
+    /**
+     * Checked on the host: the endpoint answered {@code status} to a request from {@code Origin: http://evil.example}
+     * (-1: no answer). 403 holds.
+     */
+    public static Promise webOrigin(int status) {
+        if (status == 403) {
+            return new Promise("web-origin", "host", Result.PASS,
+                    "a request from a web page (Origin: http://evil.example) was refused (403) by the endpoint");
+        }
+        return new Promise("web-origin", "host", Result.FAIL, status < 0 ? "the endpoint did not answer (vmbox tunnel status)"
+                : "a request from a web page (Origin: http://evil.example) was answered with " + status);
     }
 
     /**

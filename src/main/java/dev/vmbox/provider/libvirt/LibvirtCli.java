@@ -50,6 +50,11 @@ final class LibvirtCli {
         return virsh(CHANGE, "start", domain);
     }
 
+    /** {@code virsh autostart [--disable] DOMAIN}: libvirtd starts the domain when it starts. */
+    Command autostart(String domain, boolean on) {
+        return on ? virsh(CHANGE, "autostart", domain) : virsh(CHANGE, "autostart", "--disable", domain);
+    }
+
     Command shutdown(String domain) {
         return virsh(CHANGE, "shutdown", domain);
     }

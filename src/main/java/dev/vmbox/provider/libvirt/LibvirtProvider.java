@@ -180,6 +180,16 @@ public final class LibvirtProvider implements Provider {
     }
 
     @Override
+    public String setAutostart(String name, boolean on, Duration timeout) {
+        requireVmbox(name, "change the autostart of");
+        LibvirtExec.within(runner, Deadline.in(timeout), "autostart " + name)
+                .run(cli.autostart(LibvirtNames.domain(name), on), "autostart " + name, config.uri());
+        return on ? "libvirt starts the VM when libvirtd starts (virsh autostart, " + config.uri() + ")"
+                + (config.uri().contains("session") ? "; a session libvirtd starts with your first libvirt connection, not at boot" : "")
+                : "libvirt no longer starts the VM with libvirtd (virsh autostart --disable)";
+    }
+
+    @Override
     public void stop(String name, StopMode mode, Duration timeout) {
         requireVmbox(name, "stop");
         String domain = LibvirtNames.domain(name);

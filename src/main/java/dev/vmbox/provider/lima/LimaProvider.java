@@ -139,6 +139,20 @@ public final class LimaProvider implements Provider {
         return Command.of(timeout, argv);
     }
 
+    @Override
+    public String setAutostart(String name, boolean on, Duration timeout) {
+        String limaName = LimaNames.limaName(name);
+        requireVmbox(name, limaName, "change the autostart of");
+        try {
+            // start-at-login exists in every Lima 1.x and 2.x (newer ones also call it "autostart enable|disable")
+            runner.run(limactl(timeout, "start-at-login", "--enabled=" + on, limaName));
+        } catch (VmboxException e) {
+            throw LimaErrors.classify(e, "autostart", name, limaName);
+        }
+        return on ? "Lima starts the VM when you log in (limactl start-at-login: a launchd agent on macOS, a systemd user unit on Linux)"
+                : "Lima no longer starts the VM at login (limactl start-at-login --enabled=false)";
+    }
+
     /** {@code limactl start} waiting at most {@code timeout} itself, less a margin so that Lima's own message wins. */
     private static Command startCommand(String limaName, Duration timeout) {
         Duration limaWait = timeout.compareTo(START_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(START_MARGIN) : timeout;

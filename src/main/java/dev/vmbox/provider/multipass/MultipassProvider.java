@@ -196,6 +196,18 @@ public final class MultipassProvider implements Provider {
                         + "in with no forwarding"), List.of(launchStep));
     }
 
+    /**
+     * Multipass has no switch per instance: its daemon (a system service) starts again at its own start every
+     * instance that was running when it stopped (daemon.cpp, "needs starting"), and no other. Nothing to run.
+     */
+    @Override
+    public String setAutostart(String name, boolean on, Duration timeout) {
+        require(name, mpName(name));
+        return on ? "Multipass has no autostart switch: its daemon starts again, at boot, every instance that was running "
+                + "when it stopped; keep the VM running (vmbox start " + name + ")"
+                : "Multipass has no autostart switch: stop the VM (vmbox stop " + name + ") so its daemon does not start it at boot";
+    }
+
     @Override
     public void start(String name, Duration timeout) {
         String mpName = mpName(name);

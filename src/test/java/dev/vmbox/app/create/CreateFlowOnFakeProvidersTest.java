@@ -134,7 +134,7 @@ class CreateFlowOnFakeProvidersTest {
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz",
                 List.of(new Payload.ModelFile(model, "model.gguf")), "test-model", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, k, t, alive, s) -> "ok",
                 EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake1", 2, ByteSize.ofGiB(2), ByteSize.ofGiB(10), null,
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);
@@ -215,7 +215,7 @@ class CreateFlowOnFakeProvidersTest {
         Path bundle = Files.writeString(tmp.resolve("runtime.tar.gz"), "x");
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz", List.of(), "m", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, k, t, alive, s) -> "ok",
                 EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake2", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(10), null,
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);

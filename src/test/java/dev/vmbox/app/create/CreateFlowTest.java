@@ -67,7 +67,7 @@ class CreateFlowTest {
     private CreateFlow flow(PayloadSource payloads) {
         Executables exe = Executables.fromEnvironment(System.getenv());
         return new CreateFlow(store, new ZtExecCommandRunner(EventLog.NONE, exe), new GuestAccess(new SshClient(EventLog.NONE)),
-                new ApiTunnel(new TunnelControl(exe), List.of("true")), payloads, (r, u, t, alive, s) -> "ok", EventLog.NONE,
+                new ApiTunnel(new TunnelControl(exe), List.of("true")), payloads, (r, u, k, t, alive, s) -> "ok", EventLog.NONE,
                 Clock.systemUTC(), "test");
     }
 

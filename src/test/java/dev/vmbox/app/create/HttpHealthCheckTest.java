@@ -26,14 +26,24 @@ class HttpHealthCheckTest {
         try (LoopbackHttpServer server = new LoopbackHttpServer()) {
             server.serve("/", text("Ollama is running")).serve("/api/version", text("{\"version\":\"0.32.7\"}\n"));
             String url = server.base().toString().replaceAll("/$", "");
-            assertEquals("Ollama answers, {\"version\":\"0.32.7\"}", new HttpHealthCheck().check(RuntimeKind.OLLAMA, url));
+            assertEquals("Ollama answers, {\"version\":\"0.32.7\"}", new HttpHealthCheck().check(RuntimeKind.OLLAMA, url, null));
         }
         try (LoopbackHttpServer server = new LoopbackHttpServer()) {
             server.serve("/health", 503, text("{\"status\":\"loading model\"}"), Map.of());
             String url = server.base().toString().replaceAll("/$", "");
             dev.vmbox.wait.NotReady busy = assertThrows(dev.vmbox.wait.NotReady.class,
-                    () -> new HttpHealthCheck().check(RuntimeKind.LLAMA_CPP, url));
+                    () -> new HttpHealthCheck().check(RuntimeKind.LLAMA_CPP, url, null));
             assertEquals("GET /health answered 503 (model loading)", busy.getMessage());
+        }
+    }
+
+    @Test
+    void theInstancesApiKeyGoesAsABearerToken() throws Exception {
+        try (LoopbackHttpServer server = new LoopbackHttpServer()) {
+            server.serve("/health", text("{\"status\":\"ok\"}")).serve("/v1/models", text("{\"data\":[]}"));
+            String url = server.base().toString().replaceAll("/$", "");
+            new HttpHealthCheck().check(RuntimeKind.VLLM, url, "vmbox-key");
+            assertEquals("Bearer vmbox-key", server.requests().get(1).header("Authorization"), "/v1/models needs the key");
         }
     }
 
@@ -45,7 +55,7 @@ class HttpHealthCheckTest {
             AtomicInteger checks = new AtomicInteger();
             long t0 = System.nanoTime();
             VmboxException e = assertThrows(VmboxException.class, () -> new HttpHealthCheck().await(RuntimeKind.LLAMA_CPP,
-                    url, Duration.ofMinutes(3), () -> {
+                    url, null, Duration.ofMinutes(3), () -> {
                         if (checks.incrementAndGet() == 2) {
                             throw new VmboxException(ExitCode.FAILED, "the VM is stopped while waiting for llama.cpp", null);
                         }
@@ -60,7 +70,7 @@ class HttpHealthCheckTest {
         try (LoopbackHttpServer server = new LoopbackHttpServer()) {
             server.serve("/health", 503, text("loading"), Map.of());
             String url = server.base().toString().replaceAll("/$", "");
-            VmboxException e = assertThrows(VmboxException.class, () -> new HttpHealthCheck().await(RuntimeKind.VLLM, url,
+            VmboxException e = assertThrows(VmboxException.class, () -> new HttpHealthCheck().await(RuntimeKind.VLLM, url, null,
                     Duration.ofSeconds(2), Progress.NONE.begin("health")));
             assertEquals(ExitCode.TIMEOUT, e.exitCode());
             assertTrue(e.getMessage().contains("vllm at " + url) && e.getMessage().contains("GET /health answered 503"),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.ssh.SshTarget;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,27 +26,27 @@ class ApiTunnelTest {
     @Test
     void loopbackBindsStayLoopbackAndOthersAreExposures() {
         SshTarget t = target();
-        TunnelSettings six = ApiTunnel.settings("x", t, "::1", 11434, 11434);
+        TunnelSettings six = ApiTunnel.settings("x", t, "::1", 11434, 11434, RuntimeKind.OLLAMA);
         assertEquals("::1", six.bindAddress());
         assertTrue(six.exposureWarning().isEmpty());
-        TunnelSettings other = ApiTunnel.settings("x", t, "127.0.0.2", 11434, 11434);
+        TunnelSettings other = ApiTunnel.settings("x", t, "127.0.0.2", 11434, 11434, RuntimeKind.OLLAMA);
         assertEquals("127.0.0.2", other.bindAddress());
-        TunnelSettings lan = ApiTunnel.settings("x", t, "192.0.2.10", 11434, 11434);
+        TunnelSettings lan = ApiTunnel.settings("x", t, "192.0.2.10", 11434, 11434, RuntimeKind.OLLAMA);
         assertTrue(lan.exposureWarning().isPresent());
     }
 
     @Test
     void theBindAddressMustBeAnIpLiteral() {
         for (String bad : new String[] {"localhost", "example.org", " 127.0.0.1", "127.0.0.1\n"}) {
-            VmboxException e = assertThrows(VmboxException.class, () -> ApiTunnel.settings("x", target(), bad, 11434, 11434));
+            VmboxException e = assertThrows(VmboxException.class, () -> ApiTunnel.settings("x", target(), bad, 11434, 11434, RuntimeKind.OLLAMA));
             assertEquals(ExitCode.BAD_INPUT, e.exitCode(), bad);
         }
     }
 
     @Test
-    void theAgentRunsWithItsStateFolderAndTheApiHasAUrl() {
-        Path state = tmp.resolve("llm/tunnel");
-        assertEquals(List.of("java", "-cp", "x.jar", "Main", "tunnel", "run", state.toString()),
+    void theAgentRunsWithTheHomeOfTheTunnelAndTheApiHasAUrl() {
+        Path state = tmp.resolve("home/llm/tunnel");
+        assertEquals(List.of("java", "-cp", "x.jar", "Main", "tunnel", "run", tmp.resolve("home").toAbsolutePath().toString()),
                 ApiTunnel.agentCommand(List.of("java", "-cp", "x.jar", "Main", "tunnel", "run"), state));
         assertEquals("http://127.0.0.1:11434", ApiTunnel.url("127.0.0.1", 11434));
         assertEquals("http://[::1]:8080", ApiTunnel.url("::1", 8080));

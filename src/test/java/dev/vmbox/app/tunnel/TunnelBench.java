@@ -6,8 +6,9 @@ import dev.vmbox.ssh.JschBuiltinForward;
 import dev.vmbox.ssh.PinnedHostKey;
 import dev.vmbox.ssh.SshTarget;
 import dev.vmbox.testing.LocalSshd;
-import dev.vmbox.testing.LoopbackBackend;
-import java.io.DataInputStream;
+import dev.vmbox.app.tunnel.http.RuntimeStandIn;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.security.ApiKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -16,17 +17,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Benchmark (not a test; run by scripts/bench-tunnel): the same loopback backend reached directly, through
- * {@code ssh -L}, through vmbox's tunnel agent, and through JSch's built-in forwarder, all over one real sshd
- * on 127.0.0.1. Prints bulk MB/s, 200-byte round trip p50/p99, new-connection time p50/p99 and the delay other
- * clients see while one client has stopped reading.
+ * Benchmark (not a test; run by scripts/bench-tunnel): the same stand-in HTTP runtime reached directly, through
+ * {@code ssh -L}, through vmbox's endpoint (the agent's relay, which checks every request, and its ssh), and
+ * through JSch's built-in forwarder, all over one real sshd on 127.0.0.1. Prints bulk MB/s, 200-byte round trip
+ * p50/p99 (chunks echoed on one kept request), new-connection time p50/p99 (connect, GET /health, first byte)
+ * and the delay other clients see while one client has stopped reading an endless answer.
  */
 public final class TunnelBench {
     static final int BULK_BYTES = Integer.getInteger("bench.bulkMiB", 256) * 1024 * 1024;
@@ -42,7 +43,7 @@ public final class TunnelBench {
         Executables exec = Executables.fromEnvironment(System.getenv());
         Map<String, Integer> ports = new LinkedHashMap<>();
         List<AutoCloseable> open = new ArrayList<>();
-        try (LocalSshd sshd = LocalSshd.start(tmp); LoopbackBackend backend = new LoopbackBackend()) {
+        try (LocalSshd sshd = LocalSshd.start(tmp); RuntimeStandIn backend = new RuntimeStandIn()) {
             SshTarget target = sshd.target();
             ports.put("direct", backend.port());
 
@@ -57,16 +58,20 @@ public final class TunnelBench {
             awaitPort(sshPort);
             ports.put("ssh -L", sshPort);
 
-            TunnelSettings settings = TunnelSettings.loopback("bench", target, LocalSshd.freePort(), backend.port());
-            TunnelAgent agent = new TunnelAgent(settings, tmp.resolve("agent"), exec);
+            Path home = tmp.resolve("home");
+            TunnelAgent agent = new TunnelAgent(home, exec, true);
             Thread t = new Thread(agent::run, "agent");
             t.setDaemon(true);
             t.start();
             open.add(() -> {
                 agent.requestStop();
-                t.join(10_000);
+                t.join(20_000);
             });
-            awaitPort(settings.port());
+            TunnelSettings settings = TunnelSettings.loopback("bench", target, LocalSshd.freePort(), backend.port(),
+                    RuntimeKind.OLLAMA, null);
+            Path state = home.resolve("bench").resolve("tunnel");
+            new TunnelControl(exec).start(state, settings, List.of("/bin/false"), Duration.ofSeconds(60));
+            KEYS.put(settings.port(), ApiKeys.read(new TunnelFiles(state).apiKey()));
             ports.put("vmbox tunnel", settings.port());
 
             if (!Boolean.getBoolean("bench.skipJsch")) {
@@ -86,6 +91,13 @@ public final class TunnelBench {
         }
     }
 
+    /** The API key each port wants (only vmbox's endpoint asks for one). */
+    static final Map<Integer, String> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static String key(int port) {
+        return KEYS.get(port);
+    }
+
     record Result(double mbps, double rttP50, double rttP99, double connP50, double connP99, double stallP50,
                   double stallP99, double stallMax, double stallConnMax, boolean frozen) {
     }
@@ -96,15 +108,12 @@ public final class TunnelBench {
         Map<String, List<Double>> mb = new LinkedHashMap<>();
         Map<String, List<Double>> rtt = new LinkedHashMap<>();
         Map<String, List<Double>> conn = new LinkedHashMap<>();
-        Map<String, Socket> echo = new LinkedHashMap<>();
+        Map<String, DuplexRequest> echo = new LinkedHashMap<>();
         for (Map.Entry<String, Integer> e : ports.entrySet()) {
             mb.put(e.getKey(), new ArrayList<>());
             rtt.put(e.getKey(), new ArrayList<>());
             conn.put(e.getKey(), new ArrayList<>());
-            Socket s = new Socket("127.0.0.1", e.getValue());
-            s.setTcpNoDelay(true);
-            s.setSoTimeout(10_000);
-            LoopbackBackend.sendLine(s.getOutputStream(), "ECHO");
+            DuplexRequest s = new DuplexRequest(e.getValue(), key(e.getValue()), 10_000);
             for (int i = 0; i < 200; i++) {
                 roundTrip(s);
             }
@@ -122,7 +131,7 @@ public final class TunnelBench {
         System.err.println("round trips and new connections ...");
         for (int round = 0; round < rounds; round++) {
             for (Map.Entry<String, Integer> e : ports.entrySet()) {
-                Socket s = echo.get(e.getKey());
+                DuplexRequest s = echo.get(e.getKey());
                 for (int i = 0; i < RTT_N / rounds; i++) {
                     rtt.get(e.getKey()).add(roundTrip(s));
                 }
@@ -131,7 +140,7 @@ public final class TunnelBench {
                 }
             }
         }
-        for (Socket s : echo.values()) {
+        for (DuplexRequest s : echo.values()) {
             s.close();
         }
         Map<String, Result> out = new LinkedHashMap<>();
@@ -154,14 +163,11 @@ public final class TunnelBench {
         double[] stall;
         double stallConnMax = 0;
         boolean frozen = false;
-        try (Socket open = new Socket("127.0.0.1", port); Socket stalled = new Socket()) {
-            open.setTcpNoDelay(true);
-            open.setSoTimeout((int) STALL_CAP_MS);
-            LoopbackBackend.sendLine(open.getOutputStream(), "ECHO");
+        try (DuplexRequest open = new DuplexRequest(port, key(port), (int) STALL_CAP_MS); Socket stalled = new Socket()) {
             roundTrip(open);
             stalled.setReceiveBufferSize(64 * 1024);
             stalled.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-            LoopbackBackend.sendLine(stalled.getOutputStream(), "BULK -1");
+            stalled.getOutputStream().write(request(port, "GET /bulk?n=-1"));
             Thread.sleep(1000);
             List<Double> during = new ArrayList<>();
             try {
@@ -191,8 +197,9 @@ public final class TunnelBench {
     static double bulk(int port) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(60_000);
-            LoopbackBackend.sendLine(s.getOutputStream(), "BULK " + BULK_BYTES);
+            s.getOutputStream().write(request(port, "GET /bulk?n=" + BULK_BYTES));
             InputStream in = s.getInputStream();
+            skipHead(in);
             byte[] buf = new byte[256 * 1024];
             long got = 0;
             long t0 = System.nanoTime();
@@ -208,42 +215,29 @@ public final class TunnelBench {
         }
     }
 
-    static double[] rtts(int port, int n) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setTcpNoDelay(true);
-            s.setSoTimeout(10_000);
-            LoopbackBackend.sendLine(s.getOutputStream(), "ECHO");
-            for (int i = 0; i < 200; i++) {
-                roundTrip(s);
-            }
-            double[] r = new double[n];
-            for (int i = 0; i < n; i++) {
-                r[i] = roundTrip(s);
-            }
-            Arrays.sort(r);
-            return r;
-        }
-    }
-
     static final byte[] MSG = "0123456789".repeat(20).getBytes();
 
-    static double roundTrip(Socket s) throws IOException {
-        long t0 = System.nanoTime();
-        s.getOutputStream().write(MSG);
-        new DataInputStream(s.getInputStream()).readFully(new byte[MSG.length]);
-        return (System.nanoTime() - t0) / 1e6;
+    static double roundTrip(DuplexRequest s) throws IOException {
+        return s.roundTrip(MSG);
     }
 
-    static double[] newConnections(int port, int n) throws IOException {
-        for (int i = 0; i < 20; i++) {
-            newConnection(port, 10_000);
+    /** A request head with this port's Host and key, closing after the answer. */
+    static byte[] request(int port, String requestLine) {
+        String k = key(port);
+        return (requestLine + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n" + (k == null ? "" : "Authorization: Bearer " + k + "\r\n")
+                + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    static void skipHead(InputStream in) throws IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed in the head");
+            }
+            matched = c == end[matched] ? matched + 1 : c == '\r' ? 1 : 0;
         }
-        double[] r = new double[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = newConnection(port, 10_000);
-        }
-        Arrays.sort(r);
-        return r;
     }
 
     /** Connect, send one request, read the first byte of the answer: what a client waits for. */
@@ -253,9 +247,9 @@ public final class TunnelBench {
             s.setTcpNoDelay(true);
             s.setSoTimeout(timeoutMs);
             s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
-            s.getOutputStream().write("ECHO\nx".getBytes());
-            if (s.getInputStream().read() != 'x') {
-                throw new IOException("bad echo");
+            s.getOutputStream().write(request(port, "GET /health"));
+            if (s.getInputStream().read() != 'H') {
+                throw new IOException("no answer");
             }
         }
         return (System.nanoTime() - t0) / 1e6;

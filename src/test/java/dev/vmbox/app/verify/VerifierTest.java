@@ -25,13 +25,28 @@ class VerifierTest {
 
     @Test
     void tunnelOnLoopbackPassesAndBeyondFailsUnlessExposedOnPurpose() {
-        TunnelStatus up = new TunnelStatus(true, 42, "127.0.0.1:11434", true, "UP", null, null, 0);
+        TunnelStatus up = new TunnelStatus(true, 42, "127.0.0.1:11434", true, "UP", null, null, 0, false);
         assertEquals(Promise.Result.PASS, Verifier.tunnel(up, false).result());
-        TunnelStatus wide = new TunnelStatus(true, 42, "0.0.0.0:11434", true, "UP", null, null, 0);
+        TunnelStatus wide = new TunnelStatus(true, 42, "0.0.0.0:11434", true, "UP", null, null, 0, false);
         assertEquals(Promise.Result.FAIL, Verifier.tunnel(wide, false).result());
         assertEquals(Promise.Result.INFO, Verifier.tunnel(wide, true).result());
-        TunnelStatus down = new TunnelStatus(false, 0, null, false, null, null, null, 0);
+        TunnelStatus down = new TunnelStatus(false, 0, null, false, null, null, null, 0, false);
         assertEquals(Promise.Result.FAIL, Verifier.tunnel(down, false).result());
+        TunnelStatus socket = new TunnelStatus(true, 42, "/home/u/.vmbox/llm/tunnel/api.sock", true, "UP", null, null, 0, false);
+        assertEquals(Promise.Result.PASS, Verifier.tunnel(socket, false).result());
+    }
+
+    @Test
+    void theEndpointsRefusalsAreHostCheckedPromises() {
+        assertEquals(Promise.Result.PASS, Verifier.apiKey(401, false).result());
+        assertEquals("host", Verifier.apiKey(401, false).where());
+        assertEquals(Promise.Result.FAIL, Verifier.apiKey(200, false).result());
+        assertEquals(Promise.Result.FAIL, Verifier.apiKey(-1, false).result());
+        assertEquals(Promise.Result.INFO, Verifier.apiKey(200, true).result());
+        assertEquals(Promise.Result.PASS, Verifier.webOrigin(403).result());
+        assertEquals(Promise.Result.FAIL, Verifier.webOrigin(200).result());
+        assertEquals("/api/tags", Verifier.protectedPath(dev.vmbox.runtime.RuntimeKind.OLLAMA));
+        assertEquals("/v1/models", Verifier.protectedPath(dev.vmbox.runtime.RuntimeKind.LLAMA_CPP));
     }
 
     @Test

@@ -87,18 +87,33 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertEquals(dev.vmbox.provider.Ownership.Kind.FOREIGN, p.ownership("llm").kind());
         for (org.junit.jupiter.api.function.Executable act : List.<org.junit.jupiter.api.function.Executable>of(
                 () -> p.delete("llm", Duration.ofSeconds(20)), () -> p.stop("llm", StopMode.FORCE, Duration.ofSeconds(20)),
-                () -> p.start("llm", Duration.ofSeconds(20)))) {
+                () -> p.start("llm", Duration.ofSeconds(20)), () -> p.setAutostart("llm", true, Duration.ofSeconds(20)))) {
             VmboxException e = assertThrows(VmboxException.class, act);
             assertEquals(ExitCode.IN_USE, e.exitCode(), e.getMessage());
             assertTrue(e.getMessage().contains("'vmbox-llm'") && e.getMessage().contains("no vmbox metadata"), e.getMessage());
         }
         assertTrue(Files.exists(domains.resolve("vmbox-llm.xml")), "still defined");
-        assertFalse(calls().contains(" destroy ") || calls().contains(" undefine ") || calls().contains(" shutdown "), calls());
+        assertFalse(calls().contains(" destroy ") || calls().contains(" undefine ") || calls().contains(" shutdown ")
+                || calls().contains(" autostart "), calls());
 
         create(p, spec("mine"), seedDir, Duration.ofMinutes(1));
         assertEquals(dev.vmbox.provider.Ownership.Kind.VMBOX, p.ownership("mine").kind());
         assertEquals(dev.vmbox.provider.Ownership.Kind.ABSENT, p.ownership("nothing").kind());
         assertEquals(java.util.Optional.empty(), p.ownSshUser(), "libvirt never logs in to its guests");
+    }
+
+    @Test
+    void autostartIsLibvirtsOwnDomainAutostart() throws IOException {
+        LibvirtProvider p = provider();
+        create(p, spec("auto"), seedDir, Duration.ofMinutes(1));
+        assertTrue(p.setAutostart("auto", true, Duration.ofSeconds(20)).contains("virsh autostart"));
+        assertTrue(Files.exists(state.resolve("domains/vmbox-auto.autostart")));
+        assertTrue(calls().contains("virsh -q -c qemu:///system autostart vmbox-auto"), calls());
+        p.setAutostart("auto", false, Duration.ofSeconds(20));
+        assertFalse(Files.exists(state.resolve("domains/vmbox-auto.autostart")));
+        assertTrue(calls().contains("virsh -q -c qemu:///system autostart --disable vmbox-auto"), calls());
+        assertEquals(dev.vmbox.ExitCode.NOT_FOUND, org.junit.jupiter.api.Assertions.assertThrows(dev.vmbox.VmboxException.class,
+                () -> p.setAutostart("nope", true, Duration.ofSeconds(20))).exitCode());
     }
 
     @Test

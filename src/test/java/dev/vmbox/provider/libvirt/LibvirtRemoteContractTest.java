@@ -237,7 +237,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
         assertEquals("", calls(), "making the plan runs nothing on the host");
         assertTrue(all.contains("vol-create-as --pool vmbox --name vmbox-dry.qcow2"), all);
         assertTrue(all.contains("vol-upload --pool vmbox --sparse vmbox-dry.seed.img"), all);
-        assertTrue(all.contains("ssh -p 2222 -l admin -i /keys/id_gpu1"), all);
+        assertTrue(all.contains("ssh -p 2222 -l admin -o IdentityFile=\"/keys/id_gpu1\""), all);
     }
 
     @Test

@@ -62,7 +62,7 @@ class LibvirtRemoteGpuContractTest extends FakeLibvirtHost {
         assertEquals(1, c.lines().filter(l -> l.startsWith("virsh -q -c " + URI + " capabilities; domcapabilities; nodedev-dumpxml "))
                 .count(), "one connection for all the dumps: " + c);
         String ssh = c.lines().filter(l -> l.startsWith("ssh ")).findFirst().orElseThrow();
-        assertTrue(ssh.contains("-p 2222 -l admin -i /keys/id_gpu1 -T -n -e none -o BatchMode=yes -o StrictHostKeyChecking=yes"), ssh);
+        assertTrue(ssh.contains("-p 2222 -l admin -o IdentityFile=\"/keys/id_gpu1\" -T -n -e none -o BatchMode=yes -o StrictHostKeyChecking=yes"), ssh);
         assertTrue(ssh.endsWith("-- gpu1 grep -H . /proc/sys/kernel/ostype /sys/bus/pci/devices/0000:01:00.0/boot_vga "
                 + "/sys/bus/pci/devices/0000:02:00.0/boot_vga"), ssh);
         assertEquals(1, c.lines().filter(l -> l.startsWith("ssh ")).count(), "devices are read once per run: " + c);

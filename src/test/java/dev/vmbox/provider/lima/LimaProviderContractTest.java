@@ -97,6 +97,17 @@ class LimaProviderContractTest {
     }
 
     @Test
+    void autostartIsLimasStartAtLogin() {
+        create(lima, spec, seed, T);
+        assertTrue(lima.setAutostart("llm", true, T).contains("limactl start-at-login"));
+        assertTrue(fakes.limaCalls().contains(List.of("start-at-login", "--tty=false", "--log-format=json", "--enabled=true", "vmbox-llm")),
+                fakes.limaCalls().toString());
+        lima.setAutostart("llm", false, T);
+        assertTrue(fakes.limaCalls().contains(List.of("start-at-login", "--tty=false", "--log-format=json", "--enabled=false", "vmbox-llm")));
+        lima.delete("llm", T);
+    }
+
+    @Test
     void listShowsOnlyVmboxInstances() {
         fakes.runner().run(Command.of(T, "limactl", "create", "--tty=false", "--name=default", "-")
                 .withStdin("vmType: qemu\n".getBytes(StandardCharsets.UTF_8)));
@@ -222,14 +233,16 @@ class LimaProviderContractTest {
         assertEquals(VmState.STOPPED, lima.inspect("llm").state(), "it is there, under that name");
         assertEquals(List.of(), lima.list(), "but not vmbox's");
         for (org.junit.jupiter.api.function.Executable act : List.<org.junit.jupiter.api.function.Executable>of(
-                () -> lima.delete("llm", T), () -> lima.start("llm", T), () -> lima.stop("llm", StopMode.FORCE, T))) {
+                () -> lima.delete("llm", T), () -> lima.start("llm", T), () -> lima.stop("llm", StopMode.FORCE, T),
+                () -> lima.setAutostart("llm", true, T))) {
             VmboxException e = assertThrows(VmboxException.class, act);
             assertEquals(ExitCode.IN_USE, e.exitCode(), e.getMessage());
             assertTrue(e.getMessage().contains("'vmbox-llm'") && e.getMessage().contains("was not made by vmbox"),
                     e.getMessage());
         }
         assertEquals(List.of("vmbox-llm"), fakes.limaInstances());
-        assertTrue(fakes.limaCalls().stream().noneMatch(c -> List.of("delete", "start", "stop").contains(c.get(0))));
+        assertTrue(fakes.limaCalls().stream().noneMatch(c -> List.of("delete", "start", "stop", "start-at-login")
+                .contains(c.get(0))));
         // and creating over it is refused by Lima itself, which vmbox reads as "name taken", touching nothing
         VmboxException taken = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
         assertEquals(ExitCode.BAD_INPUT, taken.exitCode());

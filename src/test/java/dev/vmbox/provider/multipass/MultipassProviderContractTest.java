@@ -91,6 +91,18 @@ class MultipassProviderContractTest {
     }
 
     @Test
+    void multipassHasNoAutostartSwitchAndSaysWhatItDoesInstead() {
+        fakes.multipassFaults(Map.of("ipv4", "127.0.0.9"));
+        create(mp, spec, seed, T);
+        int calls = fakes.multipassCalls().size();
+        assertTrue(mp.setAutostart("llm", true, T).contains("every instance that was running"));
+        assertTrue(mp.setAutostart("llm", false, T).contains("stop the VM"));
+        assertTrue(fakes.multipassCalls().subList(calls, fakes.multipassCalls().size()).stream()
+                .allMatch(c -> c.get(0).equals("info") || c.get(0).equals("list")), "only asked, nothing changed: " + fakes.multipassCalls());
+        mp.delete("llm", T);
+    }
+
+    @Test
     void theSshPortCanBeSetForGuestsWhoseSshdListensElsewhere() {
         fakes.multipassFaults(Map.of("ipv4", "127.0.0.1"));
         MultipassProvider onPort = new MultipassProvider(fakes.runner(), fakes.executables(), EventLog.NONE, 42022);
