@@ -186,7 +186,7 @@ class CreateFlowOnFakeProvidersTest {
         Path bundle = Files.writeString(tmp.resolve("runtime.tar.gz"), "x");
         PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz", List.of(), "m", List.of());
         CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
-                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, t, alive, s) -> "ok",
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, k, t, alive, s) -> "ok",
                 EventLog.NONE, Clock.systemUTC(), "test");
         VmSpec spec = new VmSpec("fake3", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(10), "ubuntu-24.04",
                 dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);

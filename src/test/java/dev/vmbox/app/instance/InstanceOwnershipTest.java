@@ -126,7 +126,7 @@ class InstanceOwnershipTest {
     private InstanceLifecycle lifecycle(int guestPort) {
         Provider mp = new MultipassProvider(fakes.runner(), fakes.executables(), EventLog.NONE, guestPort);
         return new InstanceLifecycle(new InstanceLookup(store, new OneProvider(mp)), new GuestAccess(new SshClient(EventLog.NONE)),
-                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), (r, u, t, s) -> "ok", EventLog.NONE);
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), (r, u, k, t, s) -> "ok", EventLog.NONE);
     }
 
     private String mpState() {
