@@ -23,6 +23,7 @@ import dev.vmbox.store.FileNames;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -186,6 +187,11 @@ final class CreateCommand implements Callable<Integer> {
         out.println("Provider commands (nothing is run now; the run runs each $ line, in order):");
         for (String line : CreatePlanRunner.describe(CreateFlow.providerPlan(root.store(), req))) {
             out.println("  " + line);
+        }
+        List<String> afterFirstBoot = CreatePlanRunner.describe(CreateFlow.afterFirstBootPlan(req));
+        if (!afterFirstBoot.isEmpty()) {
+            out.println("Once cloud-init has finished (step unseed), the guest is told to run it no more, then:");
+            afterFirstBoot.forEach(line -> out.println("  " + line));
         }
         out.flush();
         return ExitCode.OK.code();

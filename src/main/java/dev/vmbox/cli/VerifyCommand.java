@@ -10,9 +10,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Prove the instance's promises from inside the guest and on the host: egress blocked, "
-                + "runtime on 127.0.0.1 only and not root, its sandbox in force, no host folder mounted, no password "
-                + "SSH, host key still the pinned one, tunnel on loopback only.",
+        description = {"Check the instance's promises: on the host (host key still the pinned one, egress sealed at the "
+                + "hypervisor in the running VM, tunnel on loopback only, a request without the API key or from a web "
+                + "page refused) and as the guest reports them (egress blocked "
+                + "over TCP, UDP and IPv6, runtime on 127.0.0.1 only, not root, its sandbox and network deny list in "
+                + "force, no host folder mounted, no password SSH). Each row says which: what the guest reports is only "
+                + "as good as the guest's own root.",
             "", "Exits 0 when every promise holds, 6 when any fails."})
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
@@ -33,8 +36,8 @@ final class VerifyCommand implements Callable<Integer> {
             return doc;
         });
         if (!printed) {
-            Table t = new Table("RESULT", "PROMISE", "WHERE", "DETAIL");
-            promises.forEach(p -> t.row(p.result().name(), p.id(), p.where(), p.detail()));
+            Table t = new Table("RESULT", "PROMISE", "EVIDENCE", "DETAIL");
+            promises.forEach(p -> t.row(p.result().name(), p.id(), p.evidence(), p.detail()));
             t.print(root.out());
             root.out().println(failed ? "FAILED: at least one promise does not hold" : "All promises hold.");
             root.out().flush();

@@ -28,6 +28,11 @@ public final class GuestLayout {
     public static final String GUEST_INFO = "/etc/vmbox/guest.json";
     /** The command vmbox runs (with sudo) to seal egress. */
     public static final String SEAL_COMMAND = "/usr/local/sbin/vmbox-seal";
+    /**
+     * cloud-init's own switch: while this file exists, cloud-init does not run at boot. vmbox makes it once the first
+     * boot is over on providers that remove the seed afterwards (see {@code Provider#afterFirstBoot}).
+     */
+    public static final String CLOUD_INIT_DISABLED = "/etc/cloud/cloud-init.disabled";
     /** The egress rulesets' folder; {@code active.nft} is applied at boot by vmbox-egress.service. */
     public static final String EGRESS_DIR = "/etc/vmbox/egress";
 

@@ -40,6 +40,18 @@ public interface Provider extends ProviderProbe {
     CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout);
 
     /**
+     * What the provider does once the guest's first boot is over (cloud-init finished), as a plan like {@link
+     * #createPlan}'s, run by the same runner and printed by a dry run: libvirt detaches the NoCloud seed, which holds
+     * the guest's SSH host private key, from the VM's definition and deletes it. A plan with steps removes the seed: the
+     * caller first tells the guest to run cloud-init no more (without its seed, cloud-init would take the next boot for
+     * a new instance and make new host keys). Empty (the default) where the provider keeps a seed it needs at every
+     * start.
+     */
+    default CreatePlan afterFirstBoot(String name) {
+        return new CreatePlan(id(), List.of(), List.of());
+    }
+
+    /**
      * The commands that read the capacity of the machine the VMs run on when it is not this one ({@link
      * #remoteCapacity}), for a dry run to print instead of running them; empty when the VMs run here.
      */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # vmbox guest installer, run as root (sudo) over SSH after the runtime archive and the model were
 # uploaded into the staging folder and their sha256 checked there. Installs both read-only for the
-# runtime user, then (re)starts the sandboxed runtime unit. It never touches the network.
+# runtime user; it never starts the runtime (start-runtime.sh does, once egress is sealed where the
+# policy asks for it) and never touches the network.
 #   install-runtime.sh STAGE ARCHIVE_TYPE RUNTIME_DIR BINARY MODEL_STORE
 # STAGE holds runtime.archive (tar.gz, tar.zst, or "bundle": a vLLM wheelhouse .tar.gz) and model/
 # (files laid out as the model store expects them). BINARY is the runtime's main program, relative to
@@ -20,7 +21,8 @@ case "$model_store" in /var/lib/vmbox/models*) ;; *) echo "refusing model store 
 case "$binary" in /*|*..*) echo "refusing binary path $binary" >&2; exit 2 ;; esac
 [ -f "$stage/runtime.archive" ] || { echo "no runtime archive in $stage" >&2; exit 2; }
 
-systemctl stop vmbox-runtime.service 2>/dev/null || true
+# Not running, and not started by a reboot either, until start-runtime.sh (after the seal under fetch-window).
+systemctl disable --now vmbox-runtime.service >/dev/null 2>&1 || true
 
 # Trust the bytes, not the name: a user bundle may be packed differently from the pinned release.
 magic=$(head -c 4 "$stage/runtime.archive" | od -An -tx1 | tr -d ' \n')
@@ -84,15 +86,3 @@ fi
 
 rm -rf "$stage"
 systemctl daemon-reload
-systemctl enable vmbox-runtime.service >/dev/null 2>&1
-systemctl restart vmbox-runtime.service
-i=0
-while [ $i -lt 20 ]; do
-  if systemctl is-failed --quiet vmbox-runtime.service; then break; fi
-  if [ $i -ge 3 ] && systemctl is-active --quiet vmbox-runtime.service; then exit 0; fi
-  i=$((i + 1)); sleep 1
-done
-echo "vmbox-runtime.service is not running:" >&2
-systemctl status --no-pager vmbox-runtime.service 2>&1 | tail -n 12 >&2 || true
-journalctl -u vmbox-runtime.service --no-pager -n 15 2>&1 | tail -n 15 >&2 || true
-exit 1

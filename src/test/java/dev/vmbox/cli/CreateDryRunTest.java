@@ -191,13 +191,18 @@ class CreateDryRunTest {
                 "a dry run runs none of the plan: " + probed);
         assertFalse(Files.exists(home.resolve("_libvirt/demo")), "a dry run makes nothing");
 
+        assertTrue(dry.out().contains("Once cloud-init has finished (step unseed), the guest is told to run it no more")
+                && dry.out().contains("$ LC_ALL=… virsh -q -c qemu:///session detach-disk vmbox-demo vdb --config   # only "
+                + "once cloud-init has finished (step unseed)"), "the seed's removal is printed too: " + dry.out());
+
         Files.writeString(state.resolve("mode"), "stops-after-start");
         Result real = cli.run(create(false, where));
         assertFailedAtSshAndRolledBack(real);
         List<String> ran = logged(real.err());
         assertRunIsThePlan(printed(dry.out()), ran);
         assertReachedTheFakes(ran, state);
-        assertTrue(ran.stream().anyMatch(c -> c.startsWith("cloud-localds ")), "the real cloud-localds ran: " + ran);
+        assertTrue(ran.stream().anyMatch(c -> c.startsWith("TMPDIR=… cloud-localds ")), "the real cloud-localds ran, its temporary "
+                + "files in the private folder: " + ran);
         assertFalse(Files.exists(home.resolve("_libvirt/demo")), "rolled back");
     }
 
@@ -233,7 +238,7 @@ class CreateDryRunTest {
     /** Each command the run logged reached the fake virsh or qemu-img as printed (cloud-localds is the real one). */
     private static String assertReachedTheFakes(List<String> ran, Path state) throws IOException {
         String reached = calls(state);
-        ran.stream().filter(c -> !c.startsWith("cloud-localds ")).forEach(c -> assertTrue(reached.contains(asCalled(c) + "\n"),
+        ran.stream().filter(c -> !c.contains("cloud-localds ")).forEach(c -> assertTrue(reached.contains(asCalled(c) + "\n"),
                 c + " did not reach the fakes as printed:\n" + reached));
         return reached;
     }

@@ -214,6 +214,12 @@ class CreateEndToEndIT {
 
         assertApiAnswers(name, api, model);
 
+        // issue 15: the seed (the guest's host private key) is off the VM once its first boot is over
+        String definition = virsh("dumpxml", "--inactive", "vmbox-" + name);
+        assertFalse(definition.contains("dev='vdb'") || definition.contains("seed.img"), "no later boot sees the seed: "
+                + definition);
+        assertFalse(Files.exists(Path.of("/var/lib/libvirt/images/vmbox").resolve(name).resolve("seed.img")), "seed deleted");
+
         Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");
         assertEquals(0, verify.exit(), verify.toString());
         JsonNode promises = JSON.readTree(verify.out()).get("promises");
@@ -221,9 +227,12 @@ class CreateEndToEndIT {
         for (JsonNode p : promises) {
             ids.add(p.get("id").asText());
             assertEquals("PASS", p.get("result").asText(), p.toString());
+            assertEquals(p.get("where").asText().equals("host") ? "checked on the host" : "reported by the guest",
+                    p.get("evidence").asText(), p.toString());
         }
-        for (String id : List.of("host-key", "egress", "loopback", "runtime-user", "sandbox", "no-host-mounts",
-                "password-ssh", "hypervisor-seal", "tunnel-loopback", "api-key", "web-origin")) {
+        for (String id : List.of("host-key", "egress", "egress-udp", "egress-ipv6", "loopback", "runtime-user", "sandbox",
+                "runtime-network", "no-host-mounts", "password-ssh", "hypervisor-seal", "tunnel-loopback", "api-key",
+                "web-origin")) {
             assertTrue(ids.contains(id), "verify checks " + id + ": " + ids);
         }
 
@@ -298,6 +307,8 @@ class CreateEndToEndIT {
                     result.get("totalSeconds").asDouble());
             assertFalse(Files.exists(Path.of("/var/lib/libvirt/images/vmbox").resolve(name)), "no local disk folder");
             assertTrue(virsh("vol-list", "--pool", "vmbox").contains("vmbox-" + name + ".qcow2"));
+            assertFalse(virsh("vol-list", "--pool", "vmbox").contains("vmbox-" + name + ".seed.img"),
+                    "the seed volume is deleted once the first boot is over");
             assertApiAnswers(name, result.get("api").asText(), result.get("model").asText());
 
             Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");

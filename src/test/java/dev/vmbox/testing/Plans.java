@@ -22,4 +22,9 @@ public final class Plans {
         new CreatePlanRunner(runner, EventLog.NONE).execute(provider.createPlan(spec, SeedFiles.in(seedDir), timeout),
                 deadline, detail -> { });
     }
+
+    /** What vmbox's unseed step runs once the guest's first boot is over: the provider's plan for then. */
+    public static void afterFirstBoot(Provider provider, CommandRunner runner, String name, Duration timeout) {
+        new CreatePlanRunner(runner, EventLog.NONE).execute(provider.afterFirstBoot(name), Deadline.in(timeout), detail -> { });
+    }
 }

@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code vmbox create}: the steps check, fetch, keys, seed, provision, ssh, cloud-init, install, seal, tunnel, health
+ * {@code vmbox create}: the steps check, fetch, keys, seed, provision, ssh, cloud-init, unseed, install, seal, tunnel, health
  * ({@link CreateStep} objects) run by one loop that owns the progress lines, the timings, the deadline and the
  * rollback. When a step fails (or Ctrl-C interrupts it), every step that ran is undone in reverse order, unless
  * keep-on-failure, which records the instance as BROKEN; what cannot be undone leaves the instance recorded as
@@ -38,7 +38,8 @@ import java.util.Map;
  */
 public final class CreateFlow {
     public static final List<String> STEPS = List.of(
-            "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "seal", "tunnel", "health");
+            "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "unseed", "install", "seal", "tunnel",
+            "health");
 
     private final InstanceStore store;
     private final CommandRunner runner;
@@ -71,11 +72,17 @@ public final class CreateFlow {
         return ProvisionStep.plan(req, SeedFiles.in(new InstanceFiles(store.dir(req.name())).seedDir()));
     }
 
+    /** What the unseed step runs once cloud-init is done (the provider's plan for after the first boot), for {@code --dry-run}. */
+    public static CreatePlan afterFirstBootPlan(CreateRequest req) {
+        return UnseedStep.plan(req);
+    }
+
     private List<CreateStep> steps() {
         HostSteps host = new HostSteps(store, payloads);
         GuestSteps guest = new GuestSteps(store, guests, health, tunnels);
         return List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion), host.seed(),
-                new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), guest.install(), guest.seal(),
+                new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), new UnseedStep(runner, log), guest.install(),
+                guest.seal(),
                 new TunnelStep(store, tunnels), guest.health());
     }
 

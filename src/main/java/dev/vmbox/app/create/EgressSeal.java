@@ -11,11 +11,14 @@ import dev.vmbox.ssh.SshSession;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.wait.Deadline;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
- * The egress seal at the end of install. Sealed: egress was closed from the first boot (hypervisor + nftables); the
- * guest's loaded ruleset is proven to be the sealed one. Fetch window: closed now by the guest's seal command and, on
- * a provider that seals at the hypervisor, by restarting the VM sealed there too (then proven again). Open: says so.
+ * The egress seal at the end of install, and the runtime's start where the policy needs egress closed first. Sealed:
+ * egress was closed from the first boot (hypervisor + nftables); the guest's loaded ruleset is proven to be the sealed
+ * one. Fetch window: closed now by the guest's seal command and, on a provider that seals at the hypervisor, by
+ * restarting the VM sealed there too (then proven again); only then is the runtime, installed but never started in
+ * the window, started ({@code startRuntime}, in the sealed guest). Open: says so.
  */
 final class EgressSeal {
     /** Succeeds only when the guest's loaded ruleset is the sealed one (the same proof vmbox-seal ends with). */
@@ -28,10 +31,14 @@ final class EgressSeal {
         this.guests = guests;
     }
 
-    /** Seals through {@code session} (closed afterwards) and returns what was done, in one line. */
+    /**
+     * Seals through {@code session} (closed afterwards) and returns what was done, in one line. Under the fetch window
+     * {@code startRuntime} runs last, with a session in the sealed guest.
+     */
     String seal(SshSession session, Provider provider, EgressPolicy egress, InstanceRecord record, InstanceFiles files,
-                Deadline deadline, Progress.Step step) {
+                Deadline deadline, Progress.Step step, Consumer<SshSession> startRuntime) {
         String done;
+        boolean reseal = egress == EgressPolicy.FETCH_WINDOW && provider.capabilities().hypervisorEgressSeal();
         try (session) {
             done = switch (egress) {
                 case SEALED -> {
@@ -42,21 +49,25 @@ final class EgressSeal {
                 case FETCH_WINDOW -> {
                     session.execChecked("sudo -n " + GuestLayout.SEAL_COMMAND, deadline.remaining("step 'seal'",
                             Duration.ofSeconds(60)));
+                    if (!reseal) {
+                        step.detail("starting the runtime in the sealed guest");
+                        startRuntime.accept(session);
+                    }
                     yield "egress closed by " + GuestLayout.SEAL_COMMAND;
                 }
                 default -> "egress left OPEN (--egress open)";
             };
         }
-        if (egress == EgressPolicy.FETCH_WINDOW && provider.capabilities().hypervisorEgressSeal()) {
-            resealAtTheHypervisor(provider, record, files, deadline, step);
+        if (reseal) {
+            resealAtTheHypervisor(provider, record, files, deadline, step, startRuntime);
             done += "; restarted sealed at the hypervisor too";
         }
-        return done;
+        return done + (egress == EgressPolicy.FETCH_WINDOW ? "; the runtime started only then" : "");
     }
 
-    /** The guest's nftables are closed; now the hypervisor too: it takes a restart. */
+    /** The guest's nftables are closed; now the hypervisor too: it takes a restart. Then the runtime starts. */
     private void resealAtTheHypervisor(Provider provider, InstanceRecord record, InstanceFiles files, Deadline deadline,
-                                       Progress.Step step) {
+                                       Progress.Step step, Consumer<SshSession> startRuntime) {
         String name = record.name();
         step.detail("restarting with egress sealed at the hypervisor");
         provider.stop(name, StopMode.GRACEFUL, deadline.remaining("step 'seal'", Duration.ofMinutes(3)));
@@ -66,6 +77,8 @@ final class EgressSeal {
                         .map(ep -> GuestAccess.target(record, files, ep)).orElse(null),
                 deadline.remaining("step 'seal'"), () -> provider.inspect(name), step)) {
             again.execChecked(SEALED_PROOF, PROOF);
+            step.detail("starting the runtime in the sealed guest");
+            startRuntime.accept(again);
         }
     }
 }

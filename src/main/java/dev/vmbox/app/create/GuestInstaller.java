@@ -19,12 +19,17 @@ import java.time.Duration;
 /**
  * Installs the runtime and the model in the guest over the pinned SSH session: the host's files are uploaded into a
  * private staging folder (sha256 checked by the install script), under the fetch window the guest downloads what the
- * host decided (https only, checked in the guest), then the install script places them read-only and starts the
- * sandboxed unit. Every guest command is bounded by the create's deadline.
+ * host decided (https only, checked in the guest), then the install script places them read-only. It never starts
+ * the runtime: {@link #start} does, which the install step runs at once when egress was sealed from the first boot (or
+ * is open by choice), and the seal step only once the fetch window is closed. Every guest command is bounded by the
+ * create's deadline.
  */
 final class GuestInstaller {
     static final String STAGE = "/var/tmp/vmbox-install";
     private static final String SCRIPT = "/dev/vmbox/install/install-runtime.sh";
+    private static final String START_SCRIPT = "/dev/vmbox/install/start-runtime.sh";
+    /** The start waits up to 20 s for the unit to be active, plus the time systemd takes to say so. */
+    private static final Duration START = Duration.ofSeconds(90);
     private static final Duration SHORT = Duration.ofSeconds(30);
 
     private final SshSession session;
@@ -69,6 +74,22 @@ final class GuestInstaller {
             throw new VmboxException(ExitCode.FAILED, "installing " + runtime.cliName() + " in the guest failed (exit "
                     + rc + "): " + CommandResult.tail(err.toString(StandardCharsets.UTF_8), 6),
                     "see the runtime's journal: vmbox logs " + req.name());
+        }
+    }
+
+    /**
+     * Starts the installed runtime in the guest (enabled for later boots) and waits until its unit is active. Under the
+     * fetch window only once egress is sealed.
+     */
+    static void start(SshSession session, RuntimeKind runtime, String instance, Deadline deadline, String step) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = session.exec("sudo -n sh -s", new ByteArrayInputStream(resource(START_SCRIPT).getBytes(StandardCharsets.UTF_8)),
+                out, err, deadline.remaining("step '" + step + "'", START));
+        if (rc != 0) {
+            throw new VmboxException(ExitCode.FAILED, "starting " + runtime.cliName() + " in the guest failed (exit " + rc
+                    + "): " + CommandResult.tail(err.toString(StandardCharsets.UTF_8), 6),
+                    "see the runtime's journal: vmbox logs " + instance);
         }
     }
 

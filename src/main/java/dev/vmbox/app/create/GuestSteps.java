@@ -9,6 +9,7 @@ import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
 import dev.vmbox.security.ApiKeys;
+import dev.vmbox.spec.EgressPolicy;
 import dev.vmbox.ssh.SshSession;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
@@ -42,21 +43,34 @@ final class GuestSteps {
         });
     }
 
-    /** The runtime and the model into the guest ({@link GuestInstaller}). */
+    /**
+     * The runtime and the model into the guest ({@link GuestInstaller}), and the runtime started, unless the fetch window
+     * is open: then the seal step starts it once egress is closed.
+     */
     CreateStep install() {
         return CreateStep.of("install", run -> {
             new GuestInstaller(run.session, run.step, run.deadline).install(run.request, run.payload);
-            return run.payload.modelName() + " in " + run.request.runtimeKind().installDirectory();
+            String where = run.payload.modelName() + " in " + run.request.runtimeKind().installDirectory();
+            if (run.request.spec().egress() == EgressPolicy.FETCH_WINDOW) {
+                return where + " (not started while the fetch window is open)";
+            }
+            run.step.detail("starting " + run.request.runtimeKind().cliName());
+            GuestInstaller.start(run.session, run.request.runtimeKind(), run.name(), run.deadline, "install");
+            return where;
         });
     }
 
-    /** Egress sealed (or proven sealed) by {@link EgressSeal}; the install's SSH session ends here. */
+    /**
+     * Egress sealed (or proven sealed) by {@link EgressSeal}, and under the fetch window the runtime started in the
+     * sealed guest; the install's SSH session ends here.
+     */
     CreateStep seal() {
         return CreateStep.of("seal", run -> {
             SshSession session = run.session;
             run.session = null;
             return new EgressSeal(guests).seal(session, run.provider(), run.request.spec().egress(), store.read(run.name()),
-                    run.files, run.deadline, run.step);
+                    run.files, run.deadline, run.step,
+                    sealed -> GuestInstaller.start(sealed, run.request.runtimeKind(), run.name(), run.deadline, "seal"));
         });
     }
 

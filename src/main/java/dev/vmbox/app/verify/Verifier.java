@@ -22,13 +22,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Proves an instance's promises: guest probes run over SSH as root (one script, see
- * {@code guest-probes.sh}), host probes read the tunnel's state and the host's own socket table.
+ * Checks an instance's promises: guest probes run over SSH as root (one script, see {@code guest-probes.sh}) and are
+ * what the guest reports about itself ({@link Promise#GUEST}); host probes (the pinned host key, the running VM's
+ * hypervisor seal, the tunnel's state and the host's own socket table) are checked by vmbox itself ({@link Promise#HOST}).
  */
 public final class Verifier {
     /** Every promise the guest script must report on; a missing one counts as FAIL. */
-    static final List<String> GUEST_PROMISES = List.of("egress", "loopback", "runtime-user", "sandbox", "no-host-mounts",
-            "password-ssh");
+    static final List<String> GUEST_PROMISES = List.of("egress", "egress-udp", "egress-ipv6", "loopback", "runtime-user",
+            "sandbox", "runtime-network", "no-host-mounts", "password-ssh");
     private static final Pattern LINE = Pattern.compile("^PROBE (\\S+) (PASS|FAIL) (.*)$");
 
     private Verifier() {
@@ -37,8 +38,8 @@ public final class Verifier {
     /** The guest presented the pinned host key (PASS), or another one ({@code mismatch}, FAIL). */
     public static Promise hostKey(String fingerprint, String mismatch) {
         return mismatch == null
-                ? new Promise("host-key", "host", Result.PASS, "the guest presented the pinned host key " + fingerprint)
-                : new Promise("host-key", "host", Result.FAIL, mismatch);
+                ? new Promise("host-key", Promise.HOST, Result.PASS, "the guest presented the pinned host key " + fingerprint)
+                : new Promise("host-key", Promise.HOST, Result.FAIL, mismatch);
     }
 
     /** Runs the guest probes in {@code session}. */
@@ -64,7 +65,7 @@ public final class Verifier {
         }
         for (String id : GUEST_PROMISES) {
             if (list.stream().noneMatch(p -> p.id().equals(id))) {
-                list.add(new Promise(id, "guest", Result.FAIL, "the probe did not report (the probe script stopped early, "
+                list.add(new Promise(id, Promise.GUEST, Result.FAIL, "the probe did not report (the probe script stopped early, "
                         + "exit " + rc + ")"));
             }
         }
@@ -76,28 +77,28 @@ public final class Verifier {
         for (String line : output.split("\\R")) {
             Matcher m = LINE.matcher(line.strip());
             if (m.matches()) {
-                list.add(new Promise(m.group(1), "guest", Result.valueOf(m.group(2)), m.group(3)));
+                list.add(new Promise(m.group(1), Promise.GUEST, Result.valueOf(m.group(2)), m.group(3)));
             }
         }
         return list;
     }
 
     /**
-     * Egress sealed outside the guest: {@code sealed} is the provider's answer (empty when it has no such
-     * seal: INFO). Not asked for {@code --egress open}.
+     * Egress sealed outside the guest, in the VM as it runs now: {@code sealed} is the provider's answer read from the
+     * running VM (empty when it has no such seal: INFO). Not asked for {@code --egress open}.
      */
     public static Optional<Promise> hypervisorSeal(Subject s, String providerId, Optional<Boolean> sealed) {
         if (s.egress() == dev.vmbox.spec.EgressPolicy.OPEN) {
             return Optional.empty();
         }
         return Optional.of(sealed.isEmpty()
-                ? new Promise("hypervisor-seal", "host", Result.INFO, providerId
+                ? new Promise("hypervisor-seal", Promise.HOST, Result.INFO, providerId
                 + " has no hypervisor-level egress seal: only the guest's nftables stop egress")
                 : sealed.get()
-                ? new Promise("hypervisor-seal", "host", Result.PASS, providerId
-                + " runs the VM with egress sealed outside the guest (QEMU restrict=on)")
-                : new Promise("hypervisor-seal", "host", Result.FAIL, providerId
-                + " runs the VM with an open network at the hypervisor"));
+                ? new Promise("hypervisor-seal", Promise.HOST, Result.PASS, providerId
+                + ": the running VM's network is sealed outside the guest (QEMU restrict=on in the running QEMU)")
+                : new Promise("hypervisor-seal", Promise.HOST, Result.FAIL, providerId
+                + ": the running VM's network is open at the hypervisor (no restrict=on in the running QEMU)"));
     }
 
     /**

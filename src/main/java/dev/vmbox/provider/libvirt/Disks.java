@@ -33,6 +33,12 @@ interface Disks {
     /** The steps that make the instance's disks, in order; they fill in {@code layout}. */
     List<PlanStep> steps(VmSpec spec, ResolvedImage image, SeedFiles seed, Duration timeout, Layout layout);
 
+    /**
+     * What deletes the instance's seed (it holds the guest's SSH host private key) once the domain no longer names it:
+     * run after the guest's first boot is over ({@code when} says so beside its commands).
+     */
+    PlanStep removeSeed(String instance, String when);
+
     /** Where the domain XML is written for {@code virsh define}. */
     Path domainXml(VmSpec spec, SeedFiles seed);
 

@@ -35,6 +35,8 @@ public final class DomainXml {
     public static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
     public static final String VMBOX_NS = "https://vmbox.dev/xmlns/libvirt/1";
     static final String NETDEV_ID = "vmboxnet0";
+    /** Where the NoCloud seed is attached (read-only virtio disk), until vmbox detaches it after the first boot. */
+    static final String SEED_TARGET = "vdb";
 
     private DomainXml() {
     }
@@ -90,7 +92,7 @@ public final class DomainXml {
 
         Element devices = child(doc, domain, "devices");
         disk(doc, devices, "qcow2", d.overlay().toString(), "vda", false);
-        disk(doc, devices, "raw", d.seed().toString(), "vdb", true);
+        disk(doc, devices, "raw", d.seed().toString(), SEED_TARGET, true);
         Element serial = child(doc, devices, "serial");
         serial.setAttribute("type", "pty");
         Element log = child(doc, serial, "log");
@@ -129,9 +131,16 @@ public final class DomainXml {
         return serialize(doc);
     }
 
-    /** The user-mode netdev: one loopback forward to guest SSH; {@code restrict=on} seals the guest. */
+    /**
+     * The user-mode netdev: one loopback forward to guest SSH; {@code restrict=on} seals the guest. IPv6 is off whatever
+     * the policy: in QEMU's user network every address of its IPv6 prefix but the DNS forwarder is the host's own
+     * {@code ::1}, as every address of 10.0.2.0/24 but 10.0.2.3 is the host's 127.0.0.1, and QEMU 7.2 has no option
+     * to refuse the host's loopback (libslirp's {@code disable_host_loopback} is not exposed): without restrict=on
+     * only the guest's nftables keep it from the host's IPv4 loopback; its IPv6 one is not there at all.
+     */
     static String netdev(int sshPort, boolean restrict) {
-        return "user,id=" + NETDEV_ID + (restrict ? ",restrict=on" : "") + ",hostfwd=tcp:127.0.0.1:" + sshPort + "-:22";
+        return "user,id=" + NETDEV_ID + (restrict ? ",restrict=on" : "") + ",ipv6=off,hostfwd=tcp:127.0.0.1:" + sshPort
+                + "-:22";
     }
 
     /** The vmbox instance named in the metadata of a domain vmbox made; empty for other domains. */
@@ -144,14 +153,37 @@ public final class DomainXml {
         return metadataValue(domainXml, "ssh-port").map(Integer::valueOf);
     }
 
-    /** Whether the domain's network is restricted (sealed at the hypervisor). */
+    /** Whether the domain's network is restricted (sealed at the hypervisor) in this XML. */
     public static boolean networkRestricted(String domainXml) {
         Document doc = parse(domainXml);
         NodeList args = doc.getElementsByTagNameNS(QEMU_NS, "arg");
         for (int i = 0; i < args.getLength(); i++) {
             String v = ((Element) args.item(i)).getAttribute("value");
             if (v.startsWith("user,id=" + NETDEV_ID + ",")) {
-                return v.contains(",restrict=on");
+                return restricts(v);
+            }
+        }
+        return false;
+    }
+
+    /** Whether a user-mode {@code -netdev} value seals the guest ({@code restrict=on}, or QEMU's other spellings of on). */
+    static boolean restricts(String netdev) {
+        for (String option : netdev.split(",")) {
+            if (option.equals("restrict=on") || option.equals("restrict=yes") || option.equals("restrict=true")
+                    || option.equals("restrict=y")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the domain still has its NoCloud seed disk attached. */
+    public static boolean hasSeed(String domainXml) {
+        NodeList targets = parse(domainXml).getElementsByTagName("target");
+        for (int i = 0; i < targets.getLength(); i++) {
+            Element t = (Element) targets.item(i);
+            if (SEED_TARGET.equals(t.getAttribute("dev")) && "disk".equals(((Element) t.getParentNode()).getTagName())) {
+                return true;
             }
         }
         return false;

@@ -173,8 +173,12 @@ final class LibvirtCli {
         return Command.of(QUERY, "qemu-img", "info", "--output=json", image.toAbsolutePath().toString());
     }
 
-    /** A NoCloud seed disk (label cidata) from the seed folder's files. */
-    static Command seedImage(Path seed, Path userData, Path metaData, Path networkConfig) {
+    /**
+     * A NoCloud seed disk (label cidata) from the seed folder's files. cloud-localds copies the user-data (the guest's
+     * host private key) into a temporary folder before it builds the image: {@code privateDir} (TMPDIR), a folder
+     * only vmbox's user can enter, so no copy lands in /tmp, and one left behind by a killed run goes with it.
+     */
+    static Command seedImage(Path seed, Path userData, Path metaData, Path networkConfig, Path privateDir) {
         List<String> argv = new ArrayList<>(List.of("cloud-localds", "--disk-format=raw"));
         if (networkConfig != null) {
             argv.add("--network-config=" + networkConfig.toAbsolutePath());
@@ -182,6 +186,14 @@ final class LibvirtCli {
         argv.add(seed.toAbsolutePath().toString());
         argv.add(userData.toAbsolutePath().toString());
         argv.add(metaData.toAbsolutePath().toString());
-        return Command.of(DISK, argv);
+        return Command.of(DISK, argv).withEnv("TMPDIR", privateDir.toAbsolutePath().toString());
+    }
+
+    /**
+     * Removes the seed disk ({@code vdb}) from the domain's persistent definition: the next boot has no seed. The running
+     * VM keeps its open file until it stops.
+     */
+    Command detachSeed(String domain) {
+        return virsh(CHANGE, "detach-disk", domain, DomainXml.SEED_TARGET, "--config");
     }
 }

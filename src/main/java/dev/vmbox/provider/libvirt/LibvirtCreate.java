@@ -145,6 +145,23 @@ final class LibvirtCreate {
         return new CreatePlan(LibvirtProbe.ID, notes, steps);
     }
 
+    /**
+     * Once the guest's first boot is over: the seed disk leaves the domain's persistent definition (the running VM keeps
+     * its open file until it stops; no later boot sees it) and its file or volume is deleted, so the guest's SSH host
+     * private key is left nowhere on the VM's host but in the guest's own disk.
+     */
+    CreatePlan afterFirstBoot(String name) {
+        String domain = LibvirtNames.domain(name);
+        Command detach = cli.detachSeed(domain);
+        String when = "once cloud-init has finished (step unseed)";
+        return new CreatePlan(LibvirtProbe.ID, List.of(), List.of(
+                PlanStep.named("detach-seed", "remove the seed disk (" + DomainXml.SEED_TARGET + ") from the definition of "
+                                + domain + ": no later boot sees it")
+                        .runs(PlannedCommand.when(when, detach))
+                        .does(ctx -> run(ctx, detach, "detach the seed of " + name, config.uri())),
+                disks.removeSeed(name, when)));
+    }
+
     private void define(StepContext ctx, Command define, Path xml, DomainDefinition definition, String name)
             throws IOException {
         FileModes.writePrivate(xml, DomainXml.render(definition));

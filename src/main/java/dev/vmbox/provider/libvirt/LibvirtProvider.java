@@ -53,6 +53,7 @@ public final class LibvirtProvider implements Provider {
     private final LibvirtProbe probe;
     private final Disks disks;
     private final VirtTypes types;
+    private final Path hostRoot;
     private final Map<String, ResolvedImage> prepared = new ConcurrentHashMap<>();
     private NodeDevices remoteDevices;
 
@@ -63,7 +64,7 @@ public final class LibvirtProvider implements Provider {
      * @param images   resolves image names to base images
      * @param gpus     plans GPU passthrough on this machine (local URIs); a remote host's GPUs are planned from
      *                 its node devices ({@link NodeDevices})
-     * @param hostRoot "/" in production: where /proc/cpuinfo is read from
+     * @param hostRoot "/" in production: where /proc/cpuinfo and the QEMU processes' command lines are read from
      */
     public LibvirtProvider(CommandRunner runner, EventLog log, LibvirtConfig config, ImageResolver images,
                            PassthroughPlanner gpus, Path hostRoot) {
@@ -76,6 +77,7 @@ public final class LibvirtProvider implements Provider {
         this.probe = new LibvirtProbe(runner, config.uri());
         this.disks = config.local() ? new LocalDisks(config) : new PoolDisks(config, cli, log);
         this.types = new VirtTypes(config, cli, hostRoot, log);
+        this.hostRoot = hostRoot;
     }
 
     @Override
@@ -169,6 +171,12 @@ public final class LibvirtProvider implements Provider {
         }
         return new Ownership(Ownership.Kind.FOREIGN, domain, instance.map(i -> "its vmbox metadata names '" + i + "'")
                 .orElse("the domain has no vmbox metadata"));
+    }
+
+    /** Detaches the seed from the domain's definition ({@code virsh detach-disk --config}) and deletes its file or volume. */
+    @Override
+    public CreatePlan afterFirstBoot(String name) {
+        return new LibvirtCreate(config, cli, disks, types, log).afterFirstBoot(name);
     }
 
     @Override
@@ -337,10 +345,26 @@ public final class LibvirtProvider implements Provider {
                 config.jumpHost().orElse(null)));
     }
 
-    /** Whether the instance's network is restricted at the hypervisor ({@code restrict=on}) in its definition. */
+    /**
+     * Whether the instance's network is restricted at the hypervisor ({@code restrict=on}) in the VM as it runs: on this
+     * machine from the running QEMU's own command line ({@code /proc}), else from the running domain's XML ({@code
+     * virsh dumpxml} without {@code --inactive}, which is the definition when the VM is not running). The persistent
+     * definition alone proves nothing about the QEMU already running: a seal takes a restart.
+     */
     @Override
     public Optional<Boolean> hypervisorEgressSealed(String name) {
-        return Optional.of(egressSealed(name));
+        requireVmbox(name, "read the network of");
+        String domain = LibvirtNames.domain(name);
+        if (config.local()) {
+            Optional<String> netdev = QemuProcesses.commandLine(hostRoot.resolve("proc"), domain)
+                    .flatMap(QemuProcesses::vmboxNetdev);
+            if (netdev.isPresent()) {
+                log.debug("libvirt: " + domain + " runs with -netdev " + netdev.get() + " (QEMU's command line)");
+                return Optional.of(DomainXml.restricts(netdev.get()));
+            }
+            log.debug("libvirt: no QEMU process of " + domain + " readable in /proc; reading the running domain's XML");
+        }
+        return Optional.of(DomainXml.networkRestricted(dumpxml(name, false)));
     }
 
     public boolean egressSealed(String name) {

@@ -64,7 +64,7 @@ final class PoolDisks implements Disks {
         Path seedImage = seed.scratch(SEED_IMAGE);
         Command info = LibvirtCli.imageInfo(image.disk());
         Command overlay = volumes.overlayCommand(name, spec.disk().bytes(), base);
-        Command makeSeed = LibvirtCli.seedImage(seedImage, seed.userData(), seed.metaData(), null);
+        Command makeSeed = LibvirtCli.seedImage(seedImage, seed.userData(), seed.metaData(), null, seed.dir());
         Command seedVolume = cli.volCreate(PoolVolumes.POOL, PoolVolumes.seed(name), SEED_VOLUME_BYTES, "raw");
         Command seedUpload = cli.volUpload(PoolVolumes.POOL, PoolVolumes.seed(name), seedImage, timeout);
         String[] poolPath = new String[1];
@@ -125,6 +125,14 @@ final class PoolDisks implements Disks {
                 .undoneBy("the volume " + PoolVolumes.seed(name), manual(PoolVolumes.seed(name)),
                         ctx -> volumes.delete(ctx::run, PoolVolumes.seed(name)), PlannedCommand.always(deleteSeed)));
         return steps;
+    }
+
+    @Override
+    public PlanStep removeSeed(String instance, String when) {
+        String volume = PoolVolumes.seed(instance);
+        return PlanStep.named("seed-volume", "delete the seed volume " + volume + " on the libvirt host")
+                .runs(PlannedCommand.when(when, volumes.deleteCommand(volume)))
+                .does(ctx -> volumes.delete(ctx::run, volume));
     }
 
     private String manual(String volume) {

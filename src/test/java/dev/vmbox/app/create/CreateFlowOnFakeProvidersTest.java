@@ -107,21 +107,25 @@ class CreateFlowOnFakeProvidersTest {
                         throw e.getCause();
                     }
                     if (method.getName().equals("createPlan")) {
-                        Path seed = ((dev.vmbox.provider.SeedFiles) args[1]).dir();
-                        JsonNode ud = new ObjectMapper(new YAMLFactory()).readTree(seed.resolve("user-data").toFile());
-                        JsonNode admin = null;
-                        for (JsonNode u : ud.get("users")) {
-                            if (u.isObject() && GUEST_USER.equals(u.path("name").asText())) {
-                                admin = u;
-                            }
-                        }
-                        seedsSeen.add(Files.readString(seed.resolve("user-data")));
-                        sshd.useGuestKeys(ud.path("ssh_keys").path("ed25519_private").asText(),
-                                ud.path("ssh_keys").path("ed25519_public").asText(),
-                                admin.path("ssh_authorized_keys").get(0).asText());
+                        Path seedDir = ((dev.vmbox.provider.SeedFiles) args[1]).dir();
+                        seedsSeen.add(Files.readString(seedDir.resolve("user-data")));
+                        useSeedKeys(sshd, seedDir);
                     }
                     return out;
                 });
+    }
+
+    /** The sshd playing the guest takes the host key and the admin's key vmbox put into the seed in {@code seedDir}. */
+    static void useSeedKeys(LocalSshd sshd, Path seedDir) throws java.io.IOException {
+        JsonNode ud = new ObjectMapper(new YAMLFactory()).readTree(seedDir.resolve("user-data").toFile());
+        JsonNode admin = null;
+        for (JsonNode u : ud.get("users")) {
+            if (u.isObject() && GUEST_USER.equals(u.path("name").asText())) {
+                admin = u;
+            }
+        }
+        sshd.useGuestKeys(ud.path("ssh_keys").path("ed25519_private").asText(),
+                ud.path("ssh_keys").path("ed25519_public").asText(), admin.path("ssh_authorized_keys").get(0).asText());
     }
 
     private Progress recording() {
@@ -145,7 +149,7 @@ class CreateFlowOnFakeProvidersTest {
         assertEquals(ExitCode.FAILED, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().startsWith("create failed at step 'install'"), e.getMessage());
         assertTrue(e.getMessage().contains("everything made was removed"), e.getMessage());
-        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "install", "rollback"),
+        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "unseed", "install", "rollback"),
                 steps);
         assertFalse(Files.exists(store.dir("fake1")), "no instance folder is left");
         assertTrue(store.list().isEmpty());

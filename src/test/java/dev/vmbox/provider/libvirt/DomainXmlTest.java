@@ -58,7 +58,7 @@ class DomainXmlTest {
         assertFalse(DomainXml.networkRestricted(open));
         String sealed = DomainXml.sealed(open);
         assertTrue(DomainXml.networkRestricted(sealed));
-        assertTrue(sealed.contains("user,id=vmboxnet0,restrict=on,hostfwd=tcp:127.0.0.1:40222-:22"));
+        assertTrue(sealed.contains("user,id=vmboxnet0,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:40222-:22"));
         assertEquals(sealed, DomainXml.sealed(sealed), "sealing twice changes nothing");
     }
 

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.vmbox.exec.Command;
 import dev.vmbox.exec.CommandResult;
 import dev.vmbox.exec.CommandRunner;
@@ -30,15 +27,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.cloudinit.GuestSpec;
 import dev.vmbox.cloudinit.CloudInitComposer;
+import dev.vmbox.cloudinit.CloudInitRenderer;
 import dev.vmbox.cloudinit.MetaData;
+import dev.vmbox.cloudinit.UserData;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.security.HostKeyPair;
 import dev.vmbox.testing.E2ePrerequisites;
@@ -56,8 +53,9 @@ import org.junit.jupiter.api.io.TempDir;
  * built by scripts/build-test-image (this test runs it; it is cached outside the repository). Missing
  * prerequisites skip loudly on a person's machine and fail when CI=true.
  *
- * <p>Two seams keep this easy to move onto the real seed and SSH layers: {@link SeedWriter} (here a
- * minimal test-local user-data) and {@link GuestShell} (here the system {@code ssh} client).
+ * <p>Two seams keep this easy to move onto the real seed and SSH layers: {@link SeedWriter} (here vmbox's own rendered
+ * cloud-config, with a test-only bootcmd where the test needs one) and {@link GuestShell} (here the system {@code ssh}
+ * client).
  */
 @Tag("e2e")
 class LibvirtEndToEndTest {
@@ -116,9 +114,10 @@ class LibvirtEndToEndTest {
         keygen(keys.resolve("host"));
         keygen(keys.resolve("other-host"));
         Path seed = Files.createDirectories(tmp.resolve("seed"));
-        // the sealed VM boots vmbox's real hardened seed; the fetch-window VM a minimal one whose bootcmd narrows
-        // its egress to the host's loopback, so that test never sends traffic beyond this machine
-        SeedWriter seedWriter = bootcmd.isEmpty() ? LibvirtEndToEndTest::realSeed : LibvirtEndToEndTest::minimalSeed;
+        // vmbox's real hardened seed for the policy; the fetch-window VM's seed also gets a test-only table that keeps
+        // every packet inside QEMU's network (never its DNS forwarder), so that test never sends traffic beyond this machine
+        SeedWriter seedWriter = (dir, admin, client, hostKey, hostPub, extra) -> realSeed(dir, admin, client, hostKey,
+                hostPub, egress, extra);
         seedWriter.write(seed, "vmbox", Files.readString(keys.resolve("client.pub")).strip(),
                 Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip(), bootcmd);
 
@@ -175,6 +174,15 @@ class LibvirtEndToEndTest {
             }
         }
 
+        // Once the first boot is over the seed (the host private key) leaves the definition and the disk folder; the
+        // running VM keeps its open file until it stops.
+        dev.vmbox.testing.Plans.afterFirstBoot(provider, runner, name, Duration.ofMinutes(1));
+        String definition = runner.run(Command.of(Duration.ofSeconds(30), "virsh", "-c", URI, "dumpxml", "--inactive",
+                LibvirtNames.domain(name))).stdout();
+        assertFalse(DomainXml.hasSeed(definition), "no later boot sees the seed: " + definition);
+        assertFalse(Files.exists(provider.instanceDir(name).resolve(LocalDisks.SEED)), "the seed file is gone");
+        assertEquals(java.util.Optional.of(true), provider.hypervisorEgressSealed(name), "the running QEMU has restrict=on");
+
         // No host folder is mounted, and password login is off.
         CommandResult mounts = guest.exec("cat /proc/mounts", Duration.ofSeconds(30));
         for (String fs : List.of(" 9p ", " virtiofs ", " nfs ", " cifs ", " fuse.sshfs ")) {
@@ -202,26 +210,66 @@ class LibvirtEndToEndTest {
     }
 
     /**
-     * fetch-window: the guest first has egress (here narrowed by a test-only guest nftables rule to the
-     * host's loopback through QEMU's gateway 10.0.2.2, so the test never sends traffic beyond loopback),
-     * then {@code sealEgress} + restart puts {@code restrict=on} into the hypervisor and the same request
-     * fails although the guest's own firewall still allows it.
+     * Issue 15, finding 3, on the real VM: under fetch-window (while the window is open) and under open, the guest never
+     * reaches a listener on the host's 127.0.0.1 through QEMU's gateway addresses (10.0.2.2, the rest of 10.0.2.0/24,
+     * the DNS forwarder's other ports), over TCP or UDP, whoever asks in the guest; the guest's rules alone hold it
+     * there (QEMU 7.2 cannot refuse the host's loopback): with them removed by the guest's root the page is read.
+     * Then {@code sealEgress} + restart puts {@code restrict=on} into the hypervisor, and the same request fails even
+     * without the guest's rules. A test-only table keeps every packet inside QEMU's network and away from its DNS
+     * forwarder, so nothing reaches beyond this machine; vmbox's own table decides everything within.
      */
     @Test
-    void fetchWindowIsOpenUntilSealedAtTheHypervisor() throws Exception {
-        List<String> loopbackOnly = List.of(
-                "nft delete table inet e2e_loopback_only 2>/dev/null || true",
-                "nft add table inet e2e_loopback_only",
-                "nft 'add chain inet e2e_loopback_only out { type filter hook output priority 0; policy drop; }'",
-                "nft add rule inet e2e_loopback_only out oifname lo accept",
-                "nft add rule inet e2e_loopback_only out ct state established,related accept",
-                "nft add rule inet e2e_loopback_only out udp dport 67 accept",
-                "nft add rule inet e2e_loopback_only out ip daddr 10.0.2.2 tcp dport 1024-65535 accept");
-        try (HostLoopbackServer server = new HostLoopbackServer()) {
-            Booted vm = boot(EgressPolicy.FETCH_WINDOW, loopbackOnly);
-            CommandResult open = vm.guest().exec("curl -sS -m 20 http://10.0.2.2:" + server.port() + "/fetch; echo rc=$?",
-                    Duration.ofSeconds(60));
-            assertTrue(open.stdout().contains("fetched") && open.stdout().contains("rc=0"), "window not open: " + open.stdout());
+    void fetchWindowAndOpenNeverReachTheHostAndTheSealHoldsAtTheHypervisor() throws Exception {
+        List<String> insideQemusNetworkOnly = List.of(
+                "nft delete table inet e2e_no_internet 2>/dev/null || true",
+                "nft add table inet e2e_no_internet",
+                "nft 'add chain inet e2e_no_internet out { type filter hook output priority 10; policy drop; }'",
+                "nft add rule inet e2e_no_internet out oifname lo accept",
+                "nft add rule inet e2e_no_internet out ct state established,related accept",
+                "nft add rule inet e2e_no_internet out udp dport 67 accept",
+                "nft add rule inet e2e_no_internet out ip daddr 10.0.2.3 counter drop",
+                "nft add rule inet e2e_no_internet out ip daddr 10.0.2.0/24 accept");
+        // a page on the host's loopback: on a port of its own, and on 443 (a port the fetch window opens) where free
+        HostLoopbackServer https = HostLoopbackServer.onPortIfFree(443);
+        try (HostLoopbackServer server = new HostLoopbackServer(0);
+             java.net.DatagramSocket udp = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            udp.setSoTimeout(1);
+            Booted vm = boot(EgressPolicy.FETCH_WINDOW, insideQemusNetworkOnly);
+            int port = server.port();
+            List<String> curls = new java.util.ArrayList<>(List.of(
+                    "curl -sS -m 8 http://10.0.2.2:" + port + "/window; echo rc=$?",
+                    "curl -sS -m 8 http://10.0.2.3:" + port + "/dns; echo rc=$?",
+                    "curl -sS -m 8 http://10.0.2.77:" + port + "/alias; echo rc=$?",
+                    "timeout 5 bash -c 'printf x >/dev/udp/10.0.2.2/" + udp.getLocalPort() + "'; echo rc=$?"));
+            if (https != null) {
+                curls.add("curl -sS -m 8 http://10.0.2.2:443/window443; echo rc=$?");
+            } else {
+                System.err.println("e2e: 127.0.0.1:443 is taken on this host; the fetch window's own ports are not tried");
+            }
+            String tries = String.join("; ", curls);
+            CommandResult window = vm.guest().exec(tries, Duration.ofSeconds(90));
+            assertFalse(window.stdout().contains("rc=0"), "the fetch window reached the host: " + window.stdout());
+            CommandResult asRoot = vm.guest().exec("sudo -n sh -c " + shellQuote(tries), Duration.ofSeconds(90));
+            assertFalse(asRoot.stdout().contains("rc=0"), "the fetch window reached the host (as root): " + asRoot.stdout());
+
+            // the same VM under the open policy's ruleset (as vmbox renders it), loaded as the guest's boot would
+            String openRules = CloudInitRenderer.parseUserData(CloudInitComposer.renderUserData(new GuestSpec("e2e", "e2e",
+                    "vmbox", Files.readString(vm.keys().resolve("client.pub")).strip(), new HostKeyPair(
+                    Files.readString(vm.keys().resolve("host")), Files.readString(vm.keys().resolve("host.pub")).strip()), RuntimeKind.OLLAMA, 11434, EgressPolicy.OPEN,
+                    GpuKind.NONE, 1L << 30, 512, null, dev.vmbox.cloudinit.ProviderLogin.NONE))).writeFiles().stream()
+                    .filter(f -> f.path().equals("/etc/vmbox/egress/open.nft")).findFirst().orElseThrow().content();
+            CommandResult load = vm.guest().exec("printf '%s' " + shellQuote(openRules) + " | sudo -n nft -f - && sudo -n nft "
+                    + "list chain inet vmbox output | grep -c 'policy accept'", Duration.ofSeconds(60));
+            assertTrue(load.stdout().strip().equals("1"), "the open ruleset is loaded: " + load);
+            CommandResult open = vm.guest().exec(tries, Duration.ofSeconds(90));
+            assertFalse(open.stdout().contains("rc=0"), "--egress open reached the host: " + open.stdout());
+            assertEquals(0, server.requests() + (https == null ? 0 : https.requests()), "no request reached the host's loopback");
+            assertNoDatagram(udp);
+
+            // only the guest's rules held it: its root can remove them and read the page, until the hypervisor seals
+            CommandResult unruled = vm.guest().exec("sudo -n nft delete table inet vmbox; curl -sS -m 20 http://10.0.2.2:"
+                    + port + "/unruled; echo rc=$?", Duration.ofSeconds(60));
+            assertTrue(unruled.stdout().contains("fetched") && unruled.stdout().contains("rc=0"), unruled.stdout());
             assertEquals(1, server.requests());
 
             provider.stop(name, dev.vmbox.provider.StopMode.GRACEFUL, Duration.ofMinutes(3));
@@ -229,10 +277,15 @@ class LibvirtEndToEndTest {
             assertTrue(provider.egressSealed(name));
             provider.start(name, Duration.ofSeconds(60));
             waitForSsh(vm.guest(), Instant.now().plus(BOOT));
-            CommandResult sealed = vm.guest().exec("curl -sS -m 8 http://10.0.2.2:" + server.port() + "/fetch; echo rc=$?",
-                    Duration.ofSeconds(60));
+            assertEquals(java.util.Optional.of(true), provider.hypervisorEgressSealed(name), "the running QEMU is sealed");
+            CommandResult sealed = vm.guest().exec("sudo -n nft delete table inet vmbox; curl -sS -m 8 http://10.0.2.2:"
+                    + port + "/sealed; echo rc=$?", Duration.ofSeconds(60));
             assertFalse(sealed.stdout().contains("rc=0"), "sealed guest still reaches the host: " + sealed.stdout());
             assertEquals(1, server.requests(), "no request may arrive after the seal");
+        } finally {
+            if (https != null) {
+                https.close();
+            }
         }
         provider.delete(name, Duration.ofMinutes(2));
         assertEquals(VmState.NOT_CREATED, provider.inspect(name).state());
@@ -258,7 +311,8 @@ class LibvirtEndToEndTest {
                 + "package_update: false\n");
         Files.writeString(seed.resolve("meta-data"), "instance-id: " + iid + "\nlocal-hostname: e2e\n");
         Path seedImage = provider.instanceDir(name).resolve(LocalDisks.SEED);
-        runner.run(LibvirtCli.seedImage(seedImage, seed.resolve("user-data"), seed.resolve("meta-data"), null));
+        runner.run(LibvirtCli.seedImage(seedImage, seed.resolve("user-data"), seed.resolve("meta-data"), null,
+                Files.createDirectories(tmp.resolve("seed-tmp"))));
         FileModes.ownerOnly(seedImage);
         provider.start(name, Duration.ofSeconds(60));
 
@@ -271,13 +325,28 @@ class LibvirtEndToEndTest {
         assertEquals(pinned, after.stdout().strip(), "cloud-init remade the host key");
     }
 
+    private static void assertNoDatagram(java.net.DatagramSocket udp) throws IOException {
+        try {
+            udp.receive(new java.net.DatagramPacket(new byte[16], 16));
+            fail("a datagram from the guest reached the host's loopback");
+        } catch (SocketTimeoutException expected) {
+            // nothing came through
+        }
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
     /** An HTTP server on the host's 127.0.0.1 that counts requests. */
     private static final class HostLoopbackServer implements AutoCloseable {
         private final com.sun.net.httpserver.HttpServer server;
         private final AtomicInteger requests = new AtomicInteger();
 
-        HostLoopbackServer() throws IOException {
-            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        /** On {@code port} of the host's 127.0.0.1 (0: any free one). */
+        HostLoopbackServer(int port) throws IOException {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    port), 0);
             server.createContext("/", exchange -> {
                 requests.incrementAndGet();
                 byte[] body = "fetched\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -286,6 +355,15 @@ class LibvirtEndToEndTest {
                 exchange.close();
             });
             server.start();
+        }
+
+        /** A server on {@code port}, or null when that port is taken (or needs privileges this test lacks). */
+        static HostLoopbackServer onPortIfFree(int port) {
+            try {
+                return new HostLoopbackServer(port);
+            } catch (IOException e) {
+                return null;
+            }
         }
 
         int port() {
@@ -302,41 +380,23 @@ class LibvirtEndToEndTest {
         }
     }
 
-    /** vmbox's own seed, as create renders it: base hardening, the Ollama fragment, the sealed policy. */
+    /**
+     * vmbox's own seed, as create renders it: base hardening, the Ollama fragment, the egress policy; {@code bootcmd}
+     * (shell lines) runs after vmbox's own first-boot step.
+     */
     static void realSeed(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey,
-                         String hostPublicKey, List<String> bootcmd) throws IOException {
+                         String hostPublicKey, EgressPolicy egress, List<String> bootcmd) throws IOException {
         GuestSpec spec = new GuestSpec("e2e", "e2e", adminUser, clientPublicKey,
-                new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, EgressPolicy.SEALED,
+                new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, egress,
                 GpuKind.NONE, 1L << 30, 512, null, dev.vmbox.cloudinit.ProviderLogin.NONE);
-        Files.writeString(seedDir.resolve("user-data"), CloudInitComposer.renderUserData(spec));
+        String userData = CloudInitComposer.renderUserData(spec);
+        if (!bootcmd.isEmpty()) {
+            userData = CloudInitRenderer.userData(CloudInitRenderer.parseUserData(userData).merge(UserData.empty()
+                    .withBootcmd(List.of(List.of("sh", "-c", String.join("; ", bootcmd)))), "the test's bootcmd"));
+        }
+        Files.writeString(seedDir.resolve("user-data"), userData);
         Files.writeString(seedDir.resolve("meta-data"), CloudInitComposer.renderMetaData(spec,
                 MetaData.freshInstanceId(spec.instanceName())));
-    }
-
-    /** The minimal test-local seed: admin user with the client key, pinned ed25519 host key, no passwords. */
-    static void minimalSeed(Path seedDir, String adminUser, String clientPublicKey, String hostPrivateKey,
-                            String hostPublicKey, List<String> bootcmd) throws IOException {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE));
-        Map<String, Object> user = new LinkedHashMap<>();
-        user.put("name", adminUser);
-        user.put("shell", "/bin/bash");
-        user.put("sudo", "ALL=(ALL) NOPASSWD:ALL");
-        user.put("lock_passwd", true);
-        user.put("ssh_authorized_keys", List.of(clientPublicKey));
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("users", List.of(user));
-        config.put("ssh_pwauth", false);
-        config.put("disable_root", true);
-        config.put("ssh_deletekeys", true);
-        config.put("ssh_genkeytypes", List.of());
-        config.put("ssh_keys", Map.of("ed25519_private", hostPrivateKey, "ed25519_public", hostPublicKey));
-        if (!bootcmd.isEmpty()) {
-            config.put("bootcmd", bootcmd);
-        }
-        Files.writeString(seedDir.resolve("user-data"), "#cloud-config\n" + yaml.writeValueAsString(config));
-        Files.writeString(seedDir.resolve("meta-data"), yaml.writeValueAsString(Map.of(
-                "instance-id", "iid-vmbox-" + UUID.randomUUID(), "local-hostname", "vmbox")));
     }
 
     private void keygen(Path key) {

@@ -131,7 +131,8 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         p.prepare(spec("later"), Duration.ofMinutes(1));
         String prepared = String.join("\n", CreatePlanRunner.describe(p.createPlan(spec("later"), SeedFiles.in(seedDir),
                 Duration.ofMinutes(1))));
-        assertTrue(prepared.contains("is staged (hard link or copy) to " + storage.resolve("_base")), prepared);
+        assertTrue(prepared.contains(" is copied to " + storage.resolve("_base")) && prepared.contains("checked against the "
+                + "image's content tag before every use"), prepared);
         assertEquals("", calls());
     }
 
@@ -143,7 +144,83 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         p.stop("fw", StopMode.GRACEFUL, Duration.ofSeconds(20));
         p.sealEgress("fw", Duration.ofSeconds(20));
         assertTrue(p.egressSealed("fw"));
-        assertTrue(domainXml("vmbox-fw").contains("user,id=vmboxnet0,restrict=on,hostfwd=tcp:127.0.0.1:"));
+        assertTrue(domainXml("vmbox-fw").contains("user,id=vmboxnet0,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:"));
+    }
+
+    /** Finding 3 of issue 15: the seed (the guest's host private key) is not left attached to every boot. */
+    @Test
+    void afterTheFirstBootTheSeedIsDetachedAndDeleted() throws IOException {
+        LibvirtProvider p = provider();
+        create(p, spec("llm"), seedDir, Duration.ofMinutes(1));
+        assertTrue(DomainXml.hasSeed(domainXml("vmbox-llm")), "the first boot has its seed");
+        String plan = String.join("\n", CreatePlanRunner.describe(p.afterFirstBoot("llm")));
+        assertTrue(plan.contains("$ LC_ALL=… virsh -q -c qemu:///system detach-disk vmbox-llm vdb --config"), plan);
+
+        dev.vmbox.testing.Plans.afterFirstBoot(p, runner(), "llm", Duration.ofMinutes(1));
+        assertFalse(DomainXml.hasSeed(domainXml("vmbox-llm")), "no later boot sees the seed: " + domainXml("vmbox-llm"));
+        assertFalse(Files.exists(storage.resolve("llm/seed.img")), "the seed file is gone");
+        assertTrue(calls().contains("virsh -q -c qemu:///system detach-disk vmbox-llm vdb --config"), calls());
+        p.stop("llm", StopMode.GRACEFUL, Duration.ofSeconds(20));
+        p.start("llm", Duration.ofSeconds(20));
+        assertEquals(VmState.RUNNING, p.inspect("llm").state(), "it boots without its seed");
+        p.delete("llm", Duration.ofSeconds(30));
+        assertFalse(Files.exists(storage.resolve("llm")));
+    }
+
+    /** Finding 5 of issue 15: the base QEMU reads is a copy of the user's image, checked before each reuse. */
+    @Test
+    void theStagedBaseIsACopyCheckedAgainstItsContentBeforeEachUse() throws IOException {
+        LibvirtProvider p = provider();
+        create(p, spec("one"), seedDir, Duration.ofMinutes(1));
+        Path staged;
+        try (var s = Files.list(storage.resolve("_base"))) {
+            staged = s.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().startsWith("."))
+                    .findFirst().orElseThrow().resolve("disk.qcow2");
+        }
+        Object cacheInode = Files.getAttribute(imageDir.resolve("disk.qcow2"), "unix:ino");
+        assertFalse(cacheInode.equals(Files.getAttribute(staged, "unix:ino")), "a copy, never a link to the user's cache");
+        assertEquals(1, Files.getAttribute(imageDir.resolve("disk.qcow2"), "unix:nlink"));
+
+        // QEMU's user (which libvirt hands the staged files to) rewrites the base behind vmbox's back
+        String original = Files.readString(staged);
+        Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(staged, original.replace("VIRTUAL_SIZE", "TAMPERED_SZ"));
+        create(p, spec("two"), seedDir, Duration.ofMinutes(1));
+        assertEquals(original, Files.readString(staged), "the next create made the copy again");
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(staged)));
+        String overlay = Files.readString(storage.resolve("two/disk.qcow2"));
+        assertTrue(overlay.contains("backing=" + staged), overlay);
+        assertEquals("VIRTUAL_SIZE=3221225472\n", Files.readString(imageDir.resolve("disk.qcow2")), "the cache is untouched");
+        try (var s = Files.list(storage.resolve("_base"))) {
+            assertEquals(1, s.count(), "the changed copy is gone, nothing else is left beside the base");
+        }
+        assertTrue(staged.getParent().getFileName().toString().endsWith("-" + dev.vmbox.image.ContentTag.of(
+                ResolvedImage.fromFolder("vmbox-debian-12", imageDir).orElseThrow())), "named by its content: " + staged);
+    }
+
+    /** Finding 5 of issue 15: verify asks the running VM, not its definition (a seal takes a restart). */
+    @Test
+    void theHypervisorSealIsReadFromTheRunningVm() throws IOException {
+        LibvirtProvider p = provider();
+        create(p, spec("fw").withEgress(EgressPolicy.FETCH_WINDOW), seedDir, Duration.ofMinutes(1));
+        assertEquals(java.util.Optional.of(false), p.hypervisorEgressSealed("fw"));
+        p.sealEgress("fw", Duration.ofSeconds(20)); // the definition only: the running QEMU still has an open network
+        assertTrue(p.egressSealed("fw"), "the definition is sealed");
+        assertEquals(java.util.Optional.of(false), p.hypervisorEgressSealed("fw"), "but not the VM that runs");
+        p.stop("fw", StopMode.GRACEFUL, Duration.ofSeconds(20));
+        p.start("fw", Duration.ofSeconds(20));
+        assertEquals(java.util.Optional.of(true), p.hypervisorEgressSealed("fw"));
+
+        // on this machine, QEMU's own command line (in /proc) is the evidence, whatever the XML says
+        Path proc = Files.createDirectories(tmp.resolve("host/proc/4242"));
+        Files.write(proc.resolve("cmdline"), String.join("\0", "/usr/bin/qemu-system-x86_64", "-name",
+                "guest=vmbox-fw,debug-threads=on", "-netdev", "user,id=vmboxnet0,ipv6=off,hostfwd=tcp:127.0.0.1:2222-:22",
+                "").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(java.util.Optional.of(false), provider().hypervisorEgressSealed("fw"));
+        Files.write(proc.resolve("cmdline"), String.join("\0", "/usr/bin/qemu-system-x86_64", "-name",
+                "guest=vmbox-fw,debug-threads=on", "-netdev", "user,id=vmboxnet0,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:2222-:22",
+                "").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(java.util.Optional.of(true), provider().hypervisorEgressSealed("fw"));
     }
 
     @Test

@@ -101,7 +101,7 @@ class LibvirtRemoteEndToEndTest {
         }
         Path seed = Files.createDirectories(tmp.resolve("seed"));
         LibvirtEndToEndTest.realSeed(seed, "vmbox", Files.readString(keys.resolve("client.pub")).strip(),
-                Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip(), List.of());
+                Files.readString(keys.resolve("host")), Files.readString(keys.resolve("host.pub")).strip(), EgressPolicy.SEALED, List.of());
 
         VmSpec spec = VmSpec.of(name, 2, ByteSize.ofGiB(2), ByteSize.ofGiB(4)).withImage("vmbox-debian-12")
                 .withEgress(EgressPolicy.SEALED).withGpu(GpuRequest.NONE);
@@ -131,6 +131,11 @@ class LibvirtRemoteEndToEndTest {
             assertTrue(s.exec("cat /proc/mounts", Duration.ofSeconds(30)).stdout().lines()
                     .noneMatch(l -> l.contains(" 9p ") || l.contains(" virtiofs ")), "no host folder in the guest");
         }
+        // once the first boot is over the seed volume (the host private key) leaves the definition and the pool
+        dev.vmbox.testing.Plans.afterFirstBoot(provider, runner, name, Duration.ofMinutes(1));
+        assertFalse(DomainXml.hasSeed(virsh("dumpxml", "--inactive", LibvirtNames.domain(name))), "no later boot sees it");
+        assertFalse(volumes().contains(PoolVolumes.seed(name)), volumes());
+        assertEquals(java.util.Optional.of(true), provider.hypervisorEgressSealed(name), "the running VM has restrict=on");
         String calls = Files.readString(tmp.resolve("gpu-host-ssh.calls"));
         assertTrue(calls.contains("-W 127.0.0.1:" + ep.port() + " -- 127.0.0.1"), "the guest was reached through the host: "
                 + calls);

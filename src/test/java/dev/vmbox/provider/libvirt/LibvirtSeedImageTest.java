@@ -53,7 +53,7 @@ class LibvirtSeedImageTest {
         Files.createDirectories(image.getParent());
 
         RUNNER.run(LibvirtCli.seedImage(image, seedDir.resolve("user-data"), seedDir.resolve("meta-data"),
-                seedDir.resolve("network-config")));
+                seedDir.resolve("network-config"), seedDir));
 
         assertEquals("cidata", volumeLabel(image).toLowerCase(java.util.Locale.ROOT));
         Path out = tmp.resolve("extracted");
