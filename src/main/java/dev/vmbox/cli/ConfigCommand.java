@@ -75,7 +75,9 @@ final class ConfigCommand implements Runnable {
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true,
-            description = "Write one setting to VMBOX_HOME/_config/config.yaml (comments in that file are not kept).")
+            description = {"Write one setting to VMBOX_HOME/_config/config.yaml (comments in that file are not kept).",
+                "The value is checked by the rule of the flag it stands for (egress as --egress, tunnel.bind as --expose, "
+                        + "libvirt.uri as --connect, ...), exactly as typed; nothing is written when it is refused."})
     static final class Set implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -93,10 +95,7 @@ final class ConfigCommand implements Runnable {
             if (cfg.setting(key) == null) {
                 throw VmboxException.badInput("unknown setting '" + key + "'", "see them all with: vmbox config list");
             }
-            if (value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0 || value.length() > 4096) {
-                throw VmboxException.badInput("the value for '" + key + "' must be one line of at most 4096 characters",
-                        null);
-            }
+            SettingRules.check(key, value, root.home().root());
             Path file = root.home().configFile();
             ObjectMapper yaml = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
             try {

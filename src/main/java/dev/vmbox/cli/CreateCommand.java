@@ -17,7 +17,9 @@ import dev.vmbox.runtime.GuestPlatform;
 import dev.vmbox.runtime.RuntimeCatalog;
 import dev.vmbox.runtime.RuntimeFetcher;
 import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.download.Sha256;
 import dev.vmbox.spec.EgressPolicy;
+import dev.vmbox.spec.HostFile;
 import dev.vmbox.spec.InstanceName;
 import dev.vmbox.store.FileNames;
 import java.io.PrintWriter;
@@ -100,10 +102,19 @@ final class CreateCommand implements Callable<Integer> {
         InstanceName.of(name);
         PlanRequest pr = model.planRequest(root);
         EgressPolicy policy = EgressPolicy.parse(egress != null ? egress : root.config().get("egress"));
-        String uri = connect != null ? connect : root.config().get("libvirt.uri");
+        String uri = connect != null ? SettingRules.libvirtUri(connect, "--connect", root.home().root())
+                : root.config().get("libvirt.uri");
         Duration deadline = Durations.parse(timeout != null ? timeout : root.config().get("create.timeout"), "--timeout");
         CreateRequests.Options options = CreateRequests.Options.of(name, pr.runtime(), image, policy, port,
                 expose != null ? expose : root.config().get("tunnel.bind"), expose != null, keepOnFailure, deadline);
+        if (runtimeBundle != null) {
+            HostFile.require(runtimeBundle, "--runtime-bundle");
+        }
+        if (runtimeSha256 != null) {
+            Sha256.parse(runtimeSha256, "--runtime-sha256");
+        }
+        // what the check step would refuse without asking a provider, refused before one is even chosen (a dry run too)
+        CreateRequests.requireFree(root.store(), options);
 
         ProviderSelector.Choice<Provider> choice = root.providers().select(provider, root.runner(), uri);
         CreateRequest.Chosen chosen = new CreateRequest.Chosen(choice.provider(), choice.reason(),

@@ -13,7 +13,7 @@ final class Durations {
     }
 
     static Duration parse(String text, String option) {
-        String t = text == null ? "" : text.trim();
+        String t = dev.vmbox.spec.TypedText.of(text, option);
         Matcher m = PART.matcher(t);
         Duration d = Duration.ZERO;
         int end = 0;
@@ -31,7 +31,7 @@ final class Durations {
             });
             end = m.end();
         }
-        if (t.isEmpty() || end != t.length() || d.isZero() || d.compareTo(Duration.ofDays(2)) > 0) {
+        if (end != t.length() || d.isZero() || d.compareTo(Duration.ofDays(2)) > 0) {
             throw VmboxException.badInput("invalid duration for " + option + ": " + dev.vmbox.spec.Names.forMessage(text),
                     "write e.g. 90s, 10m, 1h30m (at most 48h)");
         }

@@ -2,11 +2,13 @@ package dev.vmbox.cli;
 
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.plan.PlanRequest;
+import dev.vmbox.download.Sha256;
 import dev.vmbox.model.KvCacheType;
 import dev.vmbox.model.ModelRef;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.spec.ByteSize;
 import dev.vmbox.spec.GpuRequest;
+import dev.vmbox.spec.HostFile;
 import dev.vmbox.spec.Names;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -32,9 +34,9 @@ final class ModelOptions {
             description = "ollama (default), llama.cpp or vllm (GPU only).")
     String runtime;
 
-    @Option(names = "--context", paramLabel = "TOKENS", defaultValue = "0",
-            description = "Tokens of context to size the KV cache for (default 8192, at most the model's own).")
-    int context;
+    @Option(names = "--context", paramLabel = "TOKENS",
+            description = "Tokens of context to size the KV cache for, 1 or more (default 8192, at most the model's own).")
+    Integer context;
 
     @Option(names = "--kv-cache", paramLabel = "TYPE", defaultValue = "f16", description = "KV cache type: f16, q8_0 or q4_0.")
     String kvCache;
@@ -74,14 +76,36 @@ final class ModelOptions {
         return RuntimeKind.parse(runtime != null ? runtime : root.config().get("runtime"));
     }
 
+    /**
+     * What to plan for, every value checked by its rule before anything reads the model or runs a command: a model file
+     * (by --model-file or a path as -m) must be a regular file to read ({@link HostFile}), vCPUs and context at least 1.
+     */
     PlanRequest planRequest(VmboxCommand root) {
-        ModelRef ref = ModelRef.parse(modelText(root));
+        String text = modelText(root);
+        if (modelFile != null) {
+            HostFile.require(modelFile, "--model-file");
+        }
+        ModelRef ref = ModelRef.parse(text);
+        if (modelFile == null && ref instanceof ModelRef.LocalFile local) {
+            HostFile.require(local.path(), model != null ? "-m/--model" : "the model setting");
+        }
         if (modelSha256 != null && modelFile == null && ref instanceof ModelRef.Ollama) {
             throw VmboxException.badInput("--model-sha256 does not apply to an Ollama name: every blob is checked "
                     + "against the registry manifest's digests", "drop --model-sha256, or pass the GGUF with --model-file");
         }
+        if (modelSha256 != null) {
+            Sha256.parse(modelSha256, "--model-sha256");
+        }
+        if (cpus != null && cpus < 1) {
+            throw VmboxException.badInput("--cpus " + cpus + " is below 1", "give 1 or more vCPUs, or leave --cpus out for the plan's");
+        }
+        if (context != null && context < 1) {
+            throw VmboxException.badInput("--context " + context + " is below 1 token",
+                    "give the tokens of context to size for (e.g. --context 8192), or leave it out for the default");
+        }
         return new PlanRequest(ref, Optional.ofNullable(modelFile).map(p -> p.toAbsolutePath().normalize()),
-                Optional.ofNullable(modelSha256), runtime(root), context, KvCacheType.parse(kvCache), GpuRequest.parse(gpu),
+                Optional.ofNullable(modelSha256), runtime(root), context == null ? 0 : context, KvCacheType.parse(kvCache),
+                GpuRequest.parse(gpu),
                 gpuMemory == null ? OptionalLong.empty() : OptionalLong.of(ByteSize.parse(gpuMemory).bytes()), cpus,
                 memory == null ? null : ByteSize.parse(memory).bytes(), disk == null ? null : ByteSize.parse(disk).bytes());
     }

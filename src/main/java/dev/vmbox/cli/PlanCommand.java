@@ -37,7 +37,8 @@ final class PlanCommand implements Callable<Integer> {
         VmboxCommand root = VmboxCommand.of(spec);
         PlanRequest request = model.planRequest(root);
         Optional<HostCapacity> remote = connect == null ? Optional.empty()
-                : root.providers().libvirt(root.runner(), connect).remoteCapacity();
+                : root.providers().libvirt(root.runner(), SettingRules.libvirtUri(connect, "--connect", root.home().root()))
+                        .remoteCapacity();
         if (connect != null && remote.isEmpty()) {
             throw VmboxException.badInput("--connect " + connect + " is this machine, not a remote host",
                     "plan for this machine without --connect");

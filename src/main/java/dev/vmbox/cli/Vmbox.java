@@ -83,6 +83,7 @@ public final class Vmbox {
         cl.registerConverter(InstanceName.class, InstanceName::of);
         cl.setExecutionExceptionHandler(new ErrorHandler(root));
         cl.setParameterExceptionHandler(Vmbox::badUsage);
+        cl.setExecutionStrategy(new TypedOptions(new CommandLine.RunLast()));
         cl.setExitCodeExceptionMapper(t -> t instanceof VmboxException v ? v.exitCode().code() : ExitCode.INTERNAL.code());
         Map<String, String> codes = new LinkedHashMap<>();
         for (ExitCode c : ExitCode.values()) {
@@ -100,10 +101,19 @@ public final class Vmbox {
             err.println("hint: " + (v.hint() != null ? v.hint() : "see '" + cmd.getCommandSpec().qualifiedName() + " --help'"));
             return v.exitCode().code();
         }
-        err.println("vmbox: " + ex.getMessage());
+        err.println("vmbox: " + oneLine(ex.getMessage()));
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
         err.println("hint: see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
         return ExitCode.BAD_INPUT.code();
+    }
+
+    /** picocli's message about a value, which quotes the value as typed, on one line: control characters escaped. */
+    static String oneLine(String message) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : String.valueOf(message).toCharArray()) {
+            sb.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029' ? String.format("\\u%04x", (int) c) : c);
+        }
+        return sb.toString();
     }
 
     /** Prints a VmboxException as one line plus a hint; anything else is a bug (exit 70). */

@@ -1,11 +1,11 @@
 package dev.vmbox.model;
 
 import dev.vmbox.VmboxException;
+import dev.vmbox.spec.HostFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -50,10 +50,7 @@ public final class ModelFormats {
      */
     public static ModelFormat detect(Path file) {
         refusePickleName(file.getFileName() == null ? file.toString() : file.getFileName().toString());
-        if (!Files.isRegularFile(file)) {
-            throw VmboxException.badInput("model file " + file + " does not exist or is not a regular file",
-                    "check the path");
-        }
+        HostFile.require(file, "model file");
         byte[] head = new byte[16];
         int n;
         long size;

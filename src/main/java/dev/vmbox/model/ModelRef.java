@@ -1,6 +1,7 @@
 package dev.vmbox.model;
 
 import dev.vmbox.VmboxException;
+import dev.vmbox.spec.TypedText;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -83,16 +84,9 @@ public sealed interface ModelRef permits ModelRef.Ollama, ModelRef.LocalFile, Mo
             if (text.length() > MAX_LENGTH) {
                 throw bad("the model reference is longer than " + MAX_LENGTH + " characters");
             }
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                    throw bad("the model reference contains a control character or newline");
-                }
-                if (Character.getType(c) == Character.FORMAT) { // e.g. U+202E: what is shown would not be what is opened
-                    throw bad("the model reference contains an invisible formatting character (U+"
-                            + String.format("%04X", (int) c) + ")");
-                }
-            }
+            // no control, line-break or formatting character (U+202E: what is shown would not be what is opened),
+            // nothing around it: the one rule of typed values
+            TypedText.of(text, "the model reference");
             if (text.startsWith("hf:")) {
                 return huggingFace(text, text.substring(3));
             }

@@ -4,7 +4,11 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.spec.VmSpec;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -110,8 +114,26 @@ public interface Provider extends ProviderProbe {
     /** Never throws because the VM does not exist: that is {@link VmState#NOT_CREATED}. */
     VmStatus inspect(String name);
 
-    /** The VMs this provider holds for vmbox (not other VMs on the same host). */
+    /** The VMs this provider holds for vmbox (not other VMs on the same host), asked in one query. */
     List<VmStatus> list();
+
+    /**
+     * {@link #inspect} for each of {@code names}, asked in one query of the provider however many they are (libvirt:
+     * one virsh command per connection; Lima and Multipass: their one list), so that listing instances costs one
+     * provider process (on a remote libvirt host, one ssh connection) rather than one per instance. One entry per
+     * name, in the order given; a provider that cannot be asked throws, as {@link #inspect} does.
+     */
+    default Map<String, VmStatus> inspectAll(Collection<String> names) {
+        Map<String, VmStatus> listed = new HashMap<>();
+        for (VmStatus s : list()) {
+            listed.put(s.name(), s);
+        }
+        Map<String, VmStatus> out = new LinkedHashMap<>();
+        for (String name : names) {
+            out.put(name, listed.getOrDefault(name, VmStatus.notCreated(name, id())));
+        }
+        return out;
+    }
 
     /** Empty until SSH can be reached (VM not running, or no address yet). */
     Optional<SshEndpoint> sshEndpoint(String name);

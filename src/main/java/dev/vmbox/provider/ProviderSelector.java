@@ -62,11 +62,18 @@ public final class ProviderSelector {
         return List.of("libvirt", "multipass", "lima");
     }
 
-    private static <P extends ProviderProbe> Choice<P> named(String id, String raw, String source, Map<String, P> providers) {
-        if (!KNOWN.contains(id)) {
+    /** A provider choice as typed ({@code auto} or one of {@link #KNOWN}), or BAD_INPUT naming where it came from. */
+    public static String requireChoice(String raw, String source) {
+        String id = raw == null ? "" : raw.trim().toLowerCase(Locale.ROOT);
+        if (!id.equals(AUTO) && !KNOWN.contains(id)) {
             throw VmboxException.badInput("unknown provider " + Names.forMessage(raw) + " (from " + source + ")",
                     "use one of: " + String.join(", ", KNOWN) + ", or auto");
         }
+        return id;
+    }
+
+    private static <P extends ProviderProbe> Choice<P> named(String id, String raw, String source, Map<String, P> providers) {
+        requireChoice(raw, source);
         P p = providers.get(id);
         if (p == null) {
             throw new VmboxException(ExitCode.UNAVAILABLE, "provider '" + id + "' (from " + source

@@ -8,7 +8,7 @@ import dev.vmbox.download.DownloadRequest;
 import dev.vmbox.download.Downloader;
 import dev.vmbox.download.Sha256;
 import dev.vmbox.log.EventLog;
-import java.nio.file.Files;
+import dev.vmbox.spec.HostFile;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -46,10 +46,7 @@ public final class RuntimeFetcher {
         Optional<RuntimeArtifact> pinned = recipe.artifact(platform);
         Optional<String> userSha = bundleSha256.map(s -> Sha256.parse(s, "--runtime-sha256"));
         if (bundle.isPresent()) {
-            Path file = bundle.get().toAbsolutePath().normalize();
-            if (!Files.isRegularFile(file)) {
-                throw VmboxException.badInput("--runtime-bundle " + file + " is not a readable file", "check the path");
-            }
+            Path file = HostFile.require(bundle.get(), "--runtime-bundle");
             if (userSha.isPresent()) {
                 Path p = cache.importVerified(file, userSha.get(), "runtime bundle");
                 return new FetchedRuntime(kind, recipe.version(), p, userSha.get(),

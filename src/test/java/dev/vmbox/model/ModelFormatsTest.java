@@ -55,7 +55,7 @@ class ModelFormatsTest {
     @Test
     void unknownContentIsRefused() throws IOException {
         refused(file("x.gguf", "hello world, not a model".getBytes(StandardCharsets.US_ASCII)), "neither GGUF nor safetensors");
-        refused(file("empty.gguf", new byte[0]), "neither");
+        refused(file("empty.gguf", new byte[0]), "is empty");
         refused(tmp.resolve("missing.gguf"), "does not exist");
     }
 }

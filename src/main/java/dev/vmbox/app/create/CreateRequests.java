@@ -1,7 +1,9 @@
 package dev.vmbox.app.create;
 
+import dev.vmbox.VmboxException;
 import dev.vmbox.app.plan.PlanRequest;
 import dev.vmbox.app.plan.Planner;
+import dev.vmbox.app.tunnel.TunnelAgent;
 import dev.vmbox.cloudinit.GpuKind;
 import dev.vmbox.exec.Command;
 import dev.vmbox.host.PciHost;
@@ -15,6 +17,7 @@ import dev.vmbox.spec.EgressPolicy;
 import dev.vmbox.spec.GpuRequest;
 import dev.vmbox.spec.InstanceName;
 import dev.vmbox.spec.VmSpec;
+import dev.vmbox.store.InstanceStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -69,6 +72,25 @@ public final class CreateRequests {
 
     private final Planner planner;
     private final PciHost local;
+
+    /**
+     * What the create's check step refuses without asking a provider: an instance of that name already (BAD_INPUT),
+     * the API's port held by another program (IN_USE). Run before a provider is chosen, by a dry run as by a create,
+     * so neither runs anything for a request that cannot go through.
+     */
+    public static void requireFree(InstanceStore store, Options options) {
+        requireNameFree(store, options.name().value());
+        ApiAddress api = options.api();
+        TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port());
+    }
+
+    /** BAD_INPUT when VMBOX_HOME holds an instance named {@code name}. */
+    static void requireNameFree(InstanceStore store, String name) {
+        if (store.exists(name)) {
+            throw VmboxException.badInput("an instance named '" + name + "' already exists",
+                    "pick another name, or remove it first with: vmbox delete " + name);
+        }
+    }
 
     /** @param local this machine's PCI devices (for the GPU driver of a VM that runs here) */
     public CreateRequests(Planner planner, PciHost local) {

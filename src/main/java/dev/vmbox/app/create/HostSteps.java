@@ -44,10 +44,7 @@ final class HostSteps {
     /** Nothing is made before the request is known to be sound: the name is free, the provider can honour it, the port too. */
     private String check(CreateRun run) {
         String name = run.name();
-        if (store.exists(name)) {
-            throw VmboxException.badInput("an instance named '" + name + "' already exists",
-                    "pick another name, or remove it first with: vmbox delete " + name);
-        }
+        CreateRequests.requireNameFree(store, name);
         Provider provider = run.provider();
         provider.validate(run.request.spec());
         if (provider.inspect(name).exists()) {

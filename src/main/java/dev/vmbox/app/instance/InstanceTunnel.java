@@ -1,6 +1,7 @@
 package dev.vmbox.app.instance;
 
 import dev.vmbox.app.tunnel.ApiTunnel;
+import dev.vmbox.app.tunnel.TunnelAgent;
 import dev.vmbox.app.tunnel.TunnelSettings;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.app.tunnel.TunnelWish;
@@ -95,7 +96,8 @@ public final class InstanceTunnel {
 
     /**
      * Changes where the API is published (host port and/or address); takes effect at the next tunnel start.
-     * The address follows {@link ApiAddress}'s rule: an IP literal of this host, never a wildcard.
+     * The address follows {@link ApiAddress}'s rule: an IP literal of this host, never a wildcard. A new address or
+     * port that another program holds is refused (IN_USE) before the record changes.
      */
     public void moveApi(String name, Integer port, String bind) {
         if (port != null) {
@@ -104,12 +106,17 @@ public final class InstanceTunnel {
         try (InstanceLock ignored = instances.lock(name)) {
             Instance instance = instances.ready(name);
             Map<String, Object> s = new LinkedHashMap<>(instance.record().settings());
-            int newPort = port != null ? port : instance.settings().integer(InstanceSettings.API_PORT);
+            int oldPort = instance.settings().integer(InstanceSettings.API_PORT);
+            // --expose confirms a new address; the recorded one was confirmed when it was set
+            ApiAddress moved = new ApiAddress(bind != null ? bind : instance.apiBind(), port != null ? port : oldPort, true);
+            if (moved.port() != oldPort || !moved.inetAddress().equals(ApiAddress.parseLiteral(instance.apiBind()))) {
+                TunnelAgent.checkPortFree(moved.inetAddress(), moved.literal(), moved.port());
+            }
             if (port != null) {
                 s.put(InstanceSettings.API_PORT, Integer.toString(port));
             }
             if (bind != null) {
-                s.put(InstanceSettings.API_BIND, new ApiAddress(bind, newPort, true).literal());
+                s.put(InstanceSettings.API_BIND, moved.literal());
             }
             instances.store().write(instance.record().withSettings(s));
         }

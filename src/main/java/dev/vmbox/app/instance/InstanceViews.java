@@ -1,6 +1,5 @@
 package dev.vmbox.app.instance;
 
-import dev.vmbox.VmboxException;
 import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.app.tunnel.TunnelStatus;
 import dev.vmbox.provider.VmState;
@@ -10,6 +9,7 @@ import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -28,26 +28,34 @@ public final class InstanceViews {
         this.tunnel = tunnel;
     }
 
-    /** Every instance; a provider that cannot be asked makes that row UNKNOWN, an unreadable record BROKEN. */
+    /**
+     * Every instance; a provider that cannot be asked makes its rows UNKNOWN, an unreadable record BROKEN. The
+     * providers are asked once per connection ({@link LiveStates}), not once per instance.
+     */
     public List<InstanceView> list() {
+        List<InstanceStore.Entry> entries = instances.store().list();
+        Map<String, LiveStates.Live> live = LiveStates.of(entries.stream().filter(InstanceStore.Entry::readable)
+                .map(InstanceStore.Entry::record).toList(), instances.providers());
         List<InstanceView> out = new ArrayList<>();
-        for (InstanceStore.Entry e : instances.store().list()) {
-            out.add(e.readable() ? view(instances.of(e.record()), false) : InstanceView.unreadable(e.name(), e.error()));
+        for (InstanceStore.Entry e : entries) {
+            out.add(e.readable() ? view(instances.of(e.record()), live.get(e.name()), false)
+                    : InstanceView.unreadable(e.name(), e.error()));
         }
         return out;
     }
 
+    /** One instance: its own provider is asked of it alone. */
     public InstanceView status(String name) {
-        return view(instances.get(name), true);
+        Instance instance = instances.get(name);
+        return view(instance, LiveStates.Live.of(instance), true);
     }
 
-    private InstanceView view(Instance instance, boolean withTunnel) {
+    private InstanceView view(Instance instance, LiveStates.Live answer, boolean withTunnel) {
         InstanceRecord r = instance.record();
         String state;
         String live = null;
-        VmStatus vm = null;
-        try {
-            vm = instance.provider().inspect(r.name());
+        VmStatus vm = answer.vm();
+        if (vm != null) {
             state = vm.state().name();
             if (vm.state() == VmState.NOT_CREATED && r.phase() == InstanceRecord.Phase.READY) {
                 state = "BROKEN";
@@ -55,9 +63,9 @@ public final class InstanceViews {
             } else if (!vm.messages().isEmpty()) {
                 live = String.join("; ", vm.messages());
             }
-        } catch (VmboxException e) {
+        } else {
             state = "UNKNOWN";
-            live = r.provider() + " could not be asked: " + e.getMessage();
+            live = r.provider() + " could not be asked: " + answer.failure().getMessage();
         }
         String tunnelState = null;
         String autostart = null;

@@ -72,8 +72,18 @@ final class LibvirtCli {
         return virsh(QUERY, "domstate", domain);
     }
 
-    Command listAllNames() {
-        return virsh(QUERY, "list", "--all", "--name");
+    /** Every domain with its state, one line each ({@code Id Name State}; no header under {@code -q}). */
+    Command listAll() {
+        return virsh(QUERY, "list", "--all");
+    }
+
+    /**
+     * Every domain with its state and, before it, the volumes of {@code pool} (which a remote host's instances keep
+     * their disks in), over one connection: {@code vol-list --pool POOL; echo MARK; list --all}. {@code list} runs
+     * last, so the exit status is its own (a host without the pool still lists its domains).
+     */
+    Command volumesAndDomains(String pool) {
+        return batch(List.of("vol-list --pool " + pool, "echo " + LibvirtOutput.DOMAINS_FOLLOW, "list --all"));
     }
 
     Command dumpxml(String domain, boolean inactive) {

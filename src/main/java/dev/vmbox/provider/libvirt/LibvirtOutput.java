@@ -2,8 +2,12 @@ package dev.vmbox.provider.libvirt;
 
 import dev.vmbox.provider.VmState;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,6 +98,58 @@ final class LibvirtOutput {
             if (!line.isBlank()) {
                 names.add(line.trim());
             }
+        }
+        return names;
+    }
+
+    /** The line {@code virsh echo} prints between the volumes and the domains of {@link LibvirtCli#volumesAndDomains}. */
+    static final String DOMAINS_FOLLOW = "VMBOX_DOMAINS_FOLLOW";
+
+    /** The states virsh prints in {@code list} (virshDomainStateToString, untranslated under LC_ALL=C). */
+    private static final List<String> LIST_STATES = List.of("no state", "running", "idle", "paused", "in shutdown",
+            "shut off", "crashed", "pmsuspended");
+
+    /**
+     * {@code virsh -q list --all}: each domain's name and its state as virsh words it (e.g. "shut off"), in the order
+     * listed. A row is the id (a number or '-'), the name and the state, which is matched at the row's end so that a
+     * name with spaces cannot shift the columns. A header (without {@code -q}), its rule and blank lines are skipped; a
+     * row of any other shape is refused (FAILED).
+     */
+    static Map<String, String> domainStates(String stdout) {
+        Map<String, String> states = new LinkedHashMap<>();
+        for (String line : (stdout == null ? "" : stdout).split("\\R")) {
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("---") || t.matches("Id\\s+Name\\s+State")) {
+                continue;
+            }
+            String[] idAndRest = t.split("\\s+", 2);
+            String state = null;
+            if (idAndRest.length == 2 && idAndRest[0].matches("\\d{1,10}|-")) {
+                for (String s : LIST_STATES) {
+                    if (idAndRest[1].endsWith(s) && idAndRest[1].length() > s.length()
+                            && Character.isWhitespace(idAndRest[1].charAt(idAndRest[1].length() - s.length() - 1))) {
+                        state = s;
+                    }
+                }
+            }
+            if (state == null) {
+                throw dev.vmbox.VmboxException.failed("virsh list printed a row vmbox cannot read: "
+                        + dev.vmbox.spec.Names.forMessage(line), "check that 'virsh list --all' works on the libvirt host", null);
+            }
+            states.put(idAndRest[1].substring(0, idAndRest[1].length() - state.length()).strip(), state);
+        }
+        return states;
+    }
+
+    /** {@code virsh -q vol-list --pool POOL}: the volumes' names (the first column; vmbox's names hold no space). */
+    static Set<String> volumeNames(String stdout) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String line : (stdout == null ? "" : stdout).split("\\R")) {
+            String t = line.trim();
+            if (t.isEmpty() || t.startsWith("---") || t.matches("Name\\s+Path")) {
+                continue;
+            }
+            names.add(t.split("\\s+", 2)[0]);
         }
         return names;
     }

@@ -30,9 +30,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -255,31 +258,99 @@ public final class LibvirtProvider implements Provider {
     @Override
     public VmStatus inspect(String name) {
         String domain = LibvirtNames.domain(name);
-        Path dir = instanceDir(name);
         CommandResult r;
         try {
             r = runner.run(cli.domstate(domain));
         } catch (CommandFailedException e) {
             if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.NOT_FOUND) {
-                if (config.local() && Files.exists(dir)) {
-                    return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
-                            + " but its files remain in " + dir + "; remove them with: vmbox delete " + name));
-                }
-                if (!config.local() && volumes().anyOf(LibvirtExec.within(runner, Deadline.in(LibvirtCli.QUERY.multipliedBy(3)),
-                        "look up the volumes of " + name), name)) {
-                    return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
-                            + " but its volumes remain in the pool " + PoolVolumes.POOL + " at " + config.uri()
-                            + "; remove them with: vmbox delete " + name));
-                }
-                return VmStatus.notCreated(name, id());
+                return withoutDomain(name, () -> volumes().anyOf(LibvirtExec.within(runner,
+                        Deadline.in(LibvirtCli.QUERY.multipliedBy(3)), "look up the volumes of " + name), name));
             }
             throw LibvirtErrors.translate(e, "read the state of " + name, config.uri());
         }
-        VmState state = LibvirtOutput.state(r.stdout());
+        return withDomain(name, r.stdout());
+    }
+
+    /**
+     * One query of the connection for all of them ({@code virsh list --all}; on a remote host with the pool's volumes
+     * in the same virsh command string), however many there are: each answer is what {@link #inspect} says of it.
+     */
+    @Override
+    public Map<String, VmStatus> inspectAll(Collection<String> names) {
+        Listing listing = listing();
+        Map<String, VmStatus> out = new LinkedHashMap<>();
+        for (String name : names) {
+            out.put(name, listing.status(name));
+        }
+        return out;
+    }
+
+    /** vmbox's domains ({@code vmbox-NAME}; no other domain of the host), in one query. */
+    @Override
+    public List<VmStatus> list() {
+        Listing listing = listing();
+        List<VmStatus> all = new ArrayList<>();
+        for (String domain : listing.domains().keySet()) {
+            if (LibvirtNames.isVmboxDomain(domain)) {
+                all.add(listing.status(LibvirtNames.instance(domain)));
+            }
+        }
+        return all;
+    }
+
+    /**
+     * What one query of the connection says: each domain's state as virsh words it, and on a remote host the names of
+     * the volumes in vmbox's pool (null when they could not be read: then a name without a domain is looked up alone).
+     */
+    private record Listing(LibvirtProvider provider, Map<String, String> domains, Set<String> volumes) {
+        VmStatus status(String name) {
+            String state = domains.get(LibvirtNames.domain(name));
+            if (state != null) {
+                return provider.withDomain(name, state);
+            }
+            return provider.withoutDomain(name, () -> volumes != null
+                    ? PoolVolumes.ofInstance(name).stream().anyMatch(volumes::contains)
+                    : provider.volumes().anyOf(LibvirtExec.within(provider.runner, Deadline.in(LibvirtCli.QUERY.multipliedBy(3)),
+                            "look up the volumes of " + name), name));
+        }
+    }
+
+    private Listing listing() {
+        if (config.local()) {
+            try {
+                return new Listing(this, LibvirtOutput.domainStates(runner.run(cli.listAll()).stdout()), Set.of());
+            } catch (CommandFailedException e) {
+                throw LibvirtErrors.translate(e, "list VMs", config.uri());
+            }
+        }
+        CommandResult r;
+        try {
+            r = runner.run(cli.volumesAndDomains(PoolVolumes.POOL));
+        } catch (CommandFailedException e) {
+            throw LibvirtErrors.translate(e, "list VMs", config.uri());
+        }
+        String[] parts = r.stdout().split("(?m)^\\s*" + LibvirtOutput.DOMAINS_FOLLOW + "\\s*$", 2);
+        if (parts.length != 2) {
+            throw VmboxException.failed("virsh at " + config.uri() + " did not run the listing it was given",
+                    "check that 'virsh -c " + config.uri() + " list --all' works", null);
+        }
+        // list succeeded, so virsh's errors ("error: ...") on stderr are vol-list's (other lines are ssh's notes): no pool
+        // means no volumes; another error leaves them unknown
+        String err = r.stderr() == null ? "" : r.stderr();
+        boolean failed = err.lines().anyMatch(l -> l.startsWith("error:"));
+        Set<String> volumes = !failed ? LibvirtOutput.volumeNames(parts[0])
+                : LibvirtOutput.classify(err) == LibvirtOutput.Failure.NO_POOL ? Set.of() : null;
+        return new Listing(this, LibvirtOutput.domainStates(parts[1]), volumes);
+    }
+
+    /** A domain that exists, in the state virsh gave; a local one whose disk is gone is BROKEN. */
+    private VmStatus withDomain(String name, String virshState) {
+        VmState state = LibvirtOutput.state(virshState);
         List<String> messages = new ArrayList<>();
         if (state == VmState.BROKEN) {
-            messages.add("libvirt reports " + domain + " as '" + r.stdout().strip() + "'");
+            messages.add("libvirt reports " + LibvirtNames.domain(name) + " as '" + virshState.strip() + "'");
         }
+        Path dir = instanceDir(name);
         if (config.local() && !Files.isRegularFile(dir.resolve(LocalDisks.OVERLAY))) {
             state = VmState.BROKEN;
             messages.add("the disk " + dir.resolve(LocalDisks.OVERLAY) + " is missing");
@@ -287,21 +358,20 @@ public final class LibvirtProvider implements Provider {
         return new VmStatus(name, id(), state, messages);
     }
 
-    @Override
-    public List<VmStatus> list() {
-        CommandResult r;
-        try {
-            r = runner.run(cli.listAllNames());
-        } catch (CommandFailedException e) {
-            throw LibvirtErrors.translate(e, "list VMs", config.uri());
+    /** No domain: NOT_CREATED, or BROKEN when its files (here) or volumes (on a remote host) remain. */
+    private VmStatus withoutDomain(String name, java.util.function.BooleanSupplier remoteVolumesRemain) {
+        String domain = LibvirtNames.domain(name);
+        Path dir = instanceDir(name);
+        if (config.local() && Files.exists(dir)) {
+            return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
+                    + " but its files remain in " + dir + "; remove them with: vmbox delete " + name));
         }
-        List<VmStatus> all = new ArrayList<>();
-        for (String domain : LibvirtOutput.names(r.stdout())) {
-            if (LibvirtNames.isVmboxDomain(domain)) {
-                all.add(inspect(LibvirtNames.instance(domain)));
-            }
+        if (!config.local() && remoteVolumesRemain.getAsBoolean()) {
+            return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
+                    + " but its volumes remain in the pool " + PoolVolumes.POOL + " at " + config.uri()
+                    + "; remove them with: vmbox delete " + name));
         }
-        return all;
+        return VmStatus.notCreated(name, id());
     }
 
     @Override

@@ -57,6 +57,31 @@ class LibvirtOutputTest {
         assertEquals(Optional.empty(), LibvirtOutput.version("nothing"));
     }
 
+    /** {@code virsh -q list --all} as libvirt 9 prints it (vshTable, no header under -q), and with its header. */
+    @Test
+    void listRowsGiveEachDomainsState() {
+        String quiet = " 1    vmbox-a          running\n -    vmbox-b          shut off\n 7    my vm running    paused\n"
+                + " -    vmbox-c          in shutdown\n -    x                no state\n\n";
+        assertEquals(java.util.Map.of("vmbox-a", "running", "vmbox-b", "shut off", "my vm running", "paused",
+                "vmbox-c", "in shutdown", "x", "no state"), LibvirtOutput.domainStates(quiet));
+        assertEquals(List.of("vmbox-a", "vmbox-b", "my vm running", "vmbox-c", "x"),
+                List.copyOf(LibvirtOutput.domainStates(quiet).keySet()), "in virsh's order");
+        String header = " Id   Name      State\n--------------------------\n 2    vmbox-a   idle\n\n";
+        assertEquals(java.util.Map.of("vmbox-a", "idle"), LibvirtOutput.domainStates(header));
+        assertEquals(java.util.Map.of(), LibvirtOutput.domainStates("\n"));
+        for (String odd : new String[] {"vmbox-a running", " 1 vmbox-a sleeping", " 1 running", "x1 vmbox-a running"}) {
+            dev.vmbox.VmboxException e = assertThrows(dev.vmbox.VmboxException.class, () -> LibvirtOutput.domainStates(odd));
+            assertEquals(dev.vmbox.ExitCode.FAILED, e.exitCode(), odd);
+        }
+    }
+
+    @Test
+    void volumeRowsGiveTheNames() {
+        assertEquals(java.util.Set.of("vmbox-a.qcow2", "_base-x.disk"), LibvirtOutput.volumeNames(
+                " vmbox-a.qcow2   /var/lib/libvirt/images/vmbox-pool/vmbox-a.qcow2\n _base-x.disk   /p/_base-x.disk\n\n"));
+        assertEquals(java.util.Set.of("v"), LibvirtOutput.volumeNames(" Name   Path\n------------\n v   /p/v\n"));
+    }
+
     @Test
     void qemuImgInfo() throws IOException {
         LibvirtOutput.ImageInfo info = LibvirtOutput.imageInfo(fixture("qemu-img-info.json"));

@@ -289,7 +289,10 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertTrue(a.detail().contains("qemu+ssh://gpu9/system") && a.detail().contains("unreachable"), a.detail());
         VmboxException e = assertThrows(VmboxException.class, () -> p.list());
         assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
-        assertTrue(calls().contains("virsh -q -c qemu+ssh://gpu9/system list --all --name"), calls());
+        assertTrue(calls().contains("virsh -q -c qemu+ssh://gpu9/system vol-list --pool vmbox; echo VMBOX_DOMAINS_FOLLOW; "
+                + "list --all"), calls());
+        e = assertThrows(VmboxException.class, () -> p.inspectAll(List.of("a", "b")));
+        assertEquals(ExitCode.UNAVAILABLE, e.exitCode());
     }
 
     @Test
@@ -370,9 +373,41 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         Files.writeString(foreign, "<domain type='kvm'><name>somebody-else</name></domain>\n");
         new ZtExecCommandRunner(EventLog.NONE, new Executables(bin.toString())).run(
                 dev.vmbox.exec.Command.of(Duration.ofSeconds(10), "virsh", "define", foreign.toString()));
+        Files.delete(state.resolve("connections.log"));
         var all = p.list();
         assertEquals(1, all.size());
         assertEquals("one", all.get(0).name());
+        assertEquals(1, connections(), "one virsh for the whole list");
+    }
+
+    /**
+     * Many instances cost one virsh (one connection), and each answer equals what inspect says of that instance alone:
+     * running, stopped, never made, files without a domain (BROKEN), a domain whose disk is gone (BROKEN).
+     */
+    @Test
+    void inspectAllAsksOnceAndAgreesWithInspect() throws IOException {
+        LibvirtProvider p = provider();
+        for (String n : List.of("up", "down", "nodisk")) {
+            create(p, spec(n), seedDir, Duration.ofMinutes(1));
+        }
+        p.stop("down", StopMode.FORCE, Duration.ofSeconds(10));
+        Files.delete(storage.resolve("nodisk/disk.qcow2"));
+        Files.createDirectories(storage.resolve("orphan"));
+        List<String> names = List.of("up", "down", "never", "orphan", "nodisk");
+        Files.delete(state.resolve("connections.log"));
+        var all = p.inspectAll(names);
+        assertEquals(1, connections(), "one virsh for five instances");
+        assertEquals(names, List.copyOf(all.keySet()), "one answer per name, in order");
+        for (String n : names) {
+            assertEquals(p.inspect(n), all.get(n), n);
+        }
+        assertEquals(List.of(VmState.RUNNING, VmState.STOPPED, VmState.NOT_CREATED, VmState.BROKEN, VmState.BROKEN),
+                names.stream().map(n -> all.get(n).state()).toList());
+    }
+
+    long connections() throws IOException {
+        Path log = state.resolve("connections.log");
+        return Files.exists(log) ? Files.readAllLines(log).size() : 0;
     }
 
     @Test

@@ -187,6 +187,29 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
         assertEquals(VmState.NOT_CREATED, p.inspect("orphan").state());
     }
 
+    /**
+     * On a remote host one virsh command string (one ssh connection) lists the pool's volumes and the domains; each
+     * answer equals inspect's, volumes without a domain included; a host without the pool still lists its domains.
+     */
+    @Test
+    void inspectAllAsksTheRemoteHostOnce() throws IOException {
+        LibvirtProvider p = provider(URI);
+        assertEquals(VmState.NOT_CREATED, p.inspectAll(List.of("a")).get("a").state(), "no pool yet: no volumes");
+        create(p, spec("up"), seedDir, Duration.ofMinutes(1));
+        create(p, spec("orphan"), seedDir, Duration.ofMinutes(1));
+        Files.delete(state.resolve("domains/vmbox-orphan.xml"));
+        List<String> names = List.of("up", "orphan", "never");
+        Files.deleteIfExists(state.resolve("connections.log"));
+        var all = p.inspectAll(names);
+        assertEquals(1, Files.readAllLines(state.resolve("connections.log")).size(), "one connection to gpu1");
+        assertEquals(List.of(VmState.RUNNING, VmState.BROKEN, VmState.NOT_CREATED),
+                names.stream().map(n -> all.get(n).state()).toList());
+        for (String n : names) {
+            assertEquals(p.inspect(n), all.get(n), n);
+        }
+        assertEquals(List.of("up"), p.list().stream().map(dev.vmbox.provider.VmStatus::name).toList());
+    }
+
     @Test
     void aTakenPortOnTheRemoteHostIsRetried() throws IOException {
         mode("port-taken");
