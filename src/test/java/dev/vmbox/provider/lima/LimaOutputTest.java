@@ -60,6 +60,12 @@ class LimaOutputTest {
         assertEquals("instance \"vmbox-llm\" already exists", LimaLog.failure(LimaLog.parse(err)));
         assertEquals("plain text", LimaLog.failure(LimaLog.parse("noise\nplain text\n")));
         assertEquals("", LimaLog.failure(LimaLog.parse("")));
+        // fuzzing found: an unterminated msg="... must not run on over the next lines into the one-line error
+        assertEquals("instance", LimaLog.failure(LimaLog.parse("level=fatal msg=\"instance\nnext line\n")));
+        // fuzzing found: stderr of only U+0085 (a line break String.isBlank does not count as blank) threw
+        // ArrayIndexOutOfBoundsException
+        assertEquals("", LimaLog.failure(LimaLog.parse("\u0085")));
+        assertEquals("", LimaLog.failure(LimaLog.parse("\u2028\n\u2029")));
     }
 
     @Test
