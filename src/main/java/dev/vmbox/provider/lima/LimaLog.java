@@ -51,11 +51,16 @@ final class LimaLog {
         for (String level : List.of("fatal", "panic", "error")) {
             for (int i = entries.size() - 1; i >= 0; i--) {
                 if (entries.get(i).level().equals(level)) {
-                    return entries.get(i).msg();
+                    return oneLine(entries.get(i).msg());
                 }
             }
         }
-        return entries.isEmpty() ? "" : entries.get(entries.size() - 1).msg();
+        return entries.isEmpty() ? "" : oneLine(entries.get(entries.size() - 1).msg());
+    }
+
+    /** A message decoded from JSON or Go quoting may hold line breaks ({@code \n}); a one-line error joins them. */
+    private static String oneLine(String msg) {
+        return String.join(" ", msg.strip().split("\\s*\\R\\s*"));
     }
 
     /**
@@ -90,7 +95,7 @@ final class LimaLog {
         if (error != null) {
             parts.add(error);
         }
-        return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", parts));
+        return parts.isEmpty() ? Optional.empty() : Optional.of(oneLine(String.join("; ", parts)));
     }
 
     /** The last {@code max} lines of {@code text}. */

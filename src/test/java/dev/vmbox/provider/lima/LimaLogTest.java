@@ -21,6 +21,13 @@ class LimaLogTest {
         assertEquals("did not receive an event with the " + word + " status", LimaLog.failure(LimaLog.parse(stderr)));
     }
 
+    /** Found by fuzzing: a message whose quoting decodes to line breaks still makes a one-line error. */
+    @Test
+    void aMessageWithEncodedLineBreaksIsOneLine() {
+        assertEquals("first second", LimaLog.failure(LimaLog.parse("time=\"t\" level=fatal msg=\"first\\n second\"\n")));
+        assertEquals("a b", LimaLog.failure(LimaLog.parse("{\"level\":\"error\",\"msg\":\"a\\r\\nb\"}\n")));
+    }
+
     @Test
     void jsonLinesAreReadWhole() {
         String stderr = "{\"level\":\"info\",\"msg\":\"Starting the instance\",\"time\":\"2026-11-23T12:00:00Z\"}\n"
@@ -36,7 +43,7 @@ class LimaLogTest {
         assertEquals(new LimaLog.Entry("error", "a\tb\nc \u00e9 A \\ end"), e.get(0));
         assertEquals(new LimaLog.Entry("warning", "plain-word"), e.get(1));
         assertEquals(new LimaLog.Entry("", "not logrus at all"), e.get(2));
-        assertEquals("a\tb\nc \u00e9 A \\ end", LimaLog.failure(e));
+        assertEquals("a\tb c \u00e9 A \\ end", LimaLog.failure(e), "the error is one line");
     }
 
     @Test
