@@ -15,6 +15,7 @@ import dev.vmbox.log.EventLog;
 import dev.vmbox.testing.E2ePrerequisites;
 import dev.vmbox.testing.LocalSshd;
 import dev.vmbox.testing.TinyGguf;
+import dev.vmbox.testing.ShellEval;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -209,6 +210,26 @@ class CreateEndToEndIT {
                 CREATE.toMinutes() + "m", "--json");
     }
 
+    /**
+     * {@code vmbox env NAME}, evaluated by sh as a user does, points a client at the API this create made, with the
+     * key it made: {@code variable}'s URL + {@code path} answers with the key (and names {@code expect}), not without.
+     */
+    private void assertClientEnvironment(String name, String api, String variable, String path, String expect)
+            throws Exception {
+        Run env = vmbox(Duration.ofMinutes(1), "env", name);
+        assertEquals(0, env.exit(), env.toString());
+        assertEquals(api + "/v1", ShellEval.sh(env.out(), "OPENAI_BASE_URL", tmp));
+        String key = ShellEval.sh(env.out(), "OPENAI_API_KEY", tmp);
+        assertEquals(apiKey, key, "the key env gives is the instance's");
+        String base = ShellEval.sh(env.out(), variable, tmp);
+        assertEquals(401, http("GET", base + path, null, null, Map.of()).statusCode(), variable + path + " needs the key");
+        HttpResponse<String> answer = http("GET", base + path, null, key, Map.of());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains(expect), answer.body());
+        Run json = vmbox(Duration.ofMinutes(1), "env", name, "--json");
+        assertEquals(api, JSON.readTree(json.out()).get("url").asText(), json.toString());
+    }
+
     private static void printFigure(String what, JsonNode result) {
         StringBuilder figure = new StringBuilder(String.format(Locale.ROOT,
                 "%n=== e2e figure: %s: create to API ready %.1f s (", what, result.get("totalSeconds").asDouble()));
@@ -274,6 +295,8 @@ class CreateEndToEndIT {
         printFigure("llama.cpp on the runtime image", result);
 
         assertLlamaServerAnswers(name, api, "tiny-llama.gguf");
+        // what a client is given: vmbox env points an OpenAI client at this API, with its key
+        assertClientEnvironment(name, api, "OPENAI_BASE_URL", "/models", "tiny-llama.gguf");
 
         // issue 15: the seed (the guest's host private key) is off the VM once its first boot is over
         String definition = virsh("dumpxml", "--inactive", "vmbox-" + name);

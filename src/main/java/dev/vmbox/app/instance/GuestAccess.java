@@ -44,6 +44,11 @@ public final class GuestAccess {
         return ssh.connect(target, SshOptions.defaults());
     }
 
+    /** One attempt to connect, within {@code timeout}: for a guest that is up, or known not to be vmbox's. */
+    public SshSession connectOnce(SshTarget target, Duration timeout) {
+        return ssh.connect(target, SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(timeout));
+    }
+
     /** {@link #waitForSsh(Supplier, Supplier, Duration, Supplier, Progress.Step)} where no console tells of sshd. */
     public SshSession waitForSsh(Supplier<SshTarget> target, Duration timeout, Supplier<VmStatus> liveness,
                                  Progress.Step step) {
@@ -53,10 +58,11 @@ public final class GuestAccess {
     /**
      * Connects as soon as the guest's sshd answers with the pinned key, within {@code timeout}. A host key
      * mismatch or a refused login ends the wait at once (SECURITY); so does the VM no longer running or starting
-     * ({@code liveness} asks its provider). No connection is opened while {@code sshdStarted} says the guest's sshd
-     * has not started ({@link dev.vmbox.provider.BootConsole}), and each attempt may take {@link #ATTEMPT} (a key
-     * exchange under software emulation is slow): a connection that closes before authenticating is what OpenSSH 9.8+
-     * penalises, and every connection vmbox makes comes from the one gateway address.
+     * ({@code liveness} asks its provider, only while there is no connection to try: a provider gives an endpoint only
+     * for a running VM, so each try asks the provider at most once). No connection is opened while {@code sshdStarted}
+     * says the guest's sshd has not started ({@link dev.vmbox.provider.BootConsole}), and each attempt may take {@link
+     * #ATTEMPT} (a key exchange under software emulation is slow): a connection that closes before authenticating is
+     * what OpenSSH 9.8+ penalises, and every connection vmbox makes comes from the one gateway address.
      */
     public SshSession waitForSsh(Supplier<SshTarget> target, Supplier<Optional<Boolean>> sshdStarted, Duration timeout,
                                  Supplier<VmStatus> liveness, Progress.Step step) {
@@ -64,10 +70,13 @@ public final class GuestAccess {
         long[] reported = {-1};
         return Poll.until("SSH", () -> {
             if (!sshdStarted.get().orElse(true)) {
+                requireRunning(liveness.get());
                 throw new NotReady("the console does not show sshd started yet");
             }
             SshTarget t = target.get();
             if (t == null) {
+                // only without an endpoint can the VM have died since: one provider query per try while it boots
+                requireRunning(liveness.get());
                 throw new NotReady("no SSH endpoint yet");
             }
             try {
@@ -80,7 +89,7 @@ public final class GuestAccess {
                 }
                 throw new NotReady(e.getMessage(), e);
             }
-        }).every(POLL).aliveWhile(() -> requireRunning(liveness.get()))
+        }).every(POLL)
                 .onWait((seen, waited) -> {
                     if (waited.toSeconds() / 5 != reported[0]) { // a line every 5 s, not at every 1 s attempt
                         reported[0] = waited.toSeconds() / 5;
