@@ -70,12 +70,6 @@ public record GuestSpec(
         modelRef = checkModelRef(modelRef);
     }
 
-    /** A copy with another model reference (checked like the original). */
-    public GuestSpec withModelRef(String ref) {
-        return new GuestSpec(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort,
-                egress, gpu, runtimeMemoryMaxBytes, tasksMax, ref);
-    }
-
     private static String checkModelRef(String ref) {
         if (ref == null) {
             return null;

@@ -102,7 +102,7 @@ final class LibvirtCreate {
                                 "the provider prepares it before a create (vmbox image build, or a verified download)");
                     }
                     if (exists(ctx, domstate)) {
-                        throw VmboxException.badInput("instance '" + name + "' already exists in libvirt at " + config.uri(),
+                        throw new VmboxException(ExitCode.IN_USE, "instance '" + name + "' already exists in libvirt at " + config.uri(),
                                 "pick another name, or delete it first: vmbox delete " + name);
                     }
                 }));

@@ -34,7 +34,7 @@ final class LimaErrors {
         String lower = msg.toLowerCase(Locale.ROOT);
         String shown = msg.isEmpty() ? "exit code " + f.exitCodeOfCommand() : msg;
         if (lower.contains("already exists")) {
-            return new VmboxException(ExitCode.BAD_INPUT, "a Lima instance '" + limaName + "' already exists",
+            return new VmboxException(ExitCode.IN_USE, "a Lima instance '" + limaName + "' already exists",
                     "choose another name, or remove it with `limactl delete --force " + limaName + "` if it is a leftover", e);
         }
         if (lower.contains("does not exist") || lower.contains("no such file") || lower.contains("unmatched instance")

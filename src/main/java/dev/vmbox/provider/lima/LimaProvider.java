@@ -149,7 +149,7 @@ public final class LimaProvider implements Provider {
                 .runs(listCommand())
                 .does(ctx -> {
                     if (find(ctx::run, limaName).isPresent()) {
-                        throw VmboxException.badInput("a Lima instance '" + limaName + "' already exists",
+                        throw new VmboxException(ExitCode.IN_USE, "a Lima instance '" + limaName + "' already exists",
                                 "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `limactl "
                                         + "delete --force " + limaName + "` if vmbox does not know it)");
                     }

@@ -147,7 +147,7 @@ public final class MultipassProvider implements Provider {
                 .runs(info(mpName))
                 .does(ctx -> {
                     if (lookup(ctx::run, mpName).isPresent()) {
-                        throw VmboxException.badInput("a Multipass instance '" + mpName + "' already exists",
+                        throw new VmboxException(ExitCode.IN_USE, "a Multipass instance '" + mpName + "' already exists",
                                 "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `multipass "
                                         + "delete --purge " + mpName + "` if vmbox does not know it)");
                     }

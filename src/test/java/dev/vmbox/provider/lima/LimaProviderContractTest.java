@@ -114,10 +114,10 @@ class LimaProviderContractTest {
     }
 
     @Test
-    void creatingAnExistingInstanceIsBadInputAndLeavesItAlone() {
+    void creatingAnExistingInstanceIsInUseAndLeavesItAlone() {
         create(lima, spec, seed, T);
         VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode());
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(VmState.RUNNING, lima.inspect("llm").state());
     }
