@@ -8,6 +8,7 @@ import dev.vmbox.model.ModelInfo;
 import dev.vmbox.model.ModelRef;
 import dev.vmbox.model.SafetensorsInfo;
 import dev.vmbox.model.gguf.GgufReader;
+import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,13 +99,7 @@ public final class ModelInspector {
             throw VmboxException.failed("cannot write a temporary file in " + tempDir + ": " + e.getMessage(),
                     "check the free space and permissions there", e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a temp file in vmbox's own folder
-                }
-            }
+            SecureFiles.deleteQuietly(tmp);
         }
     }
 }
