@@ -24,24 +24,11 @@ import java.util.Optional;
  * </ul>
  * Without a registry or Hub client (offline), only local files and catalogue names can be planned.
  */
-public final class ModelInspector {
+public record ModelInspector(ModelCatalog catalog, Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub,
+                             Path tempDir, long headerBytes) {
     /** Enough for the header of any current GGUF (tokenizer arrays of 256k tokens take ~10 MB). */
     public static final long DEFAULT_HEADER_BYTES = 32L << 20;
 
-    private final ModelCatalog catalog;
-    private final Optional<OllamaRegistry> registry;
-    private final Optional<HuggingFaceFiles> hub;
-    private final Path tempDir;
-    private final long headerBytes;
-
-    public ModelInspector(ModelCatalog catalog, Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub,
-            Path tempDir, long headerBytes) {
-        this.catalog = catalog;
-        this.registry = registry;
-        this.hub = hub;
-        this.tempDir = tempDir;
-        this.headerBytes = headerBytes;
-    }
 
     /**
      * @param modelSha256 {@code --model-sha256}, used to verify hf: files that the Hub lists no sha256 for
