@@ -5,6 +5,7 @@ import dev.vmbox.model.gguf.GgmlType;
 import dev.vmbox.model.gguf.GgufArray;
 import dev.vmbox.model.gguf.GgufFile;
 import dev.vmbox.model.gguf.GgufTensorInfo;
+import dev.vmbox.spec.Names;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -65,8 +66,8 @@ public record ModelInfo(String name, String architecture, long parameterCount, S
     public static ModelInfo fromGguf(GgufFile g, String name) {
         String arch = g.string("general.architecture").orElseThrow(() -> missing(g, "general.architecture"));
         if (!arch.matches("[a-z0-9_.-]{1,64}")) {
-            throw VmboxException.badInput("GGUF file " + g.path() + ": general.architecture '" + arch.replaceAll("[^ -~]", "?")
-                    + "' is not a valid architecture name", "the file is damaged or not a model");
+            throw VmboxException.badInput("GGUF file " + g.path() + ": general.architecture " + Names.forMessage(arch)
+                    + " is not a valid architecture name", "the file is damaged or not a model");
         }
         int layers = positive(g, arch + ".block_count", true);
         int embd = positive(g, arch + ".embedding_length", true);

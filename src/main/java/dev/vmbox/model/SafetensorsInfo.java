@@ -1,8 +1,11 @@
 package dev.vmbox.model;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmbox.VmboxException;
+import dev.vmbox.spec.Names;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -127,24 +130,25 @@ public final class SafetensorsInfo {
                 if (e.getKey().equals("__metadata__")) {
                     continue;
                 }
+                String tensor = "tensor " + Names.forMessage(e.getKey());
                 JsonNode t = e.getValue();
                 JsonNode shape = t.path("shape");
                 JsonNode offs = t.path("data_offsets");
                 String dtype = t.path("dtype").asText("");
                 if (!shape.isArray() || shape.size() > 8 || !offs.isArray() || offs.size() != 2 || dtype.isEmpty()) {
-                    throw bad(file, "tensor '" + e.getKey() + "' has no valid dtype, shape and data_offsets");
+                    throw bad(file, tensor + " has no valid dtype, shape and data_offsets");
                 }
                 long count = 1;
                 for (JsonNode d : shape) {
                     if (!d.canConvertToLong() || d.asLong() < 0) {
-                        throw bad(file, "tensor '" + e.getKey() + "' has an invalid dimension");
+                        throw bad(file, tensor + " has an invalid dimension");
                     }
                     count = Math.multiplyExact(count, d.asLong());
                 }
                 long start = offs.get(0).asLong(-1);
                 long end = offs.get(1).asLong(-1);
                 if (start < 0 || end < start || end > dataSize) {
-                    throw bad(file, "tensor '" + e.getKey() + "' data_offsets lie outside the file");
+                    throw bad(file, tensor + " data_offsets lie outside the file");
                 }
                 params = Math.addExact(params, count);
                 bytes = Math.addExact(bytes, end - start);
@@ -153,6 +157,10 @@ public final class SafetensorsInfo {
             return new long[] {params, bytes};
         } catch (ArithmeticException e) {
             throw bad(file, "tensor sizes overflow");
+        } catch (JsonProcessingException e) {
+            // Jackson's own message spans lines and quotes the input: say where, not what
+            JsonLocation at = e.getLocation();
+            throw bad(file, "the header is not valid JSON" + (at == null ? "" : " (at byte " + (8 + at.getByteOffset()) + ")"));
         } catch (IOException e) {
             throw bad(file, e.getMessage());
         }

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,5 +63,23 @@ class SafetensorsInfoTest {
         VmboxException missing = assertThrows(VmboxException.class, () -> dev.vmbox.model.fetch.ModelInspector.inspectFile(shard));
         assertEquals(ExitCode.BAD_INPUT, missing.exitCode());
         assertTrue(missing.getMessage().contains("00002-of-00003"), missing.getMessage());
+    }
+
+    @Test
+    void errorsAreOneLineWithTensorNamesEscaped() throws IOException {
+        config();
+        Path f = tmp.resolve("m.safetensors");
+        // fuzzing found: a tensor name with control characters went into the message raw, and a header that
+        // is not JSON gave Jackson's message, which spans two lines and quotes the input
+        Files.write(f, file("{\"a\\u007f\\n\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,800]}}", 8));
+        VmboxException named = assertThrows(VmboxException.class, () -> SafetensorsInfo.inspect(f));
+        assertTrue(named.getMessage().contains("tensor 'a\\u007f\\u000a' data_offsets lie outside"), named.getMessage());
+        Files.write(f, file("{\"a\":{\"shape\":[8,z]}}", 8));
+        VmboxException notJson = assertThrows(VmboxException.class, () -> SafetensorsInfo.inspect(f));
+        assertEquals(ExitCode.BAD_INPUT, notJson.exitCode());
+        assertTrue(notJson.getMessage().endsWith("is invalid: the header is not valid JSON (at byte 25)"), notJson.getMessage());
+        for (VmboxException e : List.of(named, notJson)) {
+            assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+        }
     }
 }

@@ -72,32 +72,11 @@ public final class HuggingFaceFiles {
         String apiSha = null;
         long size = -1;
         if (r.status() == 200) {
-            JsonNode root;
-            try {
-                root = new ObjectMapper().readTree(r.body());
-            } catch (IOException e) {
-                throw VmboxException.failed("the Hugging Face API answered invalid JSON for " + ref.canonical(),
-                        "try again later, or give --model-sha256", e);
-            }
-            boolean found = false;
-            if (root != null && root.isArray()) {
-                for (JsonNode e : root) {
-                    if (file.equals(e.path("path").asText()) && "file".equals(e.path("type").asText())) {
-                        found = true;
-                        String oid = e.path("lfs").path("oid").asText("");
-                        if (Sha256.isValid(oid)) {
-                            apiSha = oid;
-                            size = e.path("lfs").path("size").asLong(-1);
-                        } else {
-                            size = e.path("size").asLong(-1);
-                        }
-                    }
-                }
-            }
-            if (!found) {
-                throw VmboxException.badInput("there is no file " + file + " in " + ref.repoId() + " at " + ref.revision(),
-                        "check the file name on https://huggingface.co/" + ref.repoId() + "/tree/" + ref.revision());
-            }
+            Listed listed = listed(r.body(), file, ref.canonical()).orElseThrow(() -> VmboxException.badInput(
+                    "there is no file " + file + " in " + ref.repoId() + " at " + ref.revision(),
+                    "check the file name on https://huggingface.co/" + ref.repoId() + "/tree/" + ref.revision()));
+            apiSha = listed.sha256();
+            size = listed.size();
         } else if (r.status() == 401 || r.status() == 403 || r.status() == 404) {
             if (user.isEmpty()) {
                 throw VmboxException.badInput("Hugging Face has no accessible repository " + ref.repoId() + " at revision "
@@ -132,6 +111,48 @@ public final class HuggingFaceFiles {
         }
         URI url = base.resolve(ref.org() + "/" + ref.repo() + "/resolve/" + enc(ref.revision()) + "/" + encPath(file));
         return new Resolved(ref, url, sha, size, source);
+    }
+
+    /**
+     * What the tree listing says of one file.
+     *
+     * @param sha256 its sha256 when it is stored with Git LFS, else null
+     * @param size   its size in bytes, or -1 when the listing gives none
+     */
+    record Listed(String sha256, long size) {
+    }
+
+    /**
+     * Reads the Hub API's tree listing (a JSON array of entries with {@code path}, {@code type}, {@code size}
+     * and, for LFS files, {@code lfs.oid} and {@code lfs.size}) for the entry of {@code file}.
+     *
+     * @return the entry, or empty when the listing has no such file
+     */
+    static Optional<Listed> listed(byte[] body, String file, String canonical) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(body);
+        } catch (IOException e) {
+            throw VmboxException.failed("the Hugging Face API answered invalid JSON for " + canonical,
+                    "try again later, or give --model-sha256", e);
+        }
+        Optional<Listed> found = Optional.empty();
+        if (root != null && root.isArray()) {
+            for (JsonNode e : root) {
+                if (file.equals(e.path("path").asText()) && "file".equals(e.path("type").asText())) {
+                    String oid = e.path("lfs").path("oid").asText("");
+                    found = Sha256.isValid(oid)
+                            ? Optional.of(new Listed(oid, size(e.path("lfs").path("size"))))
+                            : Optional.of(new Listed(null, size(e.path("size"))));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** A size the listing gives: a whole number of bytes, else unknown (-1). */
+    private static long size(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
     }
 
     /** Downloads the resolved file into the cache, verified; returns the cached path. */

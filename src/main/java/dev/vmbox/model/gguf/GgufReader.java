@@ -2,6 +2,7 @@ package dev.vmbox.model.gguf;
 
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.spec.Names;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,6 +33,12 @@ public final class GgufReader {
     static final int MAGIC = 0x46554747; // "GGUF" read as little-endian u32
     private static final int MAX_DIMS = 4;
     private static final int BUFFER = 1 << 16;
+    /**
+     * Stands for the key or tensor name being read in a field's description; {@link Input#error} puts the
+     * name there, escaped and cut short by {@link Names#forMessage}. Descriptions stay short and cheap to
+     * build however long or odd the names in the file are, and a name is escaped only for an error.
+     */
+    private static final String NAME = "<name>";
 
     private final GgufLimits limits;
 
@@ -114,16 +121,17 @@ public final class GgufReader {
             if (key.isEmpty()) {
                 throw in.error("metadata key #" + i, at, "empty key");
             }
+            in.name = key;
             if (metadata.containsKey(key)) {
-                throw in.error("metadata key '" + key + "'", at, "duplicate key");
+                throw in.error("metadata key " + NAME, at, "duplicate key");
             }
             long typeAt = in.pos;
-            long typeId = in.u32("type of '" + key + "'");
+            long typeId = in.u32("type of " + NAME);
             GgufValueType type = GgufValueType.of(typeId);
             if (type == null) {
-                throw in.error("type of '" + key + "'", typeAt, "unknown value type " + typeId);
+                throw in.error("type of " + NAME, typeAt, "unknown value type " + typeId);
             }
-            metadata.put(key, value(in, type, "value of '" + key + "'", 0));
+            metadata.put(key, value(in, type, "value of " + NAME, 0));
             types.put(key, type);
         }
 
@@ -132,7 +140,10 @@ public final class GgufReader {
             Object a = metadata.get("general.alignment");
             if (types.get("general.alignment") != GgufValueType.UINT32 || !(a instanceof Long l) || l <= 0
                     || Long.bitCount(l) != 1 || l > (1 << 20)) {
-                throw in.error("general.alignment", -1, "alignment must be a UINT32 power of two, got " + a);
+                // the value itself is shown only when it is a number: a string from the file has no place here
+                throw in.error("general.alignment", -1, "alignment must be a UINT32 power of two, got "
+                        + (a instanceof Long n ? types.get("general.alignment") + " " + Long.toUnsignedString(n)
+                                : "a value of type " + types.get("general.alignment")));
             }
             alignment = l;
         }
@@ -145,14 +156,15 @@ public final class GgufReader {
         }
         long dataOffset = align(in.pos, alignment);
         for (GgufTensorInfo t : tensors) {
+            in.name = t.name();
             long end;
             try {
                 end = Math.addExact(Math.addExact(dataOffset, t.offset()), t.bytes());
             } catch (ArithmeticException e) {
-                throw in.error("tensor '" + t.name() + "' offset", -1, "offset overflows");
+                throw in.error("tensor " + NAME + " offset", -1, "offset overflows");
             }
             if (end > in.fileSize) {
-                throw in.error("tensor '" + t.name() + "' data", dataOffset + t.offset(),
+                throw in.error("tensor " + NAME + " data", dataOffset + t.offset(),
                         "its " + t.bytes() + " bytes extend past the end of the file (" + in.fileSize
                                 + " bytes): the file is truncated");
             }
@@ -163,7 +175,8 @@ public final class GgufReader {
     private GgufTensorInfo tensorInfo(Input in, long index, long alignment) throws IOException {
         long at = in.pos;
         String name = in.string("tensor #" + index + " name");
-        String field = "tensor '" + name + "'";
+        in.name = name;
+        String field = "tensor " + NAME;
         long nDims = in.u32(field + " n_dims");
         if (nDims < 1 || nDims > MAX_DIMS) {
             throw in.error(field + " n_dims", in.pos - 4, "n_dims " + nDims + " is not between 1 and " + MAX_DIMS);
@@ -298,6 +311,8 @@ public final class GgufReader {
         long bufStart = 0;
         long pos = 0;
         long retainLeft = limits.retainedTotal();
+        /** The key or tensor name being read, for {@code NAME} in error messages. */
+        String name = "";
 
         Input(Path file, FileChannel ch, long fileSize, long budget) {
             this.file = file;
@@ -315,7 +330,8 @@ public final class GgufReader {
         }
 
         VmboxException error(String field, long offset, String problem) {
-            return new VmboxException(ExitCode.BAD_INPUT, "GGUF file " + file + ": " + field
+            return new VmboxException(ExitCode.BAD_INPUT, "GGUF file " + file + ": "
+                    + field.replace(NAME, Names.forMessage(name))
                     + (offset >= 0 ? " at offset " + offset : "") + ": " + problem,
                     "the file is damaged or not a GGUF model; download it again from a source you trust");
         }

@@ -91,12 +91,13 @@ final class LibvirtOutput {
         };
     }
 
-    /** {@code virsh list --all --name}: one name per line, blank lines ignored. */
+    /** {@code virsh list --all --name}: one name per line, blank lines (and lines of control characters) ignored. */
     static List<String> names(String stdout) {
         List<String> names = new ArrayList<>();
         for (String line : (stdout == null ? "" : stdout).split("\\R")) {
-            if (!line.isBlank()) {
-                names.add(line.trim());
+            String name = line.trim();
+            if (!name.isEmpty()) {
+                names.add(name);
             }
         }
         return names;
@@ -184,18 +185,24 @@ final class LibvirtOutput {
 
     /** {@code virsh pool-info --bytes}: free bytes in the pool, when shown. */
     static java.util.OptionalLong poolAvailable(String stdout) {
-        return field(stdout, "Available").filter(v -> v.matches("\\d+"))
+        return field(stdout, "Available").filter(v -> v.matches("\\d{1,18}"))
                 .map(v -> java.util.OptionalLong.of(Long.parseLong(v))).orElse(java.util.OptionalLong.empty());
     }
 
-    /** {@code virsh nodeinfo}: logical CPUs and memory in bytes. */
+    /** {@code virsh nodeinfo}: logical CPUs and memory in bytes; refused (FAILED) when it lacks either. */
     static dev.vmbox.provider.HostCapacity nodeinfo(String stdout, java.util.OptionalLong freeDisk) {
         String cpus = field(stdout, "CPU(s)").orElse("");
         String mem = field(stdout, "Memory size").orElse("");
-        if (!cpus.matches("\\d+") || !mem.matches("\\d+ KiB")) {
-            throw new IllegalArgumentException("virsh nodeinfo output lacks CPU(s) or Memory size");
+        // at most 6 digits of CPUs and 13 of KiB (8 EiB), so neither overflows
+        if (!cpus.matches("0*[1-9]\\d{0,5}") || !mem.matches("0*[1-9]\\d{0,12} KiB")) {
+            throw unreadable("virsh nodeinfo", "no CPU(s) or Memory size line with a number",
+                    "check that 'virsh nodeinfo' works on the libvirt host", null);
         }
         return new dev.vmbox.provider.HostCapacity(Integer.parseInt(cpus), Long.parseLong(mem.split(" ")[0]) * 1024, freeDisk);
+    }
+
+    private static dev.vmbox.VmboxException unreadable(String command, String why, String hint, Throwable cause) {
+        return dev.vmbox.VmboxException.failed(command + " printed output vmbox cannot read (" + why + ")", hint, cause);
     }
 
     /** The value of a {@code Key:   value} line of virsh's info commands. */
@@ -218,15 +225,20 @@ final class LibvirtOutput {
     record ImageInfo(long virtualSize, String format) {
     }
 
+    /** Refused (FAILED) unless it is JSON with a positive whole virtual-size and a format name. */
     static ImageInfo imageInfo(String json) {
+        String hint = "run 'qemu-img info --output=json' on the image by hand; the image may be damaged";
+        com.fasterxml.jackson.databind.JsonNode node;
         try {
-            com.fasterxml.jackson.databind.JsonNode node = Json.MAPPER.readTree(json == null ? "" : json);
-            if (node == null || !node.path("virtual-size").canConvertToLong() || !node.path("format").isTextual()) {
-                throw new IllegalArgumentException("qemu-img info output lacks virtual-size or format");
-            }
-            return new ImageInfo(node.path("virtual-size").asLong(), node.path("format").asText());
+            node = Json.MAPPER.readTree(json == null ? "" : json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("qemu-img info output is not JSON: " + e.getOriginalMessage(), e);
+            throw unreadable("qemu-img info", "not JSON", hint, e);
         }
+        com.fasterxml.jackson.databind.JsonNode size = node == null ? null : node.path("virtual-size");
+        if (size == null || !size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() <= 0
+                || !node.path("format").isTextual() || !node.path("format").asText().matches("[a-z0-9]{1,32}")) {
+            throw unreadable("qemu-img info", "no positive virtual-size or no format", hint, null);
+        }
+        return new ImageInfo(size.asLong(), node.path("format").asText());
     }
 }

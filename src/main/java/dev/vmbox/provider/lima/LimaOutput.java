@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /** Parses what limactl prints: JSON Lines from {@code list --format json}, and logrus error lines. */
 public final class LimaOutput {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern LOGRUS_MSG = Pattern.compile("level=(?:fatal|error) msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern LOGRUS_MSG = Pattern.compile("level=(?:fatal|error) msg=\"((?:[^\"\\\\\r\n]|\\\\[^\r\n])*)\"");
 
     private LimaOutput() {
     }
@@ -85,8 +85,9 @@ public final class LimaOutput {
         if (found != null) {
             return found;
         }
+        // only line breaks that are not whitespace (U+0085, U+2028, U+2029) split into no lines at all
         String[] lines = stderr.strip().split("\\R");
-        return lines[lines.length - 1].strip();
+        return lines.length == 0 ? "" : lines[lines.length - 1].strip();
     }
 
     private static VmboxException unreadable(String why) {

@@ -110,4 +110,21 @@ class HuggingFaceFilesTest {
                 () -> hub.resolve(ref("hf:org/repo/other.gguf"), Optional.empty()));
         assertTrue(file.getMessage().contains("there is no file other.gguf"), file.getMessage());
     }
+
+    @Test
+    void listingSizesAreByteCountsOrUnknown() {
+        String sha = "a".repeat(64);
+        for (String size : new String[] {"-5", "1.5", "\"12\"", "1e30", "null", "99999999999999999999"}) {
+            byte[] body = ("[{\"type\":\"file\",\"path\":\"m.gguf\",\"size\":" + size + ",\"lfs\":{\"oid\":\"" + sha
+                    + "\",\"size\":" + size + "}}]").getBytes(StandardCharsets.UTF_8);
+            assertEquals(Optional.of(new HuggingFaceFiles.Listed(sha, -1)), HuggingFaceFiles.listed(body, "m.gguf", "hf:o/r/m.gguf"),
+                    size);
+        }
+        byte[] plain = "[{\"type\":\"file\",\"path\":\"m.gguf\",\"size\":12}]".getBytes(StandardCharsets.UTF_8);
+        assertEquals(Optional.of(new HuggingFaceFiles.Listed(null, 12)), HuggingFaceFiles.listed(plain, "m.gguf", "hf:o/r/m.gguf"));
+        assertEquals(Optional.empty(), HuggingFaceFiles.listed("{}".getBytes(StandardCharsets.UTF_8), "m.gguf", "hf:o/r/m.gguf"));
+        VmboxException notJson = assertThrows(VmboxException.class,
+                () -> HuggingFaceFiles.listed("[{".getBytes(StandardCharsets.UTF_8), "m.gguf", "hf:o/r/m.gguf"));
+        assertEquals(ExitCode.FAILED, notJson.exitCode());
+    }
 }

@@ -152,6 +152,38 @@ class GgufReaderTest {
     }
 
     @Test
+    void namesFromTheFileAreShownEscapedAndShortInErrors() throws IOException {
+        // fuzzing found: keys and tensor names went into the message raw, so a file could put a newline or
+        // a terminal escape into vmbox's one-line error (and a 1 MiB key made a 1 MiB message)
+        String hostile = "evil\n\u001b[31mkey" + "x".repeat(5000);
+        for (VmboxException e : List.of(
+                bad(raw(HEAD, 3, 0L, 1L, hostile, 99)),
+                bad(raw(HEAD, 3, 0L, 2L, hostile, 0, new byte[] {1}, hostile, 0, new byte[] {1})),
+                bad(raw(HEAD, 3, 1L, 0L, hostile, 5, 1L, 1L, 1L, 1L, 1L, 0, 0L)))) {
+            assertTrue(e.getMessage().contains("'evil\\u000a\\u001b[31mkeyxxx"), e.getMessage());
+            assertTrue(e.getMessage().length() < 300, e.getMessage());
+            assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+        }
+    }
+
+    @Test
+    void oddNamesCostNothingUntilAnErrorShowsOne() throws IOException {
+        // fuzzing found: each key was escaped for messages as it was read (String.format per odd character,
+        // ~2 KB per character), so a file of odd keys made the reader allocate ~1.7 KB per byte of file
+        List<Object> pieces = new ArrayList<>(List.of(HEAD, 3, 0L, 200L));
+        for (int i = 0; i < 200; i++) {
+            pieces.add("\u0000".repeat(36) + (char) ('A' + i % 26) + (char) ('A' + i / 26));
+            pieces.add(0);
+            pieces.add(new byte[] {1});
+        }
+        byte[] file = raw(pieces.toArray());
+        Path f = Files.write(tmp.resolve("odd-keys.gguf"), file);
+        GgufFile g = dev.vmbox.testing.ParserContract.of(file, 256 << 10, 64, ExitCode.BAD_INPUT)
+                .check("GgufReader.readFile", () -> GgufReader.read(f));
+        assertEquals(200, g.metadata().size());
+    }
+
+    @Test
     void wrongMagic() throws IOException {
         contains(bad(raw("GGML".getBytes(), 3, 0L, 0L)), "magic", "offset 0", "not a GGUF file");
         contains(bad(new byte[0]), "magic", "truncated");
@@ -275,7 +307,11 @@ class GgufReaderTest {
         contains(bad(raw(HEAD, 3, 0L, 1L, "k", 7, new byte[] {5})), "boolean byte is 5");
         contains(bad(raw(HEAD, 3, 0L, 1L, "k", 8, 2L, new byte[] {(byte) 0xff, (byte) 0xfe})), "not valid UTF-8");
         contains(bad(raw(HEAD, 3, 0L, 1L, "general.alignment", 4, 3)), "general.alignment", "power of two");
-        contains(bad(raw(HEAD, 3, 0L, 1L, "general.alignment", 8, "32")), "general.alignment");
+        contains(bad(raw(HEAD, 3, 0L, 1L, "general.alignment", 8, "32")), "general.alignment", "got a value of type STRING");
+        // found while writing the fuzz target: a string alignment went into the message whole and raw
+        VmboxException text = bad(raw(HEAD, 3, 0L, 1L, "general.alignment", 8, "\u001b[2J" + "9".repeat(5000)));
+        assertTrue(text.getMessage().chars().noneMatch(Character::isISOControl) && text.getMessage().length() < 300,
+                text.getMessage());
         contains(bad(raw(HEAD, 3, 1L, 0L, "w", 5, 1L, 1L, 1L, 1L, 1L, 0, 0L)), "tensor 'w' n_dims", "not between 1 and 4");
         contains(bad(raw(HEAD, 3, 1L, 0L, "w", 1, 0L, 0, 0L)), "tensor 'w' dim 0", "not positive");
         contains(bad(raw(HEAD, 3, 1L, 0L, "w", 2, 1L << 40, 1L << 40, 0, 0L)), "element count overflows");

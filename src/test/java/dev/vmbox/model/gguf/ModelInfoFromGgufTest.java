@@ -81,4 +81,14 @@ class ModelInfoFromGgufTest {
         assertTrue(assertThrows(VmboxException.class, () -> ModelInfo.fromGguf(GgufReader.read(g), "x")).getMessage()
                 .contains("general.architecture"));
     }
+
+    @Test
+    void anInvalidArchitectureIsShownShort() throws IOException {
+        // found while writing the fuzz target: a 1 MiB architecture string went whole into the message
+        Path f = new GgufWriter().kv("general.architecture", GgufValueType.STRING, "LLAMA\n" + "x".repeat(5000))
+                .tensor("w", GgmlType.F32, 32).write(tmp.resolve("arch.gguf"));
+        VmboxException e = assertThrows(VmboxException.class, () -> ModelInfo.fromGguf(GgufReader.read(f), "x"));
+        assertTrue(e.getMessage().contains("general.architecture 'LLAMA\\u000axxx"), e.getMessage());
+        assertTrue(e.getMessage().length() < 300, e.getMessage());
+    }
 }

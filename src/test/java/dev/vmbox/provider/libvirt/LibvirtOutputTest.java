@@ -2,7 +2,11 @@ package dev.vmbox.provider.libvirt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmbox.ExitCode;
+import dev.vmbox.VmboxException;
+import dev.vmbox.provider.HostCapacity;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.libvirt.LibvirtOutput.Failure;
 import java.io.IOException;
@@ -10,6 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +58,8 @@ class LibvirtOutputTest {
     @Test
     void namesAndVersion() throws IOException {
         assertEquals(List.of("vmbox-a", "other"), LibvirtOutput.names("vmbox-a\nother\n\n"));
+        // fuzzing found: a line of control characters read as the domain name ""
+        assertEquals(List.of("x"), LibvirtOutput.names("\u0001\u0000\n x \n\t\n"));
         assertEquals(Optional.of("libvirt 9.0.0, QEMU 7.2.22"), LibvirtOutput.version(fixture("virsh-version.txt")));
         assertEquals(Optional.empty(), LibvirtOutput.version("nothing"));
     }
@@ -87,8 +94,37 @@ class LibvirtOutputTest {
         LibvirtOutput.ImageInfo info = LibvirtOutput.imageInfo(fixture("qemu-img-info.json"));
         assertEquals(3221225472L, info.virtualSize());
         assertEquals("qcow2", info.format());
-        assertThrows(IllegalArgumentException.class, () -> LibvirtOutput.imageInfo("not json"));
-        assertThrows(IllegalArgumentException.class, () -> LibvirtOutput.imageInfo("{}"));
+        for (String bad : List.of("not json", "{}", "", "{\"virtual-size\":-1,\"format\":\"qcow2\"}",
+                "{\"virtual-size\":1.5,\"format\":\"qcow2\"}", "{\"virtual-size\":99999999999999999999,\"format\":\"raw\"}",
+                "{\"virtual-size\":1024,\"format\":\"\"}", "{\"virtual-size\":1024,\"format\":\"raw\\n-o x\"}")) {
+            // the fuzz target's first run found that a qemu-img answer that was not JSON escaped as
+            // IllegalArgumentException (exit 70); writing it showed a negative size passed the disk-size check
+            VmboxException e = assertThrows(VmboxException.class, () -> LibvirtOutput.imageInfo(bad), bad);
+            assertEquals(ExitCode.FAILED, e.exitCode());
+            assertTrue(e.getMessage().startsWith("qemu-img info printed output vmbox cannot read"), e.getMessage());
+        }
+    }
+
+    @Test
+    void nodeinfoAndPoolInfo() {
+        String nodeinfo = "CPU model:           x86_64\nCPU(s):              16\nMemory size:         65536000 KiB\n";
+        HostCapacity host = LibvirtOutput.nodeinfo(nodeinfo, OptionalLong.of(5));
+        assertEquals(16, host.cpus());
+        assertEquals(65536000L * 1024, host.memoryBytes());
+        assertEquals(OptionalLong.of(5), host.freeDiskBytes());
+        // found while writing the fuzz target: a CPU count past int and a memory size past long overflowed
+        // (NumberFormatException, or a negative memory size); 0 CPUs read as a host
+        for (String bad : List.of("", "CPU(s): 99999999999\nMemory size: 1 KiB\n", "CPU(s): 0\nMemory size: 1 KiB\n",
+                "CPU(s): 4\nMemory size: 9999999999999999 KiB\n", "CPU(s): 4\nMemory size: 12 MiB\n")) {
+            VmboxException e = assertThrows(VmboxException.class, () -> LibvirtOutput.nodeinfo(bad, OptionalLong.empty()));
+            assertEquals(ExitCode.FAILED, e.exitCode());
+            assertTrue(e.getMessage().startsWith("virsh nodeinfo printed output vmbox cannot read"), e.getMessage());
+        }
+        assertEquals(OptionalLong.of(75596247040L), LibvirtOutput.poolAvailable("State: running\nAvailable:      75596247040\n"));
+        assertTrue(LibvirtOutput.poolRunning("State: running\nAvailable:      75596247040\n"));
+        // found while writing the fuzz target: 20 digits threw NumberFormatException out of remoteCapacity
+        assertEquals(OptionalLong.empty(), LibvirtOutput.poolAvailable("Available: 99999999999999999999\n"));
+        assertEquals(OptionalLong.empty(), LibvirtOutput.poolAvailable("Available: 12 GiB\n"));
     }
 
     @Test

@@ -60,5 +60,12 @@ class LimaOutputTest {
         assertEquals("instance \"vmbox-llm\" already exists", LimaOutput.errorMessage(err));
         assertEquals("plain text", LimaOutput.errorMessage("noise\nplain text\n"));
         assertEquals("", LimaOutput.errorMessage(""));
+        // fuzzing found: an unterminated msg="... ran on over the next lines into the one-line error
+        assertEquals("next line", LimaOutput.errorMessage("level=fatal msg=\"instance\nnext line\n"));
+        assertEquals("a \\\" b", LimaOutput.errorMessage("level=error msg=\"a \\\\\\\" b\"\n"));
+        // fuzzing found: stderr of only U+0085 (a line break String.isBlank does not count as blank) threw
+        // ArrayIndexOutOfBoundsException
+        assertEquals("", LimaOutput.errorMessage("\u0085"));
+        assertEquals("", LimaOutput.errorMessage("\u2028\n\u2029"));
     }
 }
