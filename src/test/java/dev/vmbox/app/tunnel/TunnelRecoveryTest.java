@@ -99,13 +99,14 @@ class TunnelRecoveryTest {
             }, "load");
             client.start();
             Thread.sleep(1000);
-            List<long[]> restarts = new ArrayList<>(); // {fault begun, recovered}
+            List<long[]> restarts = new ArrayList<>(); // {path broken, recovered, fault begun}
             List<String> labels = new ArrayList<>();
             for (Kind kind : KINDS) {
                 for (int i = 0; i < kind.times(); i++) {
+                    long begun = System.nanoTime();
                     long killed = kind.fault().inject(sshd, agent);
                     long recovered = awaitSuccessAfter(calls, killed, Duration.ofSeconds(30));
-                    restarts.add(new long[] {killed, recovered});
+                    restarts.add(new long[] {killed, recovered, begun});
                     labels.add(kind.name());
                     Thread.sleep(1500);
                 }
@@ -121,12 +122,13 @@ class TunnelRecoveryTest {
             for (int i = 0; i < restarts.size(); i++) {
                 long killed = restarts.get(i)[0];
                 long recovered = restarts.get(i)[1];
-                long next = i + 1 < restarts.size() ? restarts.get(i + 1)[0] : Long.MAX_VALUE;
+                // "after" ends where the next fault begins (a request it breaks may end before that fault's path is broken)
+                long next = i + 1 < restarts.size() ? restarts.get(i + 1)[2] : Long.MAX_VALUE;
                 int during = 0;
                 int after = 0;
                 int okAfter = 0;
                 for (Call c : calls) {
-                    if (c.endNanos() >= killed && c.startNanos() < recovered && !c.ok()) {
+                    if (c.endNanos() >= restarts.get(i)[2] && c.startNanos() < recovered && !c.ok()) {
                         during++;
                     } else if (c.startNanos() >= recovered && c.endNanos() < next) {
                         if (c.ok()) {
