@@ -49,6 +49,8 @@ class FaultInjectionTest {
     static Path tmp;
     static LocalSshd sshd;
     static Path guestMode;
+    /** The pids of the guest's slow commands (run as the guest's login, they outlive a killed client's session). */
+    static Path guestPids;
     static Path bundle;
     static String bundleSha;
     static Path gguf;
@@ -70,6 +72,9 @@ class FaultInjectionTest {
         guestMode = tmp.resolve("guest-mode");
         Files.writeString(guestMode, "");
         Files.setPosixFilePermissions(guestMode, PosixFilePermissions.fromString("rw-r--r--"));
+        guestPids = tmp.resolve("guest-pids");
+        Files.writeString(guestPids, "");
+        Files.setPosixFilePermissions(guestPids, PosixFilePermissions.fromString("rw-rw-rw-"));
         Path script = tmp.resolve("guest-command");
         Files.writeString(script, String.join("\n",
                 "#!/bin/sh",
@@ -79,13 +84,15 @@ class FaultInjectionTest {
                 "M=$(cat '" + guestMode + "' 2>/dev/null)",
                 "cmd=$SSH_ORIGINAL_COMMAND",
                 "refuse() { echo 'test guest: the flow ends here' >&2; exit 7; }",
+                "# a slow step: the sleep's pid is noted so that the suite can end it by pid; nothing runs after it",
+                "slow() { echo $$ >> '" + guestPids + "'; exec sleep 30; }",
                 "case \"$cmd\" in",
                 "  sftp|internal-sftp) exec /usr/lib/openssh/sftp-server ;;",
-                "  *'cloud-init status'*) [ \"$M\" = slow-cloud-init ] && sleep 60; echo 'status: done'; exit 0 ;;",
-                "  *'rm -rf " + STAGE + " '*) [ \"$M\" = slow-install ] && sleep 60; [ \"$M\" = refuse ] && refuse; eval \"$cmd\" ;;",
+                "  *'cloud-init status'*) [ \"$M\" = slow-cloud-init ] && slow; echo 'status: done'; exit 0 ;;",
+                "  *'rm -rf " + STAGE + " '*) [ \"$M\" = slow-install ] && slow; [ \"$M\" = refuse ] && refuse; eval \"$cmd\" ;;",
                 "  *\"-c 'mkdir \"*|*\"-c 'sha256sum \"*|*\"-c 'mv -f -- \"*|*\"-c 'rm -f -- \"*)",
                 "    case \"$cmd\" in *" + STAGE + "/*) eval \"$cmd\" ;; esac; refuse ;;",
-                "  *'nft list chain'*) [ \"$M\" = slow-seal ] && sleep 60; exit 0 ;;",
+                "  *'nft list chain'*) [ \"$M\" = slow-seal ] && slow; exit 0 ;;",
                 "  *'sh -s'*) cat > /dev/null; exit 0 ;;",
                 "esac",
                 "[ \"$M\" = refuse ] && refuse",
@@ -116,6 +123,13 @@ class FaultInjectionTest {
     static void stopSshd() throws Exception {
         if (sshd != null) {
             sshd.close();
+        }
+        if (guestPids != null) {
+            for (String pid : Files.readAllLines(guestPids)) {
+                if (!pid.isBlank()) {
+                    ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
         }
         if (runtime != null) {
             runtime.close();
