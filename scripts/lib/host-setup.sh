@@ -49,6 +49,9 @@ install_test_packages() {
   # the release test (ReleasePackagesIT): man pages (asciidoctor), the .deb's library dependencies (dpkg-dev),
   # `man` on the installed pages, `ruby -c` on the Homebrew formula
   apt_install asciidoctor dpkg-dev man-db ruby
+  # the clients: fish evaluates `vmbox env --shell fish` (EnvCommandTest); Debian's Chromium and its
+  # chromedriver (the same version, one source package) for the browser test of llama-server's chat page
+  apt_install fish chromium chromium-driver
 }
 
 e2e_enabled() { [ "${CI:-}" = true ] || [ "${VMBOX_E2E:-}" = 1 ]; }

@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** Prints the instance's API key: the one place vmbox shows it. */
+/** Prints the instance's API key: with {@code vmbox env}, the only places vmbox shows it. */
 @Command(name = "api-key", mixinStandardHelpOptions = true,
         description = {"Print the instance's API key (made if it has none yet).",
             "Clients send it as 'Authorization: Bearer KEY' (OpenAI SDKs: OPENAI_API_KEY; Open WebUI: the connection's "

@@ -63,6 +63,7 @@ public final class VmboxCommand implements Runnable, AutoCloseable {
             new Subcommand(ExecCommand.class, "exec"),
             new Subcommand(TunnelCommand.class, "tunnel"),
             new Subcommand(ApiKeyCommand.class, "api-key"),
+            new Subcommand(EnvCommand.class, "env"),
             new Subcommand(AutostartCommand.class, "autostart"),
             new Subcommand(ImageCommand.class, "image"),
             new Subcommand(ConfigCommand.class, "config"),

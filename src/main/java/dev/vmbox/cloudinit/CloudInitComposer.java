@@ -2,9 +2,13 @@ package dev.vmbox.cloudinit;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Composes a guest's cloud-config: the fragments of {@code cloud-init/} in a fixed order (base, the
@@ -75,10 +79,7 @@ public final class CloudInitComposer {
                 "ed25519_private", spec.hostKey().privateKeyOpenSsh(),
                 "ed25519_public", spec.hostKey().publicKey());
         List<WriteFile> files = List.of(
-                WriteFile.root(SSHD_ACCESS_DROP_IN, "0644",
-                        "# vmbox: only the admin user may log in, and may forward only to the runtime's port.\n"
-                                + "AllowUsers " + admin + "\n"
-                                + "PermitOpen 127.0.0.1:" + spec.runtimePort() + "\n"),
+                WriteFile.root(SSHD_ACCESS_DROP_IN, "0644", sshdAccess(spec)),
                 WriteFile.root(SIZING_DROP_IN, "0644", sizing(spec)),
                 WriteFile.root(GuestLayout.GUEST_INFO, "0644", CloudInitRenderer.json(GuestInfo.of(spec))));
         List<List<String>> runcmd = List.of(
@@ -88,6 +89,37 @@ public final class CloudInitComposer {
                 List.of(adminUser), files, null, runcmd);
     }
 
+    /**
+     * {@value #SSHD_ACCESS_DROP_IN}: who may log in. The admin may forward only to the runtime's port (on top of
+     * 00-vmbox.conf). Where the provider logs in itself ({@link GuestSpec#providerLogin()}), its user is allowed
+     * too, and a {@code Match User} block at the end of this file takes every kind of forwarding from it (sshd
+     * ends a Match block at the end of an included file, so it reaches no further). What each provider runs over
+     * SSH, and so what its user keeps: docs/decisions/0013-provider-ssh-access.md.
+     */
+    static String sshdAccess(GuestSpec spec) {
+        ProviderLogin login = spec.providerLogin();
+        String admin = spec.adminUser();
+        StringBuilder sb = new StringBuilder();
+        if (!login.present()) {
+            sb.append("# vmbox: only the admin user may log in, and may forward only to the runtime's port.\n");
+            sb.append("AllowUsers ").append(admin).append('\n');
+        } else {
+            sb.append("# vmbox: the admin user may log in, and may forward only to the runtime's port. ")
+                    .append(login.user()).append(" is the user ").append(login.provider())
+                    .append(" logs in as itself:\n# its key only, and no forwarding of any kind (the Match block below).\n");
+            sb.append("AllowUsers ").append(admin).append(' ').append(login.user()).append('\n');
+        }
+        sb.append("PermitOpen 127.0.0.1:").append(spec.runtimePort()).append('\n');
+        if (login.present()) {
+            sb.append("Match User ").append(login.user()).append('\n')
+                    .append("    DisableForwarding yes\n")
+                    .append("    PermitOpen none\n")
+                    .append("    PermitListen none\n")
+                    .append("    PermitTunnel no\n");
+        }
+        return sb.toString();
+    }
+
     private static String sizing(GuestSpec spec) {
         return "# vmbox: the runtime's address and limits, from the instance's sizing.\n"
                 + "[Service]\n"
@@ -95,6 +127,22 @@ public final class CloudInitComposer {
                 + "MemoryMax=" + spec.runtimeMemoryMaxBytes() + "\n"
                 + "MemorySwapMax=0\n"
                 + "TasksMax=" + spec.tasksMax() + "\n";
+    }
+
+    /**
+     * The vmbox instance that {@code json}, the content of a guest's {@link GuestLayout#GUEST_INFO}, names; empty when
+     * it is not vmbox's guest information.
+     */
+    public static Optional<String> guestInfoInstance(String json) {
+        try {
+            JsonNode n = new ObjectMapper().readTree(json == null ? "" : json);
+            if (n != null && n.path("format").asInt(0) == 1 && n.path("instance").isTextual()) {
+                return Optional.of(n.get("instance").asText());
+            }
+        } catch (IOException e) {
+            // not JSON: not vmbox's
+        }
+        return Optional.empty();
     }
 
     /** The content of {@link GuestLayout#GUEST_INFO}: what the guest was made from. */

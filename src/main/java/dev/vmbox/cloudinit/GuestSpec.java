@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param tasksMax              systemd TasksMax for the runtime
  * @param modelRef              the model as the user named it, recorded in {@link GuestLayout#GUEST_INFO};
  *                              may be null
+ * @param providerLogin         the user the VM's provider logs in as itself, let in beside the admin with no
+ *                              forwarding; {@link ProviderLogin#NONE} when only the admin may log in (libvirt)
  */
 public record GuestSpec(
         String instanceName,
@@ -38,7 +40,8 @@ public record GuestSpec(
         GpuKind gpu,
         long runtimeMemoryMaxBytes,
         int tasksMax,
-        String modelRef) {
+        String modelRef,
+        ProviderLogin providerLogin) {
 
     public static final long MIN_MEMORY = 256L << 20;
     public static final long MAX_MEMORY = 64L << 40;
@@ -68,12 +71,23 @@ public record GuestSpec(
                     "use between " + MIN_TASKS + " and " + MAX_TASKS);
         }
         modelRef = checkModelRef(modelRef);
+        Objects.requireNonNull(providerLogin, "providerLogin");
+        if (adminUser.equals(providerLogin.user())) {
+            throw VmboxException.badInput("the admin user name '" + adminUser + "' is the user " + providerLogin.provider()
+                    + " logs in as itself", "pick another admin user name, e.g. 'vmadmin'");
+        }
     }
 
     /** A copy with another model reference (checked like the original). */
     public GuestSpec withModelRef(String ref) {
         return new GuestSpec(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort,
-                egress, gpu, runtimeMemoryMaxBytes, tasksMax, ref);
+                egress, gpu, runtimeMemoryMaxBytes, tasksMax, ref, providerLogin);
+    }
+
+    /** A copy for a VM whose provider logs in as {@code login}. */
+    public GuestSpec withProviderLogin(ProviderLogin login) {
+        return new GuestSpec(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort,
+                egress, gpu, runtimeMemoryMaxBytes, tasksMax, modelRef, login);
     }
 
     private static String checkModelRef(String ref) {

@@ -63,18 +63,52 @@ public interface Provider extends ProviderProbe {
         return List.of();
     }
 
+    /**
+     * Whether the VM this provider holds under {@code name} is vmbox's, from what the provider keeps (libvirt: vmbox's
+     * domain metadata; Lima: vmbox's marker in the lima.yaml). {@link #start}, {@link #stop} and {@link #delete} act
+     * only on {@link Ownership.Kind#VMBOX}; where the provider keeps no mark ({@link Ownership.Kind#UNPROVEN}) the
+     * caller proves it from inside the guest first. One query of the provider.
+     */
+    Ownership ownership(String name);
+
+    /**
+     * Whether {@link #ownership} can tell vmbox's VMs from others (libvirt, Lima), so that {@link #start}, {@link #stop}
+     * and {@link #delete} refuse someone else's VM themselves. False where the provider keeps no mark (Multipass): then
+     * the caller proves ownership from inside the guest before it asks for any of them.
+     */
+    default boolean keepsVmboxMark() {
+        return true;
+    }
+
+    /**
+     * The user this provider logs in to its guests as over SSH, itself, after vmbox's provisioning (Lima's host agent,
+     * Multipass's daemon): vmbox's sshd drop-in lets it in beside the admin, with no forwarding of any kind
+     * (docs/decisions/0013-provider-ssh-access.md). Empty when the provider never logs in to its guests (libvirt).
+     */
+    default Optional<String> ownSshUser() {
+        return Optional.empty();
+    }
+
+    /** Starts the VM; refused (IN_USE) when the provider can tell the VM is not vmbox's ({@link #ownership}). */
     void start(String name, Duration timeout);
 
     /**
      * Makes the VM start again when the host (or the provider's daemon, or the user's session) starts, or no
-     * longer, as far as the provider offers it; returns what was done, in one line for people.
+     * longer, as far as the provider offers it; returns what was done, in one line for people. Refused (IN_USE) when
+     * the provider can tell the VM is not vmbox's.
      */
     String setAutostart(String name, boolean on, Duration timeout);
 
-    /** Stops the VM; stopping a VM that is already stopped is not an error. */
+    /**
+     * Stops the VM; stopping a VM that is already stopped is not an error. Refused (IN_USE) when the provider can tell
+     * the VM is not vmbox's.
+     */
     void stop(String name, StopMode mode, Duration timeout);
 
-    /** Removes the VM and everything the provider made for it; deleting what does not exist is not an error. */
+    /**
+     * Removes the VM and everything the provider made for it; deleting what does not exist is not an error. Refused
+     * (IN_USE, nothing touched) when the provider can tell the VM is not vmbox's.
+     */
     void delete(String name, Duration timeout);
 
     /** Never throws because the VM does not exist: that is {@link VmState#NOT_CREATED}. */

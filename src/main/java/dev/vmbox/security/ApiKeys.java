@@ -18,7 +18,7 @@ import java.util.Base64;
  * ({@code vmbox-} and unpadded base64url) to a 0600 file in the instance's 0700 ssh folder. The host endpoint
  * asks every client for it; runtimes that can check a key themselves (llama-server's and vLLM's
  * {@code --api-key-file}) are given the same file. It never appears in argv, logs or output; {@code vmbox api-key
- * NAME} prints it on request.
+ * NAME} prints it on request, {@code vmbox env NAME} for clients to evaluate.
  */
 public final class ApiKeys {
     static final String PREFIX = "vmbox-";

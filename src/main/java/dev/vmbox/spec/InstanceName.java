@@ -5,16 +5,19 @@ import java.util.regex.Pattern;
 
 /**
  * The name of a vmbox instance: the one rule, everywhere (the CLI, the record folder, the providers' own
- * names such as {@code vmbox-NAME}). Lower-case letters, digits and '-', a letter first, no '-' last,
- * 1 to {@value #MAX_LENGTH} characters: a DNS label (it becomes the guest's hostname) short enough that
- * every provider's names and paths built from it stay within their limits.
+ * names such as {@code vmbox-NAME}). Lower-case letters, digits and single '-' between them, a letter first,
+ * 1 to {@value #MAX_LENGTH} characters: a DNS label (it becomes the guest's hostname) that every provider takes
+ * with vmbox's prefix: Lima's instance names (letters and digits joined by single '.', '_' or '-', at most 76:
+ * lima pkg/identifiers), Multipass's (a letter first, letters, digits and '-', no '-' last: its
+ * utils::valid_hostname) and libvirt's domain names. Lima's socket paths built from it are checked against the
+ * host's limit when Lima is used (they depend on LIMA_HOME too).
  */
 public record InstanceName(String value) implements Comparable<InstanceName> {
     public static final int MAX_LENGTH = 40;
     /** The rule in words, for {@code --help} and error hints. */
-    public static final String RULE = "1 to " + MAX_LENGTH + " lower-case letters, digits and '-', starting with a "
-            + "letter and not ending with '-'";
-    private static final Pattern PATTERN = Pattern.compile("[a-z]([a-z0-9-]{0," + (MAX_LENGTH - 2) + "}[a-z0-9])?");
+    public static final String RULE = "1 to " + MAX_LENGTH + " lower-case letters, digits and single '-' between them, "
+            + "starting with a letter";
+    private static final Pattern PATTERN = Pattern.compile("(?=.{1," + MAX_LENGTH + "}$)[a-z][a-z0-9]*(-[a-z0-9]+)*");
 
     public InstanceName {
         if (value == null || value.isEmpty()) {

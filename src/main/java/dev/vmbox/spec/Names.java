@@ -42,14 +42,23 @@ public final class Names {
 
     /** The admin user made in the guest: a portable Unix name that is not a system or vmbox user. */
     public static String adminUser(String name) {
-        if (name == null || !UNIX_USER.matcher(name).matches()) {
-            throw VmboxException.badInput("invalid admin user name " + forMessage(name),
-                    "use 1 to 32 characters: a lower-case letter first, then lower-case letters, digits, '-' or '_'");
-        }
+        unixUser(name, "admin user name");
         if (RESERVED_USERS.contains(name) || name.startsWith(RUNTIME_USER_PREFIX)) {
             throw VmboxException.badInput("admin user name " + forMessage(name) + " is reserved",
                     "pick another name, e.g. 'vmadmin'; system names and names starting with '"
                             + RUNTIME_USER_PREFIX + "' are taken");
+        }
+        return name;
+    }
+
+    /**
+     * A portable Unix user name (1 to 32 characters: a lower-case letter first, then lower-case letters, digits,
+     * '-' or '_'); {@code what} names it in the error.
+     */
+    public static String unixUser(String name, String what) {
+        if (name == null || !UNIX_USER.matcher(name).matches()) {
+            throw VmboxException.badInput("invalid " + what + " " + forMessage(name),
+                    "use 1 to 32 characters: a lower-case letter first, then lower-case letters, digits, '-' or '_'");
         }
         return name;
     }

@@ -29,6 +29,8 @@ public final class FileNames {
     public static final String CACHE_DIR = "_cache";
     /** Logs of failed creates whose instance folder was removed: {@code _logs/NAME-create-failed.log}. */
     public static final String FAILED_LOGS_DIR = "_logs";
+    /** API ports claimed by creates under way ({@link PortClaims}): one {@code ADDRESS_PORT.json} each, and a lock. */
+    public static final String PORT_CLAIMS_DIR = "_ports";
     public static final String FAILED_CREATE_LOG_SUFFIX = "-create-failed.log";
     /** Disks of VMs on {@code qemu:///session} (QEMU runs as the user). */
     public static final String LIBVIRT_SESSION_DIR = "_libvirt";

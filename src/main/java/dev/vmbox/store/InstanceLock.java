@@ -36,25 +36,26 @@ public final class InstanceLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    static InstanceLock acquire(Path lockFile, String instance, Duration wait) {
+    /** {@code what} names what the lock guards, for messages: "instance 'llm'", "the API port claims". */
+    static InstanceLock acquire(Path lockFile, String what, Duration wait) {
         Path key = lockFile.toAbsolutePath().normalize();
         ReentrantLock local = LOCAL.computeIfAbsent(key, k -> new ReentrantLock());
         Deadline deadline = Deadline.in(wait.isZero() || wait.isNegative() ? Duration.ofNanos(1) : wait);
         try {
             if (!local.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw busy(instance, wait, "another command of this process holds it");
+                throw busy(what, wait, "another command of this process holds it");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new VmboxException(ExitCode.INTERRUPTED, "interrupted while waiting for the lock of '" + instance + "'", null, e);
+            throw new VmboxException(ExitCode.INTERRUPTED, "interrupted while waiting for the lock of " + what, null, e);
         }
         FileChannel ch = null;
         try {
             ch = SecureFiles.openPrivate(key, StandardOpenOption.WRITE);
             FileChannel channel = ch;
-            FileLock l = Poll.until("the lock of '" + instance + "'", () -> tryLock(channel))
+            FileLock l = Poll.until("the lock of " + what, () -> tryLock(channel))
                     .every(Duration.ofMillis(25))
-                    .onTimeout(ExitCode.IN_USE, busyMessage(instance, wait))
+                    .onTimeout(ExitCode.IN_USE, busyMessage(what, wait))
                     .timeoutHint(BUSY_HINT)
                     .await(deadline);
             return new InstanceLock(local, ch, l);
@@ -62,7 +63,7 @@ public final class InstanceLock implements AutoCloseable {
             closeQuietly(ch);
             local.unlock();
             IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
-            throw new VmboxException(ExitCode.FAILED, "cannot lock instance '" + instance + "': " + SecureFiles.describe(io),
+            throw new VmboxException(ExitCode.FAILED, "cannot lock " + what + ": " + SecureFiles.describe(io),
                     "check free disk space and permissions of " + key.getParent(), e);
         } catch (RuntimeException e) {
             closeQuietly(ch);
@@ -87,12 +88,12 @@ public final class InstanceLock implements AutoCloseable {
         return l;
     }
 
-    private static String busyMessage(String instance, Duration wait) {
-        return "instance '" + instance + "' is busy: another vmbox command is changing it (waited " + wait.toSeconds() + " s)";
+    private static String busyMessage(String what, Duration wait) {
+        return what + " is busy: another vmbox command is changing it (waited " + wait.toSeconds() + " s)";
     }
 
-    private static VmboxException busy(String instance, Duration wait, String seen) {
-        return new VmboxException(ExitCode.IN_USE, busyMessage(instance, wait) + " (last: " + seen + ")", BUSY_HINT);
+    private static VmboxException busy(String what, Duration wait, String seen) {
+        return new VmboxException(ExitCode.IN_USE, busyMessage(what, wait) + " (last: " + seen + ")", BUSY_HINT);
     }
 
     private static void closeQuietly(FileChannel ch) {

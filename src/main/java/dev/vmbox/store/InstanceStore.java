@@ -171,7 +171,7 @@ public final class InstanceStore {
         if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw VmboxException.notFound("no instance named '" + name + "'", "see the instances with: vmbox list");
         }
-        return InstanceLock.acquire(d.resolve(FileNames.LOCK), name, wait);
+        return InstanceLock.acquire(d.resolve(FileNames.LOCK), "instance '" + name + "'", wait);
     }
 
     /** Removes the instance folder and everything in it (keys, seed, logs, record). */

@@ -169,7 +169,7 @@ class CreateDryRunTest {
         assertFailedAtSshAndRolledBack(real);
         List<String> ran = logged(real.err());
         assertRunIsThePlan(printed(dry.out()), ran);
-        assertTrue(ran.contains("limactl start --tty=false --timeout=105s vmbox-demo"),
+        assertTrue(ran.contains("limactl start --tty=false --log-format=json --timeout=105s vmbox-demo"),
                 "Lima's own wait is what the dry run printed, not what was left when provisioning began: " + ran);
         List<String> reached = fakes.limaCalls().stream().map(c -> "limactl " + String.join(" ",
                 c.stream().filter(a -> !a.startsWith("<stdin")).toList())).toList();

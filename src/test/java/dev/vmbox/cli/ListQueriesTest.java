@@ -89,7 +89,9 @@ class ListQueriesTest {
         record("never", "libvirt", Map.of("uri", GPU1));
         for (int i = 0; i < 4; i++) {
             record("mac" + i, "lima", Map.of());
-            run(fakes.bin(), "cpus: 1\n", "limactl", "create", "--tty=false", "--name=vmbox-mac" + i, "-");
+            // the marker vmbox's lima.yaml carries (LimaTemplate.marker): without it the VM is not vmbox's
+            run(fakes.bin(), "cpus: 1\nmessage: \"vmbox instance 'mac" + i + "': made by vmbox; manage it with vmbox (`vmbox delete mac"
+                    + i + "` removes it)\"\n", "limactl", "create", "--tty=false", "--name=vmbox-mac" + i, "-");
             record("mp" + i, "multipass", Map.of());
             run(fakes.bin(), "#cloud-config\n", "multipass", "launch", "--name", "vmbox-mp" + i, "--cloud-init", "-",
                     "--timeout", "60", "24.04");
@@ -103,7 +105,7 @@ class ListQueriesTest {
         for (String uri : List.of("qemu:///session", GPU1, GPU2)) {
             assertEquals(1, virsh.stream().filter(l -> l.startsWith("virsh -q -c " + uri + " ")).count(), uri + ": " + virsh);
         }
-        assertEquals(List.of(List.of("list", "--tty=false", "--format", "json")), fakes.limaCalls());
+        assertEquals(List.of(List.of("list", "--tty=false", "--log-format=json", "--format", "json")), fakes.limaCalls());
         assertEquals(List.of(List.of("list", "--format", "json")), fakes.multipassCalls());
         String json = list.out();
         for (String row : List.of("\"name\":\"here0\",\"state\":\"RUNNING\"", "\"name\":\"here1\",\"state\":\"STOPPED\"",

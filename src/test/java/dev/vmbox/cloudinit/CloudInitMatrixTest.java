@@ -48,8 +48,10 @@ class CloudInitMatrixTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("all")
     void matchesGoldenFile(RuntimeKind r, EgressPolicy e, GpuKind g) throws IOException {
-        String rendered = CloudInitComposer.renderUserData(Specs.spec(r, e, g));
-        String name = goldenName(r, e, g);
+        assertGolden(goldenName(r, e, g), CloudInitComposer.renderUserData(Specs.spec(r, e, g)));
+    }
+
+    static void assertGolden(String name, String rendered) throws IOException {
         if (UPDATE) {
             Path dir = Path.of(System.getProperty("vmbox.repo", "."), "src/test/resources/golden/cloudinit");
             Files.createDirectories(dir);
@@ -64,9 +66,45 @@ class CloudInitMatrixTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("all")
     void passesRealCloudInitSchema(RuntimeKind r, EgressPolicy e, GpuKind g, @TempDir Path tmp) throws IOException {
+        assertValidCloudConfig(CloudInitComposer.renderUserData(Specs.spec(r, e, g)), tmp);
+    }
+
+    /** The logins of the providers that log in to their guests themselves (Lima, Multipass). */
+    static Stream<Arguments> providerLogins() {
+        return Stream.of(Arguments.of(ProviderLogin.of("lima", "lima")), Arguments.of(ProviderLogin.of("multipass", "ubuntu")));
+    }
+
+    static GuestSpec providerSpec(ProviderLogin login) {
+        return Specs.spec().withProviderLogin(login);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providerLogins")
+    void providerLoginMatchesGoldenFile(ProviderLogin login) throws IOException {
+        assertGolden("ollama-sealed-none-" + login.provider() + ".user-data",
+                CloudInitComposer.renderUserData(providerSpec(login)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providerLogins")
+    void providerLoginPassesRealCloudInitSchema(ProviderLogin login, @TempDir Path tmp) throws IOException {
+        assertValidCloudConfig(CloudInitComposer.renderUserData(providerSpec(login)), tmp);
+    }
+
+    /** The system config that keeps the pinned host key is itself valid cloud-config (cloud.cfg.d takes the same keys). */
+    @org.junit.jupiter.api.Test
+    void keepHostKeyConfigPassesRealCloudInitSchema(@TempDir Path tmp) throws IOException {
+        String content = CloudInitComposer.compose(Specs.spec()).writeFiles().stream()
+                .filter(f -> f.path().equals("/etc/cloud/cloud.cfg.d/99-vmbox-keep-host-key.cfg"))
+                .map(WriteFile::content).findFirst().orElseThrow();
+        assertTrue(content.contains("ssh_deletekeys: false"), content);
+        assertValidCloudConfig(content, tmp);
+    }
+
+    static void assertValidCloudConfig(String text, Path tmp) throws IOException {
         RealTools.require("cloud-init");
         Path file = tmp.resolve("user-data");
-        Files.writeString(file, CloudInitComposer.renderUserData(Specs.spec(r, e, g)), StandardCharsets.UTF_8);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
         CommandResult res = RealTools.RUNNER.run(Command.of(Duration.ofSeconds(60),
                 "cloud-init", "schema", "--config-file", file.toString()).allowExitCodes(1));
         assertEquals(0, res.exitCode(), "cloud-init schema refused it: " + res.stdout() + res.stderr());

@@ -43,7 +43,7 @@ class HostileInputTest {
 
         GuestSpec build() {
             return new GuestSpec(name, host, admin, key, Specs.HOST_KEY, RuntimeKind.OLLAMA, 11434, EgressPolicy.SEALED,
-                    GpuKind.NONE, 8L << 30, 512, model);
+                    GpuKind.NONE, 8L << 30, 512, model, ProviderLogin.NONE);
         }
     }
 

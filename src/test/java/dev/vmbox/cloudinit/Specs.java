@@ -22,7 +22,7 @@ final class Specs {
 
     static GuestSpec spec(RuntimeKind runtime, EgressPolicy egress, GpuKind gpu) {
         return new GuestSpec("golden", "golden", "vmadmin", CLIENT_KEY, HOST_KEY, runtime, runtime.defaultPort(),
-                egress, gpu, 8L << 30, 512, "llama3.1:8b");
+                egress, gpu, 8L << 30, 512, "llama3.1:8b", ProviderLogin.NONE);
     }
 
     static GuestSpec spec() {

@@ -14,6 +14,7 @@ import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.testing.E2ePrerequisites;
 import dev.vmbox.testing.LocalSshd;
+import dev.vmbox.testing.ShellEval;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -188,6 +189,26 @@ class CreateEndToEndIT {
         assertTrue(gen.body().contains("stand-in answer to: hello from the host"), gen.body());
     }
 
+    /**
+     * {@code vmbox env NAME}, evaluated by sh as a user does, points a client at the API this create made, with the
+     * key it made: {@code variable}'s URL + {@code path} answers with the key (and names {@code expect}), not without.
+     */
+    private void assertClientEnvironment(String name, String api, String variable, String path, String expect)
+            throws Exception {
+        Run env = vmbox(Duration.ofMinutes(1), "env", name);
+        assertEquals(0, env.exit(), env.toString());
+        assertEquals(api + "/v1", ShellEval.sh(env.out(), "OPENAI_BASE_URL", tmp));
+        String key = ShellEval.sh(env.out(), "OPENAI_API_KEY", tmp);
+        assertEquals(apiKey, key, "the key env gives is the instance's");
+        String base = ShellEval.sh(env.out(), variable, tmp);
+        assertEquals(401, http("GET", base + path, null, null, Map.of()).statusCode(), variable + path + " needs the key");
+        HttpResponse<String> answer = http("GET", base + path, null, key, Map.of());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains(expect), answer.body());
+        Run json = vmbox(Duration.ofMinutes(1), "env", name, "--json");
+        assertEquals(api, JSON.readTree(json.out()).get("url").asText(), json.toString());
+    }
+
     @Test
     void createServeVerifyStopStartDeleteLeavesNothing() throws Exception {
         String name = "e2e-" + UUID.randomUUID().toString().substring(0, 6);
@@ -213,6 +234,7 @@ class CreateEndToEndIT {
         System.out.println(figure.append(" ===\n"));
 
         assertApiAnswers(name, api, model);
+        assertClientEnvironment(name, api, "OLLAMA_HOST", "/api/tags", model);
 
         // issue 15: the seed (the guest's host private key) is off the VM once its first boot is over
         String definition = virsh("dumpxml", "--inactive", "vmbox-" + name);

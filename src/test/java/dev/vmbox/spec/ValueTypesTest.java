@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ValueTypesTest {
     @ParameterizedTest
-    @ValueSource(strings = {"a", "llm", "qwen-7b", "a1", "abcdefghijabcdefghijabcdefghijabcdefghij"})
+    @ValueSource(strings = {"a", "llm", "qwen-7b", "a1", "a-1-b", "abcdefghijabcdefghijabcdefghijabcdefghij",
+        "a-bcdefghijabcdefghijabcdefghijabcdefgh9"})
     void instanceNamesThatFollowTheRule(String name) {
         assertEquals(name, InstanceName.of(name).value());
         assertTrue(InstanceName.isValid(name));
@@ -21,7 +22,7 @@ class ValueTypesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "1abc", "-a", "a-", "A", "a_b", "a.b", "llm ", " llm", "llm\n", "a/b", "..",
-        "abcdefghijabcdefghijabcdefghijabcdefghijk", "é"})
+        "abcdefghijabcdefghijabcdefghijabcdefghijk", "é", "a--b", "llm--7b"})
     void instanceNamesThatBreakTheRule(String name) {
         VmboxException e = assertThrows(VmboxException.class, () -> InstanceName.of(name));
         assertEquals(ExitCode.BAD_INPUT, e.exitCode());

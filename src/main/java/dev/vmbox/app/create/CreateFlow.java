@@ -10,10 +10,12 @@ import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.ProviderLogException;
 import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.store.FileNames;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.PortClaims;
 import dev.vmbox.store.SecureFiles;
 import dev.vmbox.wait.Deadline;
 import java.io.IOException;
@@ -117,6 +119,16 @@ public final class CreateFlow {
         } finally {
             run.close();
             payloads.cleanUp(req);
+            releasePort(req.name());
+        }
+    }
+
+    /** The API port this create claimed at its check step: its tunnel holds it now, or the create failed. */
+    private void releasePort(String name) {
+        try {
+            new PortClaims(store.home()).release(name);
+        } catch (VmboxException e) {
+            log.warn(e.getMessage() + " (" + e.hint() + ")");
         }
     }
 
@@ -179,7 +191,10 @@ public final class CreateFlow {
      */
     private String logNamed(CreateRun run, String failedStep, VmboxException cause, List<String> undone) {
         String text = "vmbox create failed at " + clock.instant() + "\nstep: " + failedStep + "\nerror: "
-                + cause.getMessage() + "\nhint: " + cause.hint() + "\nundone: " + String.join(", ", undone) + "\n";
+                + cause.getMessage() + "\nhint: " + cause.hint() + "\nundone: " + String.join(", ", undone) + "\n"
+                // the provider's own lines about it (e.g. Lima's ha.stderr.log), which the rollback may have deleted
+                + ProviderLogException.in(cause).map(p -> "\n--- the end of " + p.source() + ", as it was before the "
+                        + "rollback:\n" + p.excerpt() + "\n").orElse("");
         Path dir = run.files.dir();
         boolean ours = run.madeTheFolder && Files.isDirectory(dir); // never into another instance's folder of that name
         Path target = ours ? run.files.createLog()

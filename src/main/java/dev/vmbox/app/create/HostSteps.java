@@ -5,9 +5,11 @@ import dev.vmbox.app.tunnel.TunnelAgent;
 import dev.vmbox.cloudinit.CloudInitComposer;
 import dev.vmbox.cloudinit.GuestSpec;
 import dev.vmbox.cloudinit.MetaData;
+import dev.vmbox.cloudinit.ProviderLogin;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.store.InstanceStore;
+import dev.vmbox.store.PortClaims;
 import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +52,10 @@ final class HostSteps {
                     + "record of", "remove it with your provider's own tool, or pick another name");
         }
         ApiAddress api = run.request.api();
-        TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port());
+        // checked and claimed under one host-wide lock: a create started at the same time gets IN_USE, not a race;
+        // the claim lasts until this create ends (CreateFlow), by when the tunnel holds the port
+        new PortClaims(store.home()).claim(api.literal(), api.port(), name,
+                () -> TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port()));
         return provider.id() + " (" + run.request.provider().reason() + ")";
     }
 
@@ -68,9 +73,12 @@ final class HostSteps {
      */
     private static String seed(CreateRun run) throws IOException {
         CreateRequest req = run.request;
+        Provider provider = run.provider();
+        // the provider's own login (Lima's host agent, Multipass's daemon) stays open in the guest's sshd; none on libvirt
+        ProviderLogin login = provider.ownSshUser().map(u -> ProviderLogin.of(provider.id(), u)).orElse(ProviderLogin.NONE);
         GuestSpec guest = new GuestSpec(req.name(), req.name(), req.adminUser(), run.keys.clientPublicKey(), run.keys.hostKey(),
                 req.runtimeKind(), req.runtime().port(), req.spec().egress(), req.gpuKind(), req.runtime().memoryMax(),
-                TASKS_MAX, req.modelRef());
+                TASKS_MAX, req.modelRef(), login);
         Path seed = SecureFiles.privateDir(run.files.seedDir());
         SecureFiles.writeAtomically(seed.resolve("user-data"),
                 CloudInitComposer.renderUserData(guest).getBytes(StandardCharsets.UTF_8));

@@ -41,10 +41,16 @@ public final class GuestAccess {
         return ssh.connect(target, SshOptions.defaults());
     }
 
+    /** One attempt to connect, within {@code timeout}: for a guest that is up, or known not to be vmbox's. */
+    public SshSession connectOnce(SshTarget target, Duration timeout) {
+        return ssh.connect(target, SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(timeout));
+    }
+
     /**
      * Connects as soon as the guest's sshd answers with the pinned key, within {@code timeout}. A host key
      * mismatch or a refused login ends the wait at once (SECURITY); so does the VM no longer running or starting
-     * ({@code liveness} asks its provider).
+     * ({@code liveness} asks its provider, only when {@code target} has no endpoint: a provider gives one only for a
+     * running VM, so each try asks the provider once).
      */
     public SshSession waitForSsh(Supplier<SshTarget> target, Duration timeout, Supplier<VmStatus> liveness,
                                  Progress.Step step) {
@@ -52,6 +58,8 @@ public final class GuestAccess {
         return Poll.until("SSH", () -> {
             SshTarget t = target.get();
             if (t == null) {
+                // only without an endpoint can the VM have died since: one provider query per try while it boots
+                requireRunning(liveness.get());
                 throw new NotReady("no SSH endpoint yet");
             }
             try {
@@ -64,7 +72,7 @@ public final class GuestAccess {
                 }
                 throw new NotReady(e.getMessage(), e);
             }
-        }).every(POLL).aliveWhile(() -> requireRunning(liveness.get()))
+        }).every(POLL)
                 .onWait((seen, waited) -> step.detail("waiting for SSH (" + waited.toSeconds() + " s)"))
                 .timeoutHint("the guest may still be booting (software emulation is slow): give it longer with "
                         + "--timeout, or look at its console log")

@@ -6,7 +6,10 @@ import dev.vmbox.app.progress.Progress;
 import dev.vmbox.app.tunnel.ApiHealth;
 import dev.vmbox.app.tunnel.ApiTunnel;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.provider.NotVmboxException;
+import dev.vmbox.provider.Ownership;
 import dev.vmbox.provider.Provider;
+import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
@@ -16,10 +19,13 @@ import dev.vmbox.ssh.SshSession;
 import dev.vmbox.store.InstanceLock;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.wait.Deadline;
+import dev.vmbox.wait.NotReady;
+import dev.vmbox.wait.Poll;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code vmbox start}, {@code stop} and {@code delete}: an existing instance's VM, tunnel and files, under its lock. */
 public final class InstanceLifecycle {
@@ -28,6 +34,7 @@ public final class InstanceLifecycle {
     private final InstanceTunnel tunnel;
     private final ApiTunnel apiTunnel;
     private final ApiHealth health;
+    private final GuestProof proof;
     private final EventLog log;
 
     public InstanceLifecycle(InstanceLookup instances, GuestAccess guests, ApiTunnel apiTunnel, ApiHealth health,
@@ -37,6 +44,7 @@ public final class InstanceLifecycle {
         this.apiTunnel = apiTunnel;
         this.tunnel = new InstanceTunnel(instances, apiTunnel);
         this.health = health;
+        this.proof = new GuestProof(guests);
         this.log = log;
     }
 
@@ -54,14 +62,26 @@ public final class InstanceLifecycle {
                 throw VmboxException.notFound("the " + instance.record().provider() + " VM of '" + name
                         + "' no longer exists", "remove the record with: vmbox delete " + name);
             }
-            if (st.state() != VmState.RUNNING) {
+            boolean booted = st.state() != VmState.RUNNING;
+            if (booted) {
+                // libvirt and Lima refuse a VM that is not vmbox's themselves; Multipass's is proven once it answers
                 p.start(name, deadline.remaining("start"));
             }
-            step.done(st.state() == VmState.RUNNING ? "already running" : "started");
+            step.done(booted ? "started" : "already running");
             Progress.Step sshStep = progress.begin("ssh");
             try (SshSession s = guests.waitForSsh(() -> p.sshEndpoint(name).map(instance::target).orElse(null),
                     deadline.remaining("start"), () -> p.inspect(name), sshStep)) {
+                if (!p.keepsVmboxMark()) {
+                    requireProven(proof.proveIn(s, instance, vmName(p, name)), p, name, booted, "start");
+                }
                 sshStep.done(s.target().display());
+            } catch (VmboxException e) {
+                if (!p.keepsVmboxMark() && e.exitCode() == ExitCode.SECURITY) {
+                    // the guest does not hold the host key vmbox pinned for this instance: not the one vmbox made
+                    requireProven(new Ownership(Ownership.Kind.FOREIGN, vmName(p, name), e.getMessage()), p, name, booted,
+                            "start");
+                }
+                throw e;
             }
             step = progress.begin("tunnel");
             String endpoint = tunnel.start(instance);
@@ -83,14 +103,23 @@ public final class InstanceLifecycle {
     public void stop(String name, boolean force, Duration timeout) {
         try (InstanceLock ignored = instances.lock(name)) {
             Instance instance = instances.get(name);
+            Provider p = instance.provider();
+            if (!p.keepsVmboxMark()) {
+                // Multipass: a running guest proves it is vmbox's first; a stopped one has nothing to stop
+                p.sshEndpoint(name).ifPresent(ep -> requireProven(proof.prove(instance, ep, vmName(p, name)), p, name,
+                        false, "stop"));
+            }
             apiTunnel.stop(instance.files().tunnelDir());
-            instance.provider().stop(name, force ? StopMode.FORCE : StopMode.GRACEFUL, timeout);
+            p.stop(name, force ? StopMode.FORCE : StopMode.GRACEFUL, timeout);
         }
     }
 
     /**
-     * Removes everything of the instance: tunnel, VM and disks (provider), keys, seed, logs and record.
-     * An unreadable record needs {@code force}: then every provider is asked to remove a VM of that name.
+     * Removes everything of the instance: tunnel, VM and disks (provider), keys, seed, logs and record. An unreadable
+     * record needs {@code force}: then every provider is asked about a VM of that name. A VM is deleted only when vmbox
+     * can show it made it ({@link Provider#ownership}; on Multipass the guest proves it, booted for that if it is
+     * stopped): a VM that is someone else's is left alone and vmbox's own files are removed, so no record points at
+     * it; a VM that cannot be shown either way is left alone with the record, and the command fails (IN_USE).
      */
     public List<String> delete(String name, boolean force, Duration timeout) {
         InstanceFiles f = instances.files(name);
@@ -102,16 +131,29 @@ public final class InstanceLifecycle {
             throw VmboxException.notFound("no instance named '" + name + "'", "see the instances with: vmbox list");
         }
         List<String> removed = new ArrayList<>();
+        List<NotVmboxException> leftAlone = new ArrayList<>();
         try (InstanceLock ignored = instances.lock(name)) {
             if (apiTunnel.stop(f.tunnelDir())) {
                 removed.add("tunnel");
             }
+            Instance instance = readable(name);
             for (Provider p : holders(name, force)) {
                 try {
-                    if (p.inspect(name).exists()) {
+                    Ownership o = ownership(p, instance, name, timeout);
+                    if (o.kind() == Ownership.Kind.VMBOX) {
                         p.delete(name, timeout);
                         removed.add(p.id() + " VM and its disks");
+                    } else if (o.kind() == Ownership.Kind.FOREIGN) {
+                        leftAlone.add(o.notVmbox(p.id(), "delete"));
+                    } else if (o.kind() == Ownership.Kind.UNPROVEN) {
+                        // it may well be vmbox's: keep the record (and the keys that can prove it later)
+                        throw o.notVmbox(p.id(), "delete");
                     }
+                } catch (NotVmboxException e) {
+                    if (e.ownership().kind() != Ownership.Kind.FOREIGN) {
+                        throw e;
+                    }
+                    leftAlone.add(e);
                 } catch (VmboxException e) {
                     if (!force) {
                         throw new VmboxException(e.exitCode(), "could not delete the " + p.id() + " VM of '" + name + "': "
@@ -125,7 +167,83 @@ public final class InstanceLifecycle {
             instances.store().deleteFolder(name);
         }
         removed.add("keys, seed, logs and record");
+        if (!leftAlone.isEmpty()) {
+            NotVmboxException first = leftAlone.get(0);
+            throw new NotVmboxException(first.ownership(), first.getMessage() + "; vmbox removed its own files of '" + name
+                    + "' (" + String.join(", ", removed) + ") and left that VM alone", first.hint());
+        }
         return removed;
+    }
+
+    /**
+     * Whether {@code p}'s VM of {@code name} is vmbox's. Where the provider keeps no mark (Multipass) the guest proves
+     * it with vmbox's record (its key, the pinned host key, /etc/vmbox/guest.json); a stopped guest is booted for that
+     * and stopped again when it is not vmbox's. Without a readable record it cannot be proven.
+     */
+    private Ownership ownership(Provider p, Instance instance, String name, Duration timeout) {
+        Ownership o = p.ownership(name);
+        if (o.kind() != Ownership.Kind.UNPROVEN) {
+            return o;
+        }
+        if (instance == null) {
+            return new Ownership(Ownership.Kind.UNPROVEN, o.vm(), o.evidence() + ", and vmbox has no record of '" + name
+                    + "' to prove it with");
+        }
+        Optional<SshEndpoint> ep = p.sshEndpoint(name);
+        if (ep.isPresent()) {
+            return proof.prove(instance, ep.get(), o.vm());
+        }
+        p.start(name, timeout);
+        Ownership proven;
+        try {
+            SshEndpoint booted = Poll.until(o.vm() + "'s address", () -> p.sshEndpoint(name)
+                    .orElseThrow(() -> new NotReady("no address yet"))).every(Duration.ofSeconds(2)).await(timeout);
+            proven = proof.prove(instance, booted, o.vm());
+        } catch (VmboxException e) {
+            if (e.exitCode() == ExitCode.INTERRUPTED) {
+                throw e;
+            }
+            proven = new Ownership(Ownership.Kind.UNPROVEN, o.vm(), "started to prove it, it got no address: "
+                    + e.getMessage());
+        }
+        if (proven.kind() != Ownership.Kind.VMBOX) {
+            stopAgain(p, name);
+        }
+        return proven;
+    }
+
+    /** A readable record of {@code name}, or null (a forced delete of a record vmbox cannot read). */
+    private Instance readable(String name) {
+        try {
+            return instances.get(name);
+        } catch (VmboxException e) {
+            return null;
+        }
+    }
+
+    /** Refuses (IN_USE) unless {@code o} shows the VM is vmbox's; a VM booted for the proof is stopped again. */
+    private void requireProven(Ownership o, Provider p, String name, boolean booted, String action) {
+        if (o.kind() == Ownership.Kind.VMBOX) {
+            return;
+        }
+        if (booted) {
+            stopAgain(p, name);
+        }
+        throw o.notVmbox(p.id(), action);
+    }
+
+    private void stopAgain(Provider p, String name) {
+        try {
+            p.stop(name, StopMode.FORCE, Duration.ofMinutes(2));
+        } catch (VmboxException e) {
+            log.warn("could not stop again the " + p.id() + " VM of '" + name + "' that vmbox started to check it: "
+                    + e.getMessage());
+        }
+    }
+
+    /** The provider's name of the VM, for messages. */
+    private static String vmName(Provider p, String name) {
+        return p.ownership(name).vm();
     }
 
     /** The providers that may hold the VM: the record's, or (forced, record unreadable) every one. */
@@ -149,19 +267,35 @@ public final class InstanceLifecycle {
         }
     }
 
-    /** No record left (e.g. a rollback that could not finish): still remove a vmbox VM of that name. */
+    /**
+     * No record left (e.g. a rollback that could not finish): still remove a VM of that name that its provider shows is
+     * vmbox's. Without a record nothing can prove a Multipass VM is vmbox's, and a VM someone else made is never
+     * touched: when such VMs are all there is, the command fails naming them (IN_USE).
+     */
     private List<String> deleteFromEveryProvider(String name, Duration timeout) {
         List<String> removed = new ArrayList<>();
+        List<NotVmboxException> refused = new ArrayList<>();
         for (Provider p : instances.providers().all()) {
             try {
-                if (p.inspect(name).exists()) {
+                Ownership o = p.ownership(name);
+                if (o.kind() == Ownership.Kind.VMBOX) {
                     p.delete(name, timeout);
                     removed.add(p.id() + " VM and its disks");
+                } else if (o.kind() != Ownership.Kind.ABSENT) {
+                    refused.add(ownership(p, null, name, timeout).notVmbox(p.id(), "delete"));
                 }
+            } catch (NotVmboxException e) {
+                refused.add(e);
             } catch (VmboxException e) {
                 warnUnlessMissing(p, name, e);
             }
         }
+        if (removed.isEmpty() && !refused.isEmpty()) {
+            NotVmboxException first = refused.get(0);
+            throw new NotVmboxException(first.ownership(), "vmbox has no record of '" + name + "', and " + String.join("; ",
+                    refused.stream().map(VmboxException::getMessage).toList()), first.hint());
+        }
+        refused.forEach(e -> log.warn(e.getMessage()));
         return removed;
     }
 

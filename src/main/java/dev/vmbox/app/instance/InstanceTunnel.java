@@ -59,8 +59,8 @@ public final class InstanceTunnel {
     }
 
     /**
-     * The instance's API key, made now if it has none; what {@code vmbox api-key NAME} prints. The only place
-     * vmbox shows it.
+     * The instance's API key, made now if it has none; what {@code vmbox api-key NAME} prints (and, for clients
+     * to evaluate, {@code vmbox env NAME}).
      */
     public String apiKey(String name) {
         try (InstanceLock ignored = instances.lock(name)) {

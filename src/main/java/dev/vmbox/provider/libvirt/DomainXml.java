@@ -143,6 +143,11 @@ public final class DomainXml {
                 + "-:22";
     }
 
+    /** The vmbox instance named in the metadata of a domain vmbox made; empty for other domains. */
+    public static Optional<String> instanceName(String domainXml) {
+        return metadataValue(domainXml, "name");
+    }
+
     /** The forwarded SSH port kept in the metadata of a domain vmbox made; empty for other domains. */
     public static Optional<Integer> sshPort(String domainXml) {
         return metadataValue(domainXml, "ssh-port").map(Integer::valueOf);

@@ -13,6 +13,7 @@ import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
 import dev.vmbox.provider.CreatePlan;
 import dev.vmbox.provider.HostCapacity;
+import dev.vmbox.provider.Ownership;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.SshEndpoint;
@@ -151,6 +152,30 @@ public final class LibvirtProvider implements Provider {
                 () -> devices != null ? devices : passthrough().plan(spec.gpu()), devices);
     }
 
+    /**
+     * From the domain's definition ({@code dumpxml --inactive}, one query): vmbox's when its metadata names this
+     * instance ({@link DomainXml#instanceName}); a domain of that name without it is someone else's.
+     */
+    @Override
+    public Ownership ownership(String name) {
+        String domain = LibvirtNames.domain(name);
+        String xml;
+        try {
+            xml = runner.run(cli.dumpxml(domain, true)).stdout();
+        } catch (CommandFailedException e) {
+            if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.NOT_FOUND) {
+                return new Ownership(Ownership.Kind.ABSENT, domain, "libvirt at " + config.uri() + " has no such domain");
+            }
+            throw LibvirtErrors.translate(e, "read the definition of " + name, config.uri());
+        }
+        Optional<String> instance = DomainXml.instanceName(xml);
+        if (instance.filter(name::equals).isPresent()) {
+            return new Ownership(Ownership.Kind.VMBOX, domain, "vmbox's metadata in the domain names '" + name + "'");
+        }
+        return new Ownership(Ownership.Kind.FOREIGN, domain, instance.map(i -> "its vmbox metadata names '" + i + "'")
+                .orElse("the domain has no vmbox metadata"));
+    }
+
     /** Detaches the seed from the domain's definition ({@code virsh detach-disk --config}) and deletes its file or volume. */
     @Override
     public CreatePlan afterFirstBoot(String name) {
@@ -159,7 +184,7 @@ public final class LibvirtProvider implements Provider {
 
     @Override
     public void start(String name, Duration timeout) {
-        requireExists(name);
+        requireVmbox(name, "start");
         LibvirtExec.within(runner, Deadline.in(timeout), "start " + name)
                 .runAllowing(cli.start(LibvirtNames.domain(name)), "start " + name, config.uri(),
                         LibvirtOutput.Failure.ALREADY_RUNNING);
@@ -167,7 +192,7 @@ public final class LibvirtProvider implements Provider {
 
     @Override
     public String setAutostart(String name, boolean on, Duration timeout) {
-        requireExists(name);
+        requireVmbox(name, "change the autostart of");
         LibvirtExec.within(runner, Deadline.in(timeout), "autostart " + name)
                 .run(cli.autostart(LibvirtNames.domain(name), on), "autostart " + name, config.uri());
         return on ? "libvirt starts the VM when libvirtd starts (virsh autostart, " + config.uri() + ")"
@@ -177,7 +202,7 @@ public final class LibvirtProvider implements Provider {
 
     @Override
     public void stop(String name, StopMode mode, Duration timeout) {
-        requireExists(name);
+        requireVmbox(name, "stop");
         String domain = LibvirtNames.domain(name);
         Deadline deadline = Deadline.in(timeout);
         LibvirtExec exec = LibvirtExec.within(runner, deadline, "stop " + name);
@@ -202,7 +227,9 @@ public final class LibvirtProvider implements Provider {
     public void delete(String name, Duration timeout) {
         String domain = LibvirtNames.domain(name);
         LibvirtExec exec = LibvirtExec.within(runner, Deadline.in(timeout), "delete " + name);
-        if (domainExists(domain)) {
+        Ownership owner = ownership(name);
+        owner.requireVmbox(id(), "delete");
+        if (owner.kind() == Ownership.Kind.VMBOX) {
             exec.runAllowing(cli.destroy(domain), "stop " + name, config.uri(), LibvirtOutput.Failure.NOT_RUNNING,
                     LibvirtOutput.Failure.NOT_FOUND);
             exec.runAllowing(cli.undefine(domain), "delete " + name, config.uri(), LibvirtOutput.Failure.NOT_FOUND);
@@ -396,7 +423,7 @@ public final class LibvirtProvider implements Provider {
      */
     @Override
     public Optional<Boolean> hypervisorEgressSealed(String name) {
-        requireExists(name);
+        requireVmbox(name, "read the network of");
         String domain = LibvirtNames.domain(name);
         if (config.local()) {
             Optional<String> netdev = QemuProcesses.commandLine(hostRoot.resolve("proc"), domain)
@@ -411,14 +438,14 @@ public final class LibvirtProvider implements Provider {
     }
 
     public boolean egressSealed(String name) {
-        requireExists(name);
+        requireVmbox(name, "read the network of");
         return DomainXml.networkRestricted(dumpxml(name, true));
     }
 
     /** Redefines the domain with {@code restrict=on}; takes effect at the next boot (stop, then start). */
     @Override
     public void sealEgress(String name, Duration timeout) {
-        requireExists(name);
+        requireVmbox(name, "seal the egress of");
         String sealed = DomainXml.sealed(dumpxml(name, true));
         LibvirtExec exec = LibvirtExec.within(runner, Deadline.in(timeout), "seal " + name);
         Path xml = config.local() ? instanceDir(name).resolve(LocalDisks.DOMAIN_XML) : null;
@@ -476,21 +503,12 @@ public final class LibvirtProvider implements Provider {
         }
     }
 
-    private void requireExists(String name) {
-        if (!domainExists(LibvirtNames.domain(name))) {
+    /** The domain exists (else NOT_FOUND) and is vmbox's (else IN_USE, untouched). */
+    private void requireVmbox(String name, String action) {
+        Ownership owner = ownership(name);
+        if (owner.kind() == Ownership.Kind.ABSENT) {
             throw VmboxException.notFound("no instance '" + name + "' in libvirt at " + config.uri(), "see them with: vmbox list");
         }
-    }
-
-    private boolean domainExists(String domain) {
-        try {
-            runner.run(cli.domstate(domain));
-            return true;
-        } catch (CommandFailedException e) {
-            if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.NOT_FOUND) {
-                return false;
-            }
-            throw LibvirtErrors.translate(e, "look up " + domain, config.uri());
-        }
+        owner.requireVmbox(id(), action);
     }
 }

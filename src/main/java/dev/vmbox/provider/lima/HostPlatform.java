@@ -30,4 +30,20 @@ public record HostPlatform(String os, String arch) {
     public boolean appleSilicon() {
         return macOs() && arm64();
     }
+
+    public boolean linux() {
+        return os.toLowerCase(Locale.ROOT).startsWith("linux");
+    }
+
+    public boolean windows() {
+        return os.toLowerCase(Locale.ROOT).startsWith("windows");
+    }
+
+    /**
+     * The length limit of a Unix socket path on this host, as Lima counts it (pkg/osutil: UnixPathMax is 108 on Linux
+     * and Windows, 104 on macOS and every other system); a path must be shorter.
+     */
+    public int unixPathMax() {
+        return linux() || windows() ? 108 : 104;
+    }
 }

@@ -1,6 +1,6 @@
 package dev.vmbox.provider.lima;
 
-import dev.vmbox.VmboxException;
+import dev.vmbox.spec.InstanceName;
 import java.util.Optional;
 
 /**
@@ -13,13 +13,12 @@ final class LimaNames {
     private LimaNames() {
     }
 
-    /** Lima accepts letters and digits joined by single '.', '_' or '-'; vmbox names are a subset. */
+    /**
+     * Lima's name for a vmbox instance. Every instance name fits Lima's rule (letters and digits joined by single
+     * '.', '_' or '-', at most 76: pkg/identifiers) with the prefix: {@link InstanceName} is stricter.
+     */
     static String limaName(String name) {
-        if (name == null || name.isEmpty() || name.endsWith("-") || name.contains("--")) {
-            throw VmboxException.badInput("'" + name + "' cannot be a Lima instance name",
-                    "use letters and digits joined by single hyphens, not ending with a hyphen (e.g. llm, qwen-small)");
-        }
-        return PREFIX + name;
+        return PREFIX + InstanceName.of(name).value();
     }
 
     static Optional<String> vmboxName(String limaName) {

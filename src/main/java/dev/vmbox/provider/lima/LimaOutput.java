@@ -8,13 +8,10 @@ import dev.vmbox.provider.VmState;
 import dev.vmbox.spec.Names;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Parses what limactl prints: JSON Lines from {@code list --format json}, and logrus error lines. */
+/** Parses what {@code limactl list --format json} prints: JSON Lines (its log lines: {@link LimaLog}). */
 public final class LimaOutput {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern LOGRUS_MSG = Pattern.compile("level=(?:fatal|error) msg=\"((?:[^\"\\\\\r\n]|\\\\[^\r\n])*)\"");
 
     private LimaOutput() {
     }
@@ -56,7 +53,9 @@ public final class LimaOutput {
                     n.path("sshAddress").asText("127.0.0.1"),
                     n.path("sshLocalPort").asInt(0),
                     n.path("message").asText(""),
-                    errors));
+                    errors,
+                    n.path("dir").asText(""),
+                    n.path("config").path("user").path("name").asText("")));
         }
         return out;
     }
@@ -70,24 +69,6 @@ public final class LimaOutput {
             case "Uninitialized" -> VmState.STOPPED;
             default -> VmState.BROKEN;
         };
-    }
-
-    /** The last {@code msg="..."} of Lima's logrus output at level error or fatal, else the raw tail. */
-    public static String errorMessage(String stderr) {
-        if (stderr == null || stderr.isBlank()) {
-            return "";
-        }
-        String found = null;
-        Matcher m = LOGRUS_MSG.matcher(stderr);
-        while (m.find()) {
-            found = m.group(1).replace("\\\"", "\"").replace("\\\\", "\\");
-        }
-        if (found != null) {
-            return found;
-        }
-        // only line breaks that are not whitespace (U+0085, U+2028, U+2029) split into no lines at all
-        String[] lines = stderr.strip().split("\\R");
-        return lines.length == 0 ? "" : lines[lines.length - 1].strip();
     }
 
     private static VmboxException unreadable(String why) {

@@ -12,7 +12,10 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Is Lima installed and working? {@code limactl --version}, then {@code limactl list --format json}. */
+/**
+ * Is Lima installed and working? {@code limactl --version} (2.0 or newer), then {@code limactl list --format json},
+ * whose output must be readable: the same query every vmbox command makes of Lima.
+ */
 public final class LimaProbe implements ProviderProbe {
     private static final Pattern VERSION = Pattern.compile("limactl version (\\S+)");
     private static final Pattern MAJOR = Pattern.compile("^v?(\\d+)\\.");
@@ -52,11 +55,14 @@ public final class LimaProbe implements ProviderProbe {
                             + " or newer (plain mode that keeps no port forward but SSH)",
                     "upgrade Lima: brew upgrade lima (macOS), or see https://lima-vm.io/docs/installation/");
         }
+        // the query create and every command rely on: it must answer, and in a form vmbox reads
         try {
-            runner.run(Command.of(TIMEOUT, "limactl", "list", "--tty=false", "--format", "json"));
+            LimaOutput.parseList(runner.run(Command.of(TIMEOUT, "limactl", "list", "--tty=false", "--log-format=json",
+                    "--format", "json")).stdout());
         } catch (VmboxException e) {
             return new Availability(id(), true, false, bin.get().toString(), version,
-                    "limactl list fails: " + e.getMessage(), "check LIMA_HOME and run `limactl list` by hand");
+                    "limactl list does not work for vmbox: " + e.getMessage(),
+                    "run `limactl list --format json` by hand; check LIMA_HOME and its permissions");
         }
         return new Availability(id(), true, true, bin.get().toString(), version, "limactl " + version + " works", null);
     }

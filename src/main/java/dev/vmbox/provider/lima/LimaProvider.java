@@ -10,6 +10,7 @@ import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
 import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.Ownership;
 import dev.vmbox.provider.PlanStep;
 import dev.vmbox.provider.PlannedCommand;
 import dev.vmbox.provider.SeedFiles;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * vmbox on Lima, through {@code limactl}. vmbox writes each instance's lima.yaml itself
@@ -35,6 +37,11 @@ import java.util.Optional;
  * it to {@code limactl create} on stdin, so the file with the guest's host key never sits in a
  * world-readable place. SSH goes to Lima's loopback port with vmbox's own key and pinned host key.
  * Egress is sealed by nftables in the guest only: Lima has no hypervisor-level seal.
+ *
+ * <p>Lima's own host agent logs in to the guest as {@link LimaTemplate#USER} (vmbox's sshd lets it in, with no
+ * forwarding: docs/decisions/0013-provider-ssh-access.md). vmbox starts, stops and deletes only instances whose
+ * lima.yaml carries its marker ({@link LimaTemplate#marker}). Every call passes {@code --log-format=json}, so Lima's
+ * messages are read whole ({@link LimaLog}).
  */
 public final class LimaProvider implements Provider {
     static final Duration LIST_TIMEOUT = Duration.ofSeconds(30);
@@ -60,13 +67,20 @@ public final class LimaProvider implements Provider {
     private final Executables executables;
     private final EventLog log;
     private final HostPlatform host;
+    private final LimaHome home;
     private final LimaProbe probe;
 
+    /** Lima with its folder where Lima finds it from this process's environment. */
     public LimaProvider(CommandRunner runner, Executables executables, EventLog log, HostPlatform host) {
+        this(runner, executables, log, host, LimaHome.fromEnvironment(System.getenv()));
+    }
+
+    public LimaProvider(CommandRunner runner, Executables executables, EventLog log, HostPlatform host, LimaHome home) {
         this.runner = runner;
         this.executables = executables;
         this.log = log;
         this.host = host;
+        this.home = home;
         this.probe = new LimaProbe(runner, executables);
     }
 
@@ -87,8 +101,14 @@ public final class LimaProvider implements Provider {
     }
 
     @Override
+    public Optional<String> ownSshUser() {
+        return Optional.of(LimaTemplate.USER);
+    }
+
+    /** Also refuses an instance whose sockets would not fit the host's path limit under LIMA_HOME (Lima would). */
+    @Override
     public void validate(VmSpec spec) {
-        LimaNames.limaName(spec.name());
+        home.checkSocketPaths(LimaNames.limaName(spec.name()), spec.name(), host);
         LimaImages.require(spec.image());
         GpuRequest gpu = spec.gpu();
         if (!gpu.wanted()) {
@@ -109,16 +129,23 @@ public final class LimaProvider implements Provider {
     }
 
     private static Command listCommand() {
-        return Command.of(LIST_TIMEOUT, "limactl", "list", "--tty=false", "--format", "json");
+        return limactl(LIST_TIMEOUT, "list", "--format", "json");
+    }
+
+    /** {@code limactl VERB --tty=false --log-format=json ARGS...}: never interactive, its log lines as JSON. */
+    private static Command limactl(Duration timeout, String verb, String... args) {
+        List<String> argv = new ArrayList<>(List.of("limactl", verb, "--tty=false", "--log-format=json"));
+        argv.addAll(List.of(args));
+        return Command.of(timeout, argv);
     }
 
     @Override
     public String setAutostart(String name, boolean on, Duration timeout) {
         String limaName = LimaNames.limaName(name);
-        require(name, limaName);
+        requireVmbox(name, limaName, "change the autostart of");
         try {
             // start-at-login exists in every Lima 1.x and 2.x (newer ones also call it "autostart enable|disable")
-            runner.run(Command.of(timeout, "limactl", "start-at-login", "--tty=false", "--enabled=" + on, limaName));
+            runner.run(limactl(timeout, "start-at-login", "--enabled=" + on, limaName));
         } catch (VmboxException e) {
             throw LimaErrors.classify(e, "autostart", name, limaName);
         }
@@ -129,34 +156,29 @@ public final class LimaProvider implements Provider {
     /** {@code limactl start} waiting at most {@code timeout} itself, less a margin so that Lima's own message wins. */
     private static Command startCommand(String limaName, Duration timeout) {
         Duration limaWait = timeout.compareTo(START_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(START_MARGIN) : timeout;
-        return Command.of(timeout, "limactl", "start", "--tty=false", "--timeout=" + Math.max(1, limaWait.toSeconds()) + "s",
-                limaName);
+        return limactl(timeout, "start", "--timeout=" + Math.max(1, limaWait.toSeconds()) + "s", limaName);
+    }
+
+    private static Command deleteCommand(String limaName) {
+        return limactl(DELETE_TIMEOUT, "delete", "--force", limaName);
     }
 
     /**
-     * Three steps: check that Lima has no instance of that name (read-only), create it from vmbox's lima.yaml on stdin
-     * (the seed's user-data inside), start it. A failed create or start removes what Lima made, unless Lima refused
-     * the create before making anything.
+     * Two steps: create the instance from vmbox's lima.yaml on stdin (the seed's user-data inside) and check what Lima
+     * made of it, then start it. Lima itself refuses a name it already has ("already exists": nothing made, nothing
+     * undone), so no query comes first. A failed create or start removes what Lima made; a failed start is told by
+     * what Lima reported, read before the removal (its host agent's log goes to vmbox's create log).
      */
     @Override
     public CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout) {
         validate(spec);
         String limaName = LimaNames.limaName(spec.name());
-        Command create = Command.of(CREATE_STEP, "limactl", "create", "--tty=false", "--name=" + limaName, "-");
+        Command create = limactl(CREATE_STEP, "create", "--name=" + limaName, "-");
         Command start = startCommand(limaName, timeout);
-        Command delete = Command.of(DELETE_TIMEOUT, "limactl", "delete", "--tty=false", "--force", limaName);
-        PlanStep check = PlanStep.named("check", "whether Lima already has " + limaName + " (read-only)")
-                .runs(listCommand())
-                .does(ctx -> {
-                    if (find(ctx::run, limaName).isPresent()) {
-                        throw VmboxException.badInput("a Lima instance '" + limaName + "' already exists",
-                                "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `limactl "
-                                        + "delete --force " + limaName + "` if vmbox does not know it)");
-                    }
-                });
-        PlanStep make = PlanStep.named("create", "make the instance from vmbox's lima.yaml")
+        Command delete = deleteCommand(limaName);
+        PlanStep make = PlanStep.named("create", "make the instance from vmbox's lima.yaml, and check what Lima made of it")
                 .runs(PlannedCommand.always(create).withStdin("lima.yaml: vmbox's template with the seed's user-data "
-                        + "inside (never shown)"))
+                        + "inside (never shown)"), PlannedCommand.always(listCommand()))
                 .does(ctx -> {
                     String yaml = LimaYamlWriter.write(LimaTemplate.build(spec, readUserData(seed), host));
                     if (spec.gpu().wanted()) {
@@ -172,23 +194,78 @@ public final class LimaProvider implements Provider {
                         }
                         throw classified;
                     }
+                    checkWhatLimaMade(find(ctx::run, limaName), spec.name(), limaName);
                 })
-                .undoneBy("the half-made instance", "remove it with `limactl delete --force " + limaName + "`", ctx -> {
-                    if (find(ctx::run, limaName).isPresent()) {
-                        ctx.run(delete);
-                    }
-                }, PlannedCommand.always(listCommand()), PlannedCommand.when("when Lima has it", delete));
+                // limactl delete only warns about an instance it does not have: no query first (which could fail too)
+                .undoneBy("the half-made instance", "remove it with `limactl delete --force " + limaName + "`",
+                        ctx -> ctx.run(delete), PlannedCommand.always(delete));
         PlanStep boot = PlanStep.named("start", "boot it and wait for Lima's own readiness checks")
-                .runs(start)
+                .runs(PlannedCommand.always(start), PlannedCommand.when("when the start fails: what Lima reports of the "
+                        + "instance (its status, and where its host agent's log is)", listCommand()))
                 .does(ctx -> {
                     try {
                         ctx.run(start);
                     } catch (VmboxException e) {
-                        throw LimaErrors.classify(e, "start", spec.name(), limaName);
+                        throw startFailed(ctx::run, e, spec.name(), limaName, true);
                     }
                 });
-        List<String> notes = spec.gpu().wanted() ? List.of(GPU_WARNING) : List.of();
-        return new CreatePlan(id(), notes, List.of(check, make, boot));
+        List<String> notes = new ArrayList<>(List.of("Lima's host agent logs in to the guest as '" + LimaTemplate.USER
+                + "' (user.name), which the guest's sshd lets in with no forwarding"));
+        if (spec.gpu().wanted()) {
+            notes.add(GPU_WARNING);
+        }
+        return new CreatePlan(id(), notes, List.of(make, boot));
+    }
+
+    /**
+     * What Lima made must be what vmbox wrote where it matters: Lima merges $LIMA_HOME/_config/default.yaml and
+     * override.yaml into every instance, and an override of {@code user.name} would shut its own host agent out of the
+     * guest (vmbox's sshd lets in only {@link LimaTemplate#USER}); without vmbox's marker vmbox could not tell the
+     * instance is its own.
+     */
+    private void checkWhatLimaMade(Optional<LimaInstance> made, String name, String limaName) {
+        LimaInstance inst = made.orElseThrow(() -> VmboxException.failed("Lima does not list '" + limaName
+                + "' right after creating it", "run `limactl list` by hand and check LIMA_HOME", null));
+        String configDir = home.dir().resolve("_config").toString();
+        if (!LimaTemplate.USER.equals(inst.userName())) {
+            throw VmboxException.failed("Lima made '" + limaName + "' with the guest user '" + inst.userName() + "', not '"
+                    + LimaTemplate.USER + "' as vmbox wrote: the guest's sshd would shut Lima's host agent out",
+                    "remove user.name from " + configDir + "/override.yaml (or default.yaml) for vmbox's instances", null);
+        }
+        if (!LimaTemplate.markedInstance(inst.message()).filter(name::equals).isPresent()) {
+            throw VmboxException.failed("Lima made '" + limaName + "' without vmbox's marker (the lima.yaml's message), "
+                    + "so vmbox could not tell it is its own", "remove 'message' from " + configDir
+                    + "/override.yaml for vmbox's instances", null);
+        }
+    }
+
+    /**
+     * A failed start, told by what Lima reported: its status afterwards and its host agent's log, read now (a create's
+     * rollback deletes the instance folder, log included: {@code removed}). One {@code limactl list}.
+     */
+    private VmboxException startFailed(Function<Command, CommandResult> exec, VmboxException e, String name,
+                                       String limaName, boolean removed) {
+        Optional<LimaInstance> after;
+        try {
+            after = find(exec, limaName);
+        } catch (VmboxException listFailed) {
+            log.debug("lima: cannot list " + limaName + " after its start failed: " + listFailed.getMessage());
+            after = Optional.empty();
+        }
+        Optional<String> haLog = after.map(LimaInstance::dir).filter(d -> !d.isBlank())
+                .map(d -> Path.of(d, "ha.stderr.log")).flatMap(LimaProvider::readIfThere);
+        VmboxException failure = LimaErrors.startFailed(e, name, limaName, after, haLog, removed);
+        haLog.ifPresent(l -> log.debug("lima: the end of " + limaName + "'s ha.stderr.log:\n"
+                + LimaLog.tail(l, LimaErrors.LOG_TAIL)));
+        return failure;
+    }
+
+    private static Optional<String> readIfThere(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.empty();
+        }
     }
 
     private static final String GPU_WARNING = "GPU on Lima is experimental: krunkit gives the guest a Vulkan device "
@@ -205,35 +282,62 @@ public final class LimaProvider implements Provider {
         }
     }
 
+    /** From one {@code limactl list}: vmbox's when the lima.yaml's message is vmbox's marker for this instance. */
+    @Override
+    public Ownership ownership(String name) {
+        String limaName = LimaNames.limaName(name);
+        return ownership(name, limaName, find(limaName));
+    }
+
+    private static Ownership ownership(String name, String limaName, Optional<LimaInstance> inst) {
+        if (inst.isEmpty()) {
+            return new Ownership(Ownership.Kind.ABSENT, limaName, "Lima has no instance of that name");
+        }
+        Optional<String> marked = LimaTemplate.markedInstance(inst.get().message());
+        if (marked.filter(name::equals).isPresent()) {
+            return new Ownership(Ownership.Kind.VMBOX, limaName, "its lima.yaml carries vmbox's marker for '" + name + "'");
+        }
+        return new Ownership(Ownership.Kind.FOREIGN, limaName, marked.map(m -> "its vmbox marker names '" + m + "'")
+                .orElse("its lima.yaml has no vmbox marker"));
+    }
+
+    /** The instance, which must exist (else NOT_FOUND) and be vmbox's (else IN_USE): one {@code limactl list}. */
+    private LimaInstance requireVmbox(String name, String limaName, String action) {
+        Optional<LimaInstance> inst = find(limaName);
+        if (inst.isEmpty()) {
+            throw VmboxException.notFound("Lima has no instance for '" + name + "' (" + limaName + ")",
+                    "`vmbox list` shows your instances; `vmbox create " + name + "` makes it");
+        }
+        ownership(name, limaName, inst).requireVmbox(id(), action);
+        return inst.get();
+    }
+
     @Override
     public void start(String name, Duration timeout) {
         String limaName = LimaNames.limaName(name);
-        LimaInstance inst = require(name, limaName);
+        LimaInstance inst = requireVmbox(name, limaName, "start");
         if (LimaOutput.state(inst.status()) == VmState.RUNNING) {
             return;
         }
         try {
             runner.run(startCommand(limaName, timeout));
         } catch (VmboxException e) {
-            throw LimaErrors.classify(e, "start", name, limaName);
+            throw startFailed(runner::run, e, name, limaName, false);
         }
     }
 
     @Override
     public void stop(String name, StopMode mode, Duration timeout) {
         String limaName = LimaNames.limaName(name);
-        LimaInstance inst = require(name, limaName);
+        LimaInstance inst = requireVmbox(name, limaName, "stop");
         VmState state = LimaOutput.state(inst.status());
         if (state == VmState.STOPPED) {
             return;
         }
-        List<String> argv = new ArrayList<>(List.of("limactl", "stop", "--tty=false"));
-        if (mode == StopMode.FORCE || state != VmState.RUNNING) {
-            argv.add("--force");
-        }
-        argv.add(limaName);
+        Command stop = mode == StopMode.FORCE || state != VmState.RUNNING
+                ? limactl(timeout, "stop", "--force", limaName) : limactl(timeout, "stop", limaName);
         try {
-            runner.run(Command.of(timeout, argv));
+            runner.run(stop);
         } catch (VmboxException e) {
             throw LimaErrors.classify(e, "stop", name, limaName);
         }
@@ -242,11 +346,13 @@ public final class LimaProvider implements Provider {
     @Override
     public void delete(String name, Duration timeout) {
         String limaName = LimaNames.limaName(name);
-        if (find(limaName).isEmpty()) {
+        Optional<LimaInstance> inst = find(limaName);
+        if (inst.isEmpty()) {
             return;
         }
+        ownership(name, limaName, inst).requireVmbox(id(), "delete");
         try {
-            runner.run(Command.of(timeout, "limactl", "delete", "--tty=false", "--force", limaName));
+            runner.run(deleteCommand(limaName).withTimeout(timeout));
         } catch (VmboxException e) {
             if (find(limaName).isEmpty()) {
                 return;
@@ -261,11 +367,13 @@ public final class LimaProvider implements Provider {
         return find(limaName).map(i -> status(name, i)).orElse(VmStatus.notCreated(name, id()));
     }
 
+    /** The instances that carry vmbox's marker for the instance their name says (others of the same prefix are not vmbox's). */
     @Override
     public List<VmStatus> list() {
         List<VmStatus> out = new ArrayList<>();
         for (LimaInstance i : listAll()) {
-            LimaNames.vmboxName(i.name()).ifPresent(n -> out.add(status(n, i)));
+            LimaNames.vmboxName(i.name()).filter(n -> LimaTemplate.markedInstance(i.message()).filter(n::equals).isPresent())
+                    .ifPresent(n -> out.add(status(n, i)));
         }
         return out;
     }
@@ -282,7 +390,7 @@ public final class LimaProvider implements Provider {
     private VmStatus status(String name, LimaInstance i) {
         VmState state = LimaOutput.state(i.status());
         List<String> messages = new ArrayList<>(i.errors());
-        if (!i.message().isBlank()) {
+        if (!i.message().isBlank() && LimaTemplate.markedInstance(i.message()).isEmpty()) {
             messages.add(i.message());
         }
         if ("Uninitialized".equals(i.status())) {
@@ -294,16 +402,11 @@ public final class LimaProvider implements Provider {
         return new VmStatus(name, id(), state, messages);
     }
 
-    private LimaInstance require(String name, String limaName) {
-        return find(limaName).orElseThrow(() -> VmboxException.notFound("Lima has no instance for '" + name + "' ("
-                + limaName + ")", "`vmbox list` shows your instances; `vmbox create " + name + "` makes it"));
-    }
-
     private Optional<LimaInstance> find(String limaName) {
         return find(runner::run, limaName);
     }
 
-    private static Optional<LimaInstance> find(java.util.function.Function<Command, CommandResult> exec, String limaName) {
+    private static Optional<LimaInstance> find(Function<Command, CommandResult> exec, String limaName) {
         return listAll(exec).stream().filter(i -> i.name().equals(limaName)).findFirst();
     }
 
@@ -311,7 +414,7 @@ public final class LimaProvider implements Provider {
         return listAll(runner::run);
     }
 
-    private static List<LimaInstance> listAll(java.util.function.Function<Command, CommandResult> exec) {
+    private static List<LimaInstance> listAll(Function<Command, CommandResult> exec) {
         String out;
         try {
             out = exec.apply(listCommand()).stdout();

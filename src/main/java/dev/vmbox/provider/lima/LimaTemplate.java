@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Builds the lima.yaml for one vmbox instance. Every field that could open a door is set explicitly,
@@ -18,6 +21,8 @@ import java.util.List;
  *   <li>catch-all {@code ignore} port-forward rules, so even without plain mode no guest port reaches the
  *       host (SSH uses Lima's separate {@code ssh.localPort}, on 127.0.0.1);</li>
  *   <li>{@code ssh.forwardAgent: false}, no X11, the host's {@code ~/.ssh/*.pub} not loaded;</li>
+ *   <li>{@code user.name: lima}: the user Lima's host agent logs in as, which vmbox's sshd drop-in lets in
+ *       (no forwarding); and vmbox's marker in {@code message}, which tells vmbox's instances from others;</li>
  *   <li>no proxy variables carried from the host, no package upgrades, no nested virtualisation;</li>
  *   <li>vmbox's cloud-config delivered as a root-only file and applied by the guest's own cloud-init
  *       (docs/decisions/0003-lima-provisioning.md), with a readiness probe that waits for it.</li>
@@ -28,6 +33,14 @@ public final class LimaTemplate {
     public static final String MINIMUM_LIMA_VERSION = "2.0.0";
     public static final String GUEST_CLOUD_CONFIG = "/var/lib/vmbox/cloud-config.yaml";
     public static final String GUEST_MARKER = "/var/lib/vmbox/provisioned";
+    /**
+     * The guest user Lima's host agent logs in as ({@code user.name}). Lima's default is the host's login name, which
+     * could be anything (even vmbox's admin name); vmbox names it so that its sshd drop-in can let exactly this user
+     * in (docs/decisions/0013-provider-ssh-access.md). {@code lima} is a name vmbox never gives its admin.
+     */
+    public static final String USER = "lima";
+    private static final Pattern MARKER = Pattern.compile("vmbox instance '([a-z][a-z0-9-]*)': made by vmbox\\b.*",
+            Pattern.DOTALL);
     private static final String PROVISION_SCRIPT = resource("provision.sh");
 
     private LimaTemplate() {
@@ -71,6 +84,7 @@ public final class LimaTemplate {
                 true,
                 List.of(),
                 new LimaYaml.Containerd(false, false),
+                new LimaYaml.User(USER),
                 new LimaYaml.Ssh(0, false, false, false, false),
                 noForwards,
                 false,
@@ -78,7 +92,24 @@ public final class LimaTemplate {
                 false,
                 new LimaYaml.Video("none"),
                 provision,
-                probes);
+                probes,
+                marker(spec.name()));
+    }
+
+    /**
+     * vmbox's mark in the lima.yaml it writes, in Lima's typed {@code message} field: Lima keeps it through its
+     * template merging, shows it after each start and reports it (rendered) in {@code limactl list --json}, so vmbox
+     * can tell its instances from others of the same name. Plain text: the field is a Go template.
+     */
+    static String marker(String instance) {
+        return "vmbox instance '" + instance + "': made by vmbox; manage it with vmbox (`vmbox delete " + instance
+                + "` removes it)";
+    }
+
+    /** The vmbox instance that {@code message} (as Lima reports it) marks; empty when it is not vmbox's marker. */
+    static Optional<String> markedInstance(String message) {
+        Matcher m = MARKER.matcher(message == null ? "" : message.strip());
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** Whole GiB where exact, else MiB rounded up (Lima reads both). */

@@ -12,8 +12,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"minimumLimaVersion", "base", "vmType", "cpus", "memory", "disk", "plain", "mounts",
-        "containerd", "ssh", "portForwards", "nestedVirtualization", "propagateProxyEnv", "upgradePackages",
-        "video", "provision", "probes"})
+        "containerd", "user", "ssh", "portForwards", "nestedVirtualization", "propagateProxyEnv", "upgradePackages",
+        "video", "provision", "probes", "message"})
 public record LimaYaml(
         @JsonProperty("minimumLimaVersion") String minimumLimaVersion,
         @JsonProperty("base") List<String> base,
@@ -24,6 +24,7 @@ public record LimaYaml(
         @JsonProperty("plain") boolean plain,
         @JsonProperty("mounts") List<Object> mounts,
         @JsonProperty("containerd") Containerd containerd,
+        @JsonProperty("user") User user,
         @JsonProperty("ssh") Ssh ssh,
         @JsonProperty("portForwards") List<PortForward> portForwards,
         @JsonProperty("nestedVirtualization") boolean nestedVirtualization,
@@ -31,7 +32,8 @@ public record LimaYaml(
         @JsonProperty("upgradePackages") boolean upgradePackages,
         @JsonProperty("video") Video video,
         @JsonProperty("provision") List<Provision> provision,
-        @JsonProperty("probes") List<Probe> probes) {
+        @JsonProperty("probes") List<Probe> probes,
+        @JsonProperty("message") String message) {
 
     public LimaYaml {
         base = List.copyOf(base);
@@ -44,6 +46,11 @@ public record LimaYaml(
     /** No containerd in the guest, neither system-wide nor rootless. */
     @JsonPropertyOrder({"system", "user"})
     public record Containerd(@JsonProperty("system") boolean system, @JsonProperty("user") boolean user) {
+    }
+
+    /** The guest user Lima's host agent logs in as (vmbox names it, so that its sshd drop-in can let it in). */
+    @JsonPropertyOrder({"name"})
+    public record User(@JsonProperty("name") String name) {
     }
 
     /** Lima's own SSH settings: a random loopback port, nothing of the host's SSH set-up carried in. */

@@ -11,6 +11,7 @@ import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.Availability;
 import dev.vmbox.provider.Capabilities;
 import dev.vmbox.provider.CreatePlan;
+import dev.vmbox.provider.Ownership;
 import dev.vmbox.provider.PlanStep;
 import dev.vmbox.provider.PlannedCommand;
 import dev.vmbox.provider.SeedFiles;
@@ -20,6 +21,7 @@ import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
 import dev.vmbox.spec.ByteSize;
+import dev.vmbox.spec.InstanceName;
 import dev.vmbox.spec.VmSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +43,8 @@ import java.util.Optional;
  */
 public final class MultipassProvider implements Provider {
     static final String PREFIX = "vmbox-";
+    /** The user Multipass's daemon logs in to its guests as. */
+    static final String USER = "ubuntu";
     static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
     static final Duration DELETE_TIMEOUT = Duration.ofMinutes(3);
     /** Multipass's own wait ends this much before ours, so its message (exit code 5) wins. */
@@ -102,6 +106,30 @@ public final class MultipassProvider implements Provider {
         return new Capabilities(false, false, false, false, false);
     }
 
+    /** Multipass's daemon logs in as {@code ubuntu} (daemon_config.cpp: the default ssh_username), always. */
+    @Override
+    public Optional<String> ownSshUser() {
+        return Optional.of(USER);
+    }
+
+    /**
+     * Multipass keeps nothing that tells who made an instance (no labels or notes: vm_specs.h), so an instance of this
+     * name is {@link Ownership.Kind#UNPROVEN}: vmbox proves it from inside the guest (its record, its SSH key and the
+     * pinned host key, and the instance named in /etc/vmbox/guest.json) before it starts, stops or deletes it.
+     */
+    @Override
+    public Ownership ownership(String name) {
+        String mpName = mpName(name);
+        return find(mpName).map(i -> new Ownership(Ownership.Kind.UNPROVEN, mpName,
+                        "Multipass keeps no mark of who made an instance; only the guest itself can tell"))
+                .orElse(new Ownership(Ownership.Kind.ABSENT, mpName, "Multipass has no instance of that name"));
+    }
+
+    @Override
+    public boolean keepsVmboxMark() {
+        return false;
+    }
+
     @Override
     public void validate(VmSpec spec) {
         mpName(spec.name());
@@ -133,9 +161,10 @@ public final class MultipassProvider implements Provider {
     }
 
     /**
-     * Two steps: check that Multipass has no instance of that name (read-only), then launch it with the seed's
-     * user-data on stdin. A failed launch is purged (the daemon may go on initialising the VM in the background:
-     * Multipass's timeout does not stop it), unless Multipass refused it before making anything.
+     * One step: launch the VM with the seed's user-data on stdin. Multipass itself refuses a name it already has
+     * ({@code instance "NAME" already exists}: nothing made, nothing undone), so no query comes first. A failed launch
+     * is purged (the daemon may go on initialising the VM in the background: Multipass's timeout does not stop it),
+     * unless Multipass refused it before making anything.
      */
     @Override
     public CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout) {
@@ -143,15 +172,6 @@ public final class MultipassProvider implements Provider {
         String mpName = mpName(spec.name());
         Command launch = launch(spec, timeout);
         Command purge = purge(mpName);
-        PlanStep check = PlanStep.named("check", "whether Multipass already has " + mpName + " (read-only)")
-                .runs(info(mpName))
-                .does(ctx -> {
-                    if (lookup(ctx::run, mpName).isPresent()) {
-                        throw VmboxException.badInput("a Multipass instance '" + mpName + "' already exists",
-                                "choose another name, or remove it with `vmbox delete " + spec.name() + "` (or `multipass "
-                                        + "delete --purge " + mpName + "` if vmbox does not know it)");
-                    }
-                });
         PlanStep launchStep = PlanStep.named("launch", "make and boot the VM")
                 .runs(PlannedCommand.always(launch).withStdin("the seed's user-data (never shown)"))
                 .does(ctx -> {
@@ -171,8 +191,9 @@ public final class MultipassProvider implements Provider {
                         ctx.run(purge);
                     }
                 }, PlannedCommand.always(info(mpName)), PlannedCommand.when("when Multipass has it", purge));
-        return new CreatePlan(id(), List.of(spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass"),
-                List.of(check, launchStep));
+        return new CreatePlan(id(), List.of(spec.image() + " is Ubuntu " + image(spec.image()) + " on Multipass",
+                "Multipass's daemon logs in to the guest as '" + USER + "' with its own key, which the guest's sshd lets "
+                        + "in with no forwarding"), List.of(launchStep));
     }
 
     /**
@@ -305,12 +326,13 @@ public final class MultipassProvider implements Provider {
         return MultipassOutput.parseInfo(out, mpName);
     }
 
+    /**
+     * Multipass's name for a vmbox instance. Every instance name fits Multipass's rule with the prefix (a letter first,
+     * then letters, digits and '-', not ending with '-': utils::valid_hostname), and "vmbox-" keeps it from ever being
+     * {@code primary} (which would mount the user's home): {@link InstanceName} is stricter.
+     */
     static String mpName(String name) {
-        if (name == null || name.isEmpty() || name.endsWith("-") || name.contains("--")) {
-            throw VmboxException.badInput("'" + name + "' cannot be a Multipass instance name",
-                    "use letters and digits joined by single hyphens, not ending with a hyphen (e.g. llm, qwen-small)");
-        }
-        return PREFIX + name;
+        return PREFIX + InstanceName.of(name).value();
     }
 
     static String image(String image) {

@@ -63,6 +63,8 @@ class CreateFlowOnFakeProvidersTest {
     LocalSshd sshd;
     InstanceStore store;
     final List<String> steps = new ArrayList<>();
+    /** The user-data each provider was handed. */
+    final List<String> seedsSeen = new ArrayList<>();
 
     @BeforeAll
     static void guestUser() throws Exception {
@@ -105,7 +107,9 @@ class CreateFlowOnFakeProvidersTest {
                         throw e.getCause();
                     }
                     if (method.getName().equals("createPlan")) {
-                        useSeedKeys(sshd, ((dev.vmbox.provider.SeedFiles) args[1]).dir());
+                        Path seedDir = ((dev.vmbox.provider.SeedFiles) args[1]).dir();
+                        seedsSeen.add(Files.readString(seedDir.resolve("user-data")));
+                        useSeedKeys(sshd, seedDir);
                     }
                     return out;
                 });
@@ -158,6 +162,9 @@ class CreateFlowOnFakeProvidersTest {
         runAndExpectRollback(booting(new MultipassProvider(runner, fakes.executables(), EventLog.NONE, sshd.port())), runner);
         assertTrue(fakes.multipassInstances().isEmpty(), "multipass holds no VM: " + fakes.multipassInstances());
         assertTrue(fakes.multipassCalls().stream().anyMatch(c -> c.get(0).equals("delete")), fakes.multipassCalls().toString());
+        // the guest's sshd lets Multipass's daemon in as ubuntu, with no forwarding (docs/decisions/0013)
+        assertTrue(seedsSeen.get(0).contains("AllowUsers " + GUEST_USER + " ubuntu\n"), seedsSeen.get(0));
+        assertTrue(seedsSeen.get(0).contains("Match User ubuntu\n          DisableForwarding yes\n"), seedsSeen.get(0));
     }
 
     @Test
@@ -167,6 +174,40 @@ class CreateFlowOnFakeProvidersTest {
         runAndExpectRollback(booting(new LimaProvider(runner, fakes.executables(), EventLog.NONE,
                 new HostPlatform("Linux", "amd64"))), runner);
         assertTrue(fakes.limaInstances().isEmpty(), "lima holds no VM: " + fakes.limaInstances());
+        // the guest's sshd lets Lima's host agent in as lima (the lima.yaml's user.name), with no forwarding
+        assertTrue(seedsSeen.get(0).contains("AllowUsers " + GUEST_USER + " lima\n"), seedsSeen.get(0));
+        assertTrue(seedsSeen.get(0).contains("Match User lima\n"), seedsSeen.get(0));
+    }
+
+    /**
+     * Lima's start fails for a reason only its host agent's log tells (the guest's sshd refusing Lima's user): the
+     * error says it, the rollback deletes the instance folder with that log, and vmbox's create log keeps its end.
+     */
+    @Test
+    void aLimaStartFailureKeepsTheHostAgentLogInTheCreateLog() throws Exception {
+        fakes.limaFaults(Map.of("start", "ssh-refused"));
+        CommandRunner runner = fakes.runner();
+        Path bundle = Files.writeString(tmp.resolve("runtime.tar.gz"), "x");
+        PayloadSource payload = (req, step) -> new Payload(bundle, "test", "tar.gz", List.of(), "m", List.of());
+        CreateFlow flow = new CreateFlow(store, runner, new GuestAccess(new SshClient(EventLog.NONE)),
+                new ApiTunnel(new TunnelControl(fakes.executables()), List.of("true")), payload, (r, u, k, t, alive, s) -> "ok",
+                EventLog.NONE, Clock.systemUTC(), "test");
+        VmSpec spec = new VmSpec("fake3", 1, ByteSize.ofGiB(1), ByteSize.ofGiB(10), "ubuntu-24.04",
+                dev.vmbox.spec.EgressPolicy.SEALED, dev.vmbox.spec.GpuRequest.NONE);
+        CreateRequest req = new CreateRequest(spec, new CreateRequest.Chosen(new LimaProvider(runner, fakes.executables(),
+                EventLog.NONE, new HostPlatform("Linux", "amd64")), "test", Map.of()),
+                new CreateRequest.GuestRuntime(RuntimeKind.OLLAMA, 11434, 1L << 30), ApiAddress.loopback(LocalSshd.freePort()),
+                "m", GpuKind.NONE, GUEST_USER, false, Duration.ofMinutes(2));
+        VmboxException e = assertThrows(VmboxException.class, () -> flow.create(req, recording()));
+        assertEquals(ExitCode.TIMEOUT, e.exitCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("Permission denied (publickey)"), e.getMessage());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("log: (\\S+)\\)").matcher(e.getMessage());
+        assertTrue(m.find(), e.getMessage());
+        String log = Files.readString(Path.of(m.group(1)));
+        assertTrue(log.contains("ha.stderr.log, as it was before the rollback:"), log);
+        assertTrue(log.contains("Waiting for the essential requirement 1 of 2"), log);
+        assertTrue(log.contains("Permission denied (publickey)"), log);
+        assertTrue(fakes.limaInstances().isEmpty());
     }
 
     @Test

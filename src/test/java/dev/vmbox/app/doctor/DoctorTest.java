@@ -110,7 +110,9 @@ class DoctorTest {
     void providersThatAnswerAreUsableAndADownDaemonIsAProblem() throws Exception {
         FakeBin bin = new FakeBin(tmp.resolve("bin"))
                 .script("limactl", "case \"$1\" in --version) echo 'limactl version 2.2.0';; list) exit 0;; esac")
-                .script("multipass", "echo '{\"multipass\":\"1.16.3\"}'");
+                // the daemon is down: the client still prints its own version (exit 0); what needs the daemon fails
+                .script("multipass", "case \"$1\" in version) echo '{\"multipass\":\"1.16.3\"}';; "
+                        + "*) echo \"$1 failed: cannot connect to the multipass socket\" >&2; exit 2;; esac");
         DoctorReport r = run(new SysfsFixture(tmp.resolve("root")), bin);
         assertEquals(Status.OK, find(r, "lima").status());
         assertEquals("2.2.0", r.providers().get(0).version());
@@ -121,7 +123,8 @@ class DoctorTest {
 
         bin.script("multipass", "echo 'cannot connect to the multipass socket' >&2; exit 3");
         assertEquals(Status.PROBLEM, find(run(new SysfsFixture(tmp.resolve("root2")), bin), "multipass").status());
-        bin.script("multipass", "echo '{\"multipass\":\"1.16.3\",\"multipassd\":\"1.16.3\"}'");
+        bin.script("multipass", "case \"$1\" in version) echo '{\"multipass\":\"1.16.3\",\"multipassd\":\"1.16.3\"}';; "
+                + "list) echo '{\"list\": []}';; esac");
         assertEquals(Status.OK, find(run(new SysfsFixture(tmp.resolve("root3")), bin), "multipass").status());
         bin.script("multipass", "echo 'garbage{'");
         Check garbage = find(run(new SysfsFixture(tmp.resolve("root4")), bin), "multipass");

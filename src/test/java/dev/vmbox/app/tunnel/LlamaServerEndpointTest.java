@@ -48,6 +48,22 @@ class LlamaServerEndpointTest {
         return cmd;
     }
 
+    /** Waits (60 s at most) for llama-server's /health while it runs; its log is the failure's message. */
+    static void awaitHealth(int port, Process llama, Path log) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                if (HttpCall.get(port, "/health", null, Map.of()).status() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // loading
+            }
+            assertTrue(System.nanoTime() < deadline && llama.isAlive(), Files.readString(log));
+            Thread.sleep(200);
+        }
+    }
+
     @Test
     void theEndpointRefusesWebPagesAndKeylessClientsThatLlamaServerWouldAnswer() throws Exception {
         int port = LocalSshd.freePort();
@@ -55,18 +71,7 @@ class LlamaServerEndpointTest {
         assumeTrue(cmd != null, "no llama-server here (VMBOX_TEST_LLAMA_CHROOT or llama-server + VMBOX_TEST_GGUF)");
         Process llama = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("llama.log").toFile()).start();
         try (LocalSshd sshd = LocalSshd.start(tmp); AgentFixture agent = AgentFixture.start(tmp.resolve("home"))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (true) {
-                try {
-                    if (HttpCall.get(port, "/health", null, Map.of()).status() == 200) {
-                        break;
-                    }
-                } catch (IOException notYet) {
-                    // loading
-                }
-                assertTrue(System.nanoTime() < deadline && llama.isAlive(), Files.readString(tmp.resolve("llama.log")));
-                Thread.sleep(200);
-            }
+            awaitHealth(port, llama, tmp.resolve("llama.log"));
             byte[] body = "{\"prompt\":\"a\",\"n_predict\":4}".getBytes(StandardCharsets.UTF_8);
             Map<String, String> page = Map.of("Origin", "http://evil.example", "Content-Type", "text/plain");
             HttpCall.Answer direct = HttpCall.send("127.0.0.1:" + port, "POST", "/completion", null, page, body);

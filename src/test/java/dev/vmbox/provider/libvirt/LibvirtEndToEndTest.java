@@ -256,7 +256,7 @@ class LibvirtEndToEndTest {
             String openRules = CloudInitRenderer.parseUserData(CloudInitComposer.renderUserData(new GuestSpec("e2e", "e2e",
                     "vmbox", Files.readString(vm.keys().resolve("client.pub")).strip(), new HostKeyPair(
                     Files.readString(vm.keys().resolve("host")), Files.readString(vm.keys().resolve("host.pub")).strip()), RuntimeKind.OLLAMA, 11434, EgressPolicy.OPEN,
-                    GpuKind.NONE, 1L << 30, 512, null))).writeFiles().stream()
+                    GpuKind.NONE, 1L << 30, 512, null, dev.vmbox.cloudinit.ProviderLogin.NONE))).writeFiles().stream()
                     .filter(f -> f.path().equals("/etc/vmbox/egress/open.nft")).findFirst().orElseThrow().content();
             CommandResult load = vm.guest().exec("printf '%s' " + shellQuote(openRules) + " | sudo -n nft -f - && sudo -n nft "
                     + "list chain inet vmbox output | grep -c 'policy accept'", Duration.ofSeconds(60));
@@ -289,6 +289,40 @@ class LibvirtEndToEndTest {
         }
         provider.delete(name, Duration.ofMinutes(2));
         assertEquals(VmState.NOT_CREATED, provider.inspect(name).state());
+    }
+
+    /**
+     * Lima gives its guest a new instance-id at every start (pkg/cidata/cidata.go: {@code iid-<unix time>}) and its
+     * own user-data, which names no host keys: cloud-init then runs its per-instance ssh module again, whose default
+     * deletes and remakes every host key (lima-vm/lima#678). Played on a real guest: between two boots the seed is
+     * replaced by such a one; vmbox's cloud.cfg.d file must keep the host key vmbox pinned, so the pinned connection
+     * still works after the restart.
+     */
+    @Test
+    void aNewInstanceIdAtTheNextBootKeepsThePinnedHostKey() throws Exception {
+        Booted vm = boot(EgressPolicy.SEALED, List.of());
+        String pinned = vm.guest().exec("sudo -n cat /etc/ssh/ssh_host_ed25519_key.pub", Duration.ofSeconds(30)).stdout().strip();
+        assertEquals(Files.readString(vm.keys().resolve("host.pub")).strip().split("\\s+")[1], pinned.split("\\s+")[1]);
+
+        provider.stop(name, dev.vmbox.provider.StopMode.GRACEFUL, Duration.ofMinutes(3));
+        String iid = "iid-" + Instant.now().getEpochSecond();
+        Path seed = Files.createDirectories(tmp.resolve("provider-seed"));
+        Files.writeString(seed.resolve("user-data"), "#cloud-config\n# a provider's own cloud-config: no host keys\n"
+                + "package_update: false\n");
+        Files.writeString(seed.resolve("meta-data"), "instance-id: " + iid + "\nlocal-hostname: e2e\n");
+        Path seedImage = provider.instanceDir(name).resolve(LocalDisks.SEED);
+        runner.run(LibvirtCli.seedImage(seedImage, seed.resolve("user-data"), seed.resolve("meta-data"), null,
+                Files.createDirectories(tmp.resolve("seed-tmp"))));
+        FileModes.ownerOnly(seedImage);
+        provider.start(name, Duration.ofSeconds(60));
+
+        waitForSsh(vm.guest(), Instant.now().plus(BOOT));
+        CommandResult done = vm.guest().exec("cloud-init status --wait; cat /var/lib/cloud/data/instance-id",
+                Duration.ofMinutes(6));
+        assertTrue(done.stdout().contains(iid), "cloud-init did not see the new instance-id: " + done.stdout());
+        CommandResult after = vm.guest().exec("sudo -n cat /etc/ssh/ssh_host_ed25519_key.pub", Duration.ofSeconds(30));
+        assertEquals(0, after.exitCode(), "the pinned connection failed after the new instance-id: " + after.stderr());
+        assertEquals(pinned, after.stdout().strip(), "cloud-init remade the host key");
     }
 
     private static void assertNoDatagram(java.net.DatagramSocket udp) throws IOException {
@@ -354,7 +388,7 @@ class LibvirtEndToEndTest {
                          String hostPublicKey, EgressPolicy egress, List<String> bootcmd) throws IOException {
         GuestSpec spec = new GuestSpec("e2e", "e2e", adminUser, clientPublicKey,
                 new HostKeyPair(hostPrivateKey, hostPublicKey), RuntimeKind.OLLAMA, 11434, egress,
-                GpuKind.NONE, 1L << 30, 512, null);
+                GpuKind.NONE, 1L << 30, 512, null, dev.vmbox.cloudinit.ProviderLogin.NONE);
         String userData = CloudInitComposer.renderUserData(spec);
         if (!bootcmd.isEmpty()) {
             userData = CloudInitRenderer.userData(CloudInitRenderer.parseUserData(userData).merge(UserData.empty()

@@ -73,6 +73,35 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         assertTrue(calls().contains("virsh -q -c qemu:///system start vmbox-llm"), calls());
     }
 
+    /**
+     * A domain named like vmbox's but defined by someone else (no vmbox metadata): vmbox never starts, stops or deletes
+     * it, and says which VM and why.
+     */
+    @Test
+    void aForeignDomainNamedLikeVmboxsIsLeftAlone() throws IOException {
+        LibvirtProvider p = provider();
+        Path domains = Files.createDirectories(state.resolve("domains"));
+        Files.writeString(domains.resolve("vmbox-llm.xml"), "<domain type='kvm'><name>vmbox-llm</name>"
+                + "<uuid>fake-uuid-vmbox-llm</uuid><memory unit='KiB'>1048576</memory></domain>\n");
+        Files.writeString(domains.resolve("vmbox-llm.state"), "running\n");
+        assertEquals(dev.vmbox.provider.Ownership.Kind.FOREIGN, p.ownership("llm").kind());
+        for (org.junit.jupiter.api.function.Executable act : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> p.delete("llm", Duration.ofSeconds(20)), () -> p.stop("llm", StopMode.FORCE, Duration.ofSeconds(20)),
+                () -> p.start("llm", Duration.ofSeconds(20)), () -> p.setAutostart("llm", true, Duration.ofSeconds(20)))) {
+            VmboxException e = assertThrows(VmboxException.class, act);
+            assertEquals(ExitCode.IN_USE, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("'vmbox-llm'") && e.getMessage().contains("no vmbox metadata"), e.getMessage());
+        }
+        assertTrue(Files.exists(domains.resolve("vmbox-llm.xml")), "still defined");
+        assertFalse(calls().contains(" destroy ") || calls().contains(" undefine ") || calls().contains(" shutdown ")
+                || calls().contains(" autostart "), calls());
+
+        create(p, spec("mine"), seedDir, Duration.ofMinutes(1));
+        assertEquals(dev.vmbox.provider.Ownership.Kind.VMBOX, p.ownership("mine").kind());
+        assertEquals(dev.vmbox.provider.Ownership.Kind.ABSENT, p.ownership("nothing").kind());
+        assertEquals(java.util.Optional.empty(), p.ownSshUser(), "libvirt never logs in to its guests");
+    }
+
     @Test
     void autostartIsLibvirtsOwnDomainAutostart() throws IOException {
         LibvirtProvider p = provider();

@@ -42,7 +42,7 @@ class LibvirtSeedImageTest {
                 new HostKeyPair("-----BEGIN OPENSSH PRIVATE KEY-----\nVEVTVC1PTkxZ\n-----END OPENSSH PRIVATE KEY-----\n",
                         resource("/fixtures/keys/TEST-ONLY-host_ed25519_key.pub")),
                 RuntimeKind.OLLAMA, RuntimeKind.OLLAMA.defaultPort(), EgressPolicy.SEALED, GpuKind.NONE, 8L << 30, 512,
-                "模型 \"x\"; $(reboot)");
+                "模型 \"x\"; $(reboot)", dev.vmbox.cloudinit.ProviderLogin.NONE);
         String userData = CloudInitComposer.renderUserData(spec);
         String metaData = CloudInitComposer.renderMetaData(spec, MetaData.freshInstanceId("golden"));
         Path seedDir = Files.createDirectories(tmp.resolve("seed"));

@@ -26,8 +26,11 @@ class LimaOutputFuzzTest {
                     "limactl list read as", i);
             contract.check("LimaOutput.state", () -> LimaOutput.state(i.status()));
         }
-        String message = contract.check("LimaOutput.errorMessage", () -> LimaOutput.errorMessage(out));
+        String message = contract.check("LimaLog.failure", () -> LimaLog.failure(LimaLog.parse(out)));
         ParserContract.require(message != null && message.lines().count() <= 1, "limactl's stderr read as the message",
                 message);
+        java.util.Optional<String> cause = contract.check("LimaLog.cause", () -> LimaLog.cause(LimaLog.parse(out)));
+        ParserContract.require(cause == null || cause.orElse("").lines().count() <= 1, "ha.stderr.log read as the cause",
+                cause);
     }
 }

@@ -54,18 +54,27 @@ class LimaOutputTest {
     }
 
     @Test
-    void logrusMessagesAreExtracted() {
+    void logrusMessagesAreReadWhole() {
         String err = "time=\"2026-11-23T12:00:00Z\" level=info msg=\"starting\"\n"
                 + "time=\"2026-11-23T12:00:01Z\" level=fatal msg=\"instance \\\"vmbox-llm\\\" already exists\"\n";
-        assertEquals("instance \"vmbox-llm\" already exists", LimaOutput.errorMessage(err));
-        assertEquals("plain text", LimaOutput.errorMessage("noise\nplain text\n"));
-        assertEquals("", LimaOutput.errorMessage(""));
-        // fuzzing found: an unterminated msg="... ran on over the next lines into the one-line error
-        assertEquals("next line", LimaOutput.errorMessage("level=fatal msg=\"instance\nnext line\n"));
-        assertEquals("a \\\" b", LimaOutput.errorMessage("level=error msg=\"a \\\\\\\" b\"\n"));
+        assertEquals("instance \"vmbox-llm\" already exists", LimaLog.failure(LimaLog.parse(err)));
+        assertEquals("plain text", LimaLog.failure(LimaLog.parse("noise\nplain text\n")));
+        assertEquals("", LimaLog.failure(LimaLog.parse("")));
+        // fuzzing found: an unterminated msg="... must not run on over the next lines into the one-line error
+        assertEquals("instance", LimaLog.failure(LimaLog.parse("level=fatal msg=\"instance\nnext line\n")));
         // fuzzing found: stderr of only U+0085 (a line break String.isBlank does not count as blank) threw
         // ArrayIndexOutOfBoundsException
-        assertEquals("", LimaOutput.errorMessage("\u0085"));
-        assertEquals("", LimaOutput.errorMessage("\u2028\n\u2029"));
+        assertEquals("", LimaLog.failure(LimaLog.parse("\u0085")));
+        assertEquals("", LimaLog.failure(LimaLog.parse("\u2028\n\u2029")));
+    }
+
+    @Test
+    void theInstanceFolderAndTheUserLimaLogsInAsAreRead() {
+        LimaInstance a = LimaOutput.parseList("{\"name\":\"vmbox-llm\",\"status\":\"Stopped\",\"dir\":\"/Users/me/.lima/vmbox-llm\","
+                + "\"message\":\"vmbox instance 'llm': made by vmbox\",\"config\":{\"user\":{\"name\":\"lima\"}}}").get(0);
+        assertEquals("/Users/me/.lima/vmbox-llm", a.dir());
+        assertEquals("lima", a.userName());
+        assertEquals(java.util.Optional.of("llm"), LimaTemplate.markedInstance(a.message()));
+        assertEquals("", LimaOutput.parseList(LINE).get(0).userName());
     }
 }

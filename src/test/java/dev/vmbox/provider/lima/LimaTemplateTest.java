@@ -69,7 +69,12 @@ class LimaTemplateTest {
         assertTrue(n.get("plain").asBoolean(), "plain mode");
         assertTrue(n.get("mounts").isArray() && n.get("mounts").isEmpty(), "mounts: []");
         assertFalse(n.has("mountType") || n.has("additionalDisks") || n.has("networks") || n.has("rosetta")
-                || n.has("vmOpts") || n.has("copyToHost") || n.has("user") || n.has("param"), "nothing else opened");
+                || n.has("vmOpts") || n.has("copyToHost") || n.has("param"), "nothing else opened");
+        // the user Lima's host agent logs in as, named so that the guest's sshd lets exactly it in; nothing else of it
+        assertEquals("{\"name\":\"lima\"}", n.get("user").toString());
+        // vmbox's marker: how vmbox tells its instances from others of the same name
+        assertEquals(java.util.Optional.of(spec.name()), LimaTemplate.markedInstance(n.get("message").asText()));
+        assertFalse(n.get("message").asText().contains("{{"), "Lima renders message as a Go template: plain text only");
         for (JsonNode base : n.get("base")) {
             assertTrue(base.asText().startsWith("template:_images/"), "only an image list is inherited: " + base);
         }
@@ -115,8 +120,8 @@ class LimaTemplateTest {
         Iterator<String> it = n.fieldNames();
         it.forEachRemaining(keys::add);
         assertEquals(List.of("minimumLimaVersion", "base", "vmType", "cpus", "memory", "disk", "plain", "mounts",
-                "containerd", "ssh", "portForwards", "nestedVirtualization", "propagateProxyEnv", "upgradePackages",
-                "video", "provision", "probes"), keys, "exactly the fields vmbox means to set");
+                "containerd", "user", "ssh", "portForwards", "nestedVirtualization", "propagateProxyEnv", "upgradePackages",
+                "video", "provision", "probes", "message"), keys, "exactly the fields vmbox means to set");
     }
 
     @Test

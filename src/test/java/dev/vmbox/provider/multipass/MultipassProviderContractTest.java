@@ -16,6 +16,7 @@ import dev.vmbox.provider.CreatePlan;
 import dev.vmbox.provider.CreatePlanRunner;
 import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.provider.SeedFixture;
+import dev.vmbox.provider.Ownership;
 import dev.vmbox.provider.SshEndpoint;
 import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
@@ -173,8 +174,59 @@ class MultipassProviderContractTest {
         assertEquals(ExitCode.FAILED, e.exitCode());
         assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
         assertEquals(ExitCode.FAILED, assertThrows(VmboxException.class, mp::list).exitCode());
-        assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
-        assertEquals(List.of(), fakes.multipassInstances());
+        assertEquals(ExitCode.FAILED, assertThrows(VmboxException.class, () -> mp.ownership("llm")).exitCode());
+        Availability a = mp.probe();
+        assertFalse(a.working(), "doctor asks what create asks, and cannot read it either: " + a);
+        assertTrue(a.detail().contains("cannot read"), a.detail());
+    }
+
+    /** The daemon is down but the client still prints its own version: not usable (exit 2 from a real query). */
+    @Test
+    void aClientThatStillPrintsItsVersionWithTheDaemonDownIsNotUsable() {
+        fakes.multipassFaults(Map.of("daemon_down", true));
+        String version = fakes.runner().run(Command.of(T, "multipass", "version", "--format", "json")).stdout();
+        assertTrue(version.contains("\"multipass\"") && !version.contains("multipassd"), version);
+        Availability a = mp.probe();
+        assertTrue(a.installed());
+        assertFalse(a.working(), a.toString());
+        assertTrue(a.detail().contains("multipassd is not answering (cannot connect to the multipass socket)"), a.detail());
+        assertEquals("1.16.3", a.version());
+        assertEquals(ExitCode.UNAVAILABLE, assertThrows(VmboxException.class, () -> mp.inspect("llm")).exitCode());
+    }
+
+    @Test
+    void multipassOlderThan114IsRefusedAndNewerOnesWork() {
+        fakes.multipassFaults(Map.of("version", "1.13.1"));
+        Availability old = mp.probe();
+        assertFalse(old.working());
+        assertTrue(old.detail().contains("1.13.1 is too old: vmbox needs 1.14 or newer"), old.detail());
+        fakes.multipassFaults(Map.of("version", "1.14.0"));
+        assertTrue(mp.probe().usable(), mp.probe().toString());
+        assertTrue(MultipassProbe.recentEnough("1.16.3+mac"));
+        assertTrue(MultipassProbe.recentEnough("2.0.0"));
+        assertFalse(MultipassProbe.recentEnough("1.9.2"));
+    }
+
+    /**
+     * Multipass keeps no mark of who made an instance: any instance of vmbox's name is UNPROVEN (the caller proves it
+     * from inside the guest); vmbox's own query is one {@code info}.
+     */
+    @Test
+    void multipassCannotTellWhoMadeAnInstance() {
+        assertEquals(Ownership.Kind.ABSENT, mp.ownership("llm").kind());
+        fakes.runner().run(Command.of(T, "multipass", "launch", "--name", "vmbox-llm", "--cloud-init", "-",
+                "--timeout", "5", "24.04").withStdin(new byte[0]));
+        Ownership o = mp.ownership("llm");
+        assertEquals(Ownership.Kind.UNPROVEN, o.kind());
+        assertEquals("vmbox-llm", o.vm());
+        assertEquals(Optional.of("ubuntu"), mp.ownSshUser());
+    }
+
+    /** One query where three were made: the plan launches straight away (Multipass refuses a name it has). */
+    @Test
+    void theCreatePlanAsksMultipassNothingBeforeLaunching() {
+        create(mp, spec, seed, T);
+        assertEquals(List.of("launch"), fakes.multipassCalls().stream().map(c -> c.get(0)).toList());
     }
 
     @Test

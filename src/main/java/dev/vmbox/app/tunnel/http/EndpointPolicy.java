@@ -122,6 +122,18 @@ public final class EndpointPolicy {
         }
     }
 
+    /**
+     * The head as the runtime gets it ({@link RequestHead#forUpstream()}). A request this endpoint serves without the
+     * client's key (a public path: the runtime's health and version, its web UI's files) goes on with the
+     * instance's key in place of any key the client sent, so a runtime that checks the same key itself
+     * (llama-server given the key file) serves what this endpoint made public: a browser loading the UI's script and
+     * style files cannot send a key. Every other request goes on with its {@code Authorization} unchanged.
+     */
+    public byte[] forUpstream(RequestHead req) {
+        boolean keyless = key != null && publicPaths.matches(req.method(), req.path());
+        return req.forUpstream(keyless ? "Bearer " + new String(key, StandardCharsets.UTF_8) : null);
+    }
+
     private static String presentedKey(RequestHead req) throws HttpRefusal {
         String auth = req.single("Authorization");
         if (auth != null) {

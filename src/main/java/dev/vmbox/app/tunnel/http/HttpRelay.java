@@ -103,7 +103,7 @@ public final class HttpRelay implements Runnable {
                     responses.start();
                 }
                 enqueue(new Pending(head.method(), null));
-                toGuest.write(head.forUpstream());
+                toGuest.write(policy.forUpstream(head));
                 toGuest.flush(); // at once: a client that sent Expect: 100-continue waits for the runtime's answer
                 try {
                     body(reader, in, toGuest, head.framing());

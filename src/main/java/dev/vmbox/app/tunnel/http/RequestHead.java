@@ -68,11 +68,20 @@ public record RequestHead(String method, String target, String version, List<Hea
      * chunked body is announced by exactly one {@code Transfer-Encoding: chunked}.
      */
     public byte[] forUpstream() {
+        return forUpstream(null);
+    }
+
+    /**
+     * {@link #forUpstream()}, with {@code authorization} (e.g. {@code Bearer KEY}) as the only credential when it is
+     * not null: the client's {@code Authorization} and {@code X-Api-Key} fields are left out.
+     */
+    public byte[] forUpstream(String authorization) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(method).append(' ').append(target).append(' ').append(version).append("\r\n");
         boolean chunkedWritten = false;
         for (Header h : headers) {
-            if (h.is("Upgrade") || h.is("HTTP2-Settings")) {
+            if (h.is("Upgrade") || h.is("HTTP2-Settings")
+                    || authorization != null && (h.is("Authorization") || h.is("X-Api-Key"))) {
                 continue;
             }
             if (h.is("Transfer-Encoding")) {
@@ -97,6 +106,9 @@ public record RequestHead(String method, String target, String version, List<Hea
                 value = String.join(", ", kept);
             }
             sb.append(h.name()).append(": ").append(value).append("\r\n");
+        }
+        if (authorization != null) {
+            sb.append("Authorization: ").append(authorization).append("\r\n");
         }
         sb.append("\r\n");
         return sb.toString().getBytes(StandardCharsets.ISO_8859_1);

@@ -102,6 +102,36 @@ class EndpointPolicyTest {
         }
     }
 
+    /**
+     * A public path goes on with the instance's key in place of the client's, so llama-server, given the same key,
+     * serves the UI files the endpoint made public (a browser sends no key for a page's script); anything else goes on
+     * with the client's Authorization as sent.
+     */
+    @Test
+    void publicPathsReachTheRuntimeWithTheInstancesKeyAndOthersWithTheClients() throws Exception {
+        EndpointPolicy p = loopback(8080, EndpointPolicy.PublicPaths.llamaServer());
+        String host = "Host: 127.0.0.1:8080\r\n";
+        assertEquals("GET /simplechat.js HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Bearer " + KEY + "\r\n\r\n",
+                upstream(p, "GET /simplechat.js HTTP/1.1\r\n" + host));
+        assertEquals("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Bearer " + KEY + "\r\n\r\n",
+                upstream(p, "GET / HTTP/1.1\r\n" + host + "Authorization: Bearer wrong\r\nX-Api-Key: other\r\n"),
+                "a key the client sent to a public path is replaced, never passed on");
+        assertEquals("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Api-Key: " + KEY + "\r\n\r\n",
+                upstream(p, "GET /v1/models HTTP/1.1\r\n" + host + "X-Api-Key: " + KEY + "\r\n"), "the API: as the client sent it");
+        assertEquals("POST / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: bearer " + KEY + "\r\nContent-Length: 0\r\n\r\n",
+                upstream(p, "POST / HTTP/1.1\r\n" + host + "Authorization: bearer " + KEY + "\r\nContent-Length: 0\r\n"),
+                "only GET and HEAD are public");
+        EndpointPolicy keyOff = new EndpointPolicy(EndpointPolicy.tcpHosts(InetAddress.getByName("127.0.0.1"), 8080), false,
+                null, EndpointPolicy.PublicPaths.llamaServer(), "llm");
+        assertEquals("GET /ui.mjs HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", upstream(keyOff, "GET /ui.mjs HTTP/1.1\r\n" + host));
+    }
+
+    static String upstream(EndpointPolicy p, String head) throws Exception {
+        RequestHead h = new HeadReader(new ByteArrayInputStream((head + "\r\n").getBytes(StandardCharsets.ISO_8859_1))).readRequest();
+        p.check(h);
+        return new String(p.forUpstream(h), StandardCharsets.ISO_8859_1);
+    }
+
     @Test
     void aUnixSocketTakesTheLocalNamesCurlSends() throws Exception {
         EndpointPolicy p = new EndpointPolicy(Set.of(), true, KEY, EndpointPolicy.PublicPaths.vllm(), "llm");

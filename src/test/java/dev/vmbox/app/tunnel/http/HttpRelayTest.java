@@ -111,6 +111,15 @@ class HttpRelayTest {
     }
 
     @Test
+    void aPublicPathReachesTheRuntimeWithTheInstancesKey() throws Exception {
+        String r = exchange("GET /api/version HTTP/1.1\r\nHost: " + host + "\r\nX-Api-Key: not-it\r\nConnection: close\r\n\r\n",
+                5000);
+        assertEquals(List.of(200), statuses(r));
+        assertEquals("Bearer " + KEY, runtime.seen().get(0).header("Authorization"));
+        assertEquals(null, runtime.seen().get(0).header("X-Api-Key"));
+    }
+
+    @Test
     void refusedRequestsNeverReachTheRuntime() throws Exception {
         String noKey = exchange("POST /api/generate HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 11\r\n\r\n{\"prompt\":1}", 5000);
         assertEquals(List.of(401), statuses(noKey));
