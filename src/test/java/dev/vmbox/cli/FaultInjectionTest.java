@@ -140,7 +140,7 @@ class FaultInjectionTest {
     /** A row for a fault that needs the guest's runtime port when another program holds it. */
     private static boolean runtimeOr(String fault, String step) {
         if (runtime == null) {
-            rows.add(new Row(fault, step, "-", "-", "-", true, "skipped: 127.0.0.1:11434 (the guest's runtime port, here the "
+            add(new Row(fault, step, "-", "-", "-", true, "skipped: 127.0.0.1:11434 (the guest's runtime port, here the "
                     + "host's) is taken"));
         }
         return runtime != null;
@@ -151,7 +151,7 @@ class FaultInjectionTest {
         w.guest("");
         CliHarness.Result made = w.cli().run(createArgs("60s").toArray(String[]::new));
         if (made.exitCode() != 0) {
-            rows.add(new Row(fault, step, "-", "-", "-", false, "the create before the fault failed: "
+            add(new Row(fault, step, "-", "-", "-", false, "the create before the fault failed: "
                     + made.err().lines().filter(l -> l.startsWith("vmbox:")).findFirst().orElse(made.toString())));
         }
         return made.exitCode() == 0;
@@ -261,7 +261,7 @@ class FaultInjectionTest {
             if (op.equals("start")) {
                 CliHarness.Result stopped = w.cli().run("stop", NAME);
                 if (stopped.exitCode() != 0) {
-                    rows.add(new Row(fault, op, "-", "-", "-", false, "could not stop the instance first: " + stopped));
+                    add(new Row(fault, op, "-", "-", "-", false, "could not stop the instance first: " + stopped));
                     return;
                 }
             }
@@ -305,7 +305,7 @@ class FaultInjectionTest {
                 .redirectErrorStream(true).start();
         String why = new String(m.getInputStream().readAllBytes()).strip();
         if (m.waitFor() != 0) {
-            rows.add(new Row(fault, "-", "-", "-", "-", true, "skipped: cannot mount a tmpfs here (" + why + ")"));
+            add(new Row(fault, "-", "-", "-", "-", true, "skipped: cannot mount a tmpfs here (" + why + ")"));
             return;
         }
         try {
@@ -388,6 +388,12 @@ class FaultInjectionTest {
                 }
             }
         }
+    }
+
+    /** A row, printed as it comes (a suite that runs long shows where). */
+    private static void add(Row r) {
+        System.out.println("fault: " + r);
+        rows.add(r);
     }
 
     private static String errorLine(FaultWorld.Child c) {
@@ -490,7 +496,7 @@ class FaultInjectionTest {
         cleanup += left.isEmpty() ? ", nothing left" : ", LEFT: " + left;
         problems.addAll(left);
         Row r = new Row(fault, step, exit, listText, cleanup, problems.isEmpty(), String.join("; ", problems));
-        rows.add(r);
+        add(r);
         return r;
     }
 

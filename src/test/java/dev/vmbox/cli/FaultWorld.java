@@ -165,7 +165,21 @@ final class FaultWorld implements AutoCloseable {
             return s.filter(p -> !p.equals(home)).map(p -> home.relativize(p).toString())
                     .filter(rel -> !allowedTop.contains(rel.split("/")[0]))
                     .filter(rel -> !rel.equals("_agent") && !rel.equals("_agent/agent.log") && !rel.equals("_agent/agent.lock"))
+                    .filter(rel -> !rel.equals("_ports") && !rel.equals("_ports/.lock") && !staleClaim(rel))
                     .sorted().toList();
+        }
+    }
+
+    /** A port claim of a create that is gone (killed): by design harmless, the next create takes it over. */
+    private boolean staleClaim(String rel) {
+        if (!rel.startsWith("_ports/")) {
+            return false;
+        }
+        try {
+            long pid = JSON.readTree(home.resolve(rel).toFile()).path("pid").asLong(-1);
+            return pid > 0 && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (IOException e) {
+            return false;
         }
     }
 
