@@ -108,21 +108,20 @@ final class TerminalProgress implements Progress {
 
             @Override
             public Duration done(String summary) {
-                Duration d = Duration.ofNanos(System.nanoTime() - start);
-                synchronized (TerminalProgress.this) {
-                    clearLine();
-                    err.println(prefix + "  done " + seconds(d) + (summary == null ? "" : "  " + summary));
-                    err.flush();
-                }
-                return d;
+                return finish(d -> "  done " + seconds(d) + (summary == null ? "" : "  " + summary));
             }
 
             @Override
             public Duration fail(String reason) {
+                return finish(d -> "  FAILED after " + seconds(d) + (reason == null ? "" : ": " + reason));
+            }
+
+            /** The step's last line, with the time it took. */
+            private Duration finish(java.util.function.Function<Duration, String> line) {
                 Duration d = Duration.ofNanos(System.nanoTime() - start);
                 synchronized (TerminalProgress.this) {
                     clearLine();
-                    err.println(prefix + "  FAILED after " + seconds(d) + (reason == null ? "" : ": " + reason));
+                    err.println(prefix + line.apply(d));
                     err.flush();
                 }
                 return d;

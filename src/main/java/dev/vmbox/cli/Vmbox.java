@@ -116,6 +116,18 @@ public final class Vmbox {
         return sb.toString();
     }
 
+    /**
+     * The hint line of a failure: its own hint, and (but for bad input, and unless --debug is on or the hint
+     * already says so) that --debug shows more, so an error stays two lines.
+     */
+    static String hint(VmboxException v, boolean debug) {
+        String own = v.hint() == null ? "" : v.hint().strip();
+        if (debug || v.exitCode() == ExitCode.BAD_INPUT || own.contains("--debug")) {
+            return own;
+        }
+        return own.isEmpty() ? "run with --debug for details" : own + " (--debug shows details)";
+    }
+
     /** Prints a VmboxException as one line plus a hint; anything else is a bug (exit 70). */
     static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         private final VmboxCommand root;
@@ -130,13 +142,12 @@ public final class Vmbox {
             root.flushProgress();
             if (ex instanceof VmboxException v) {
                 err.println("vmbox: " + v.getMessage());
-                if (v.hint() != null && !v.hint().isBlank()) {
-                    err.println("hint: " + v.hint());
+                String hint = hint(v, root.debug());
+                if (!hint.isEmpty()) {
+                    err.println("hint: " + hint);
                 }
                 if (root.debug() && v.getCause() != null) {
                     v.getCause().printStackTrace(err);
-                } else if (!root.debug() && v.exitCode() != ExitCode.BAD_INPUT) {
-                    err.println("(run with --debug for details)");
                 }
                 err.flush();
                 return v.exitCode().code();

@@ -78,12 +78,6 @@ public record GuestSpec(
         }
     }
 
-    /** A copy with another model reference (checked like the original). */
-    public GuestSpec withModelRef(String ref) {
-        return new GuestSpec(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort,
-                egress, gpu, runtimeMemoryMaxBytes, tasksMax, ref, providerLogin);
-    }
-
     /** A copy for a VM whose provider logs in as {@code login}. */
     public GuestSpec withProviderLogin(ProviderLogin login) {
         return new GuestSpec(instanceName, hostname, adminUser, adminAuthorizedKey, hostKey, runtime, runtimePort,

@@ -46,10 +46,6 @@ public record DownloadRequest(URI uri, Digest digest, long expectedSize, String 
         return new DownloadRequest(uri, digest, expectedSize, name, headers);
     }
 
-    public DownloadRequest withHeaders(Map<String, String> extra) {
-        return new DownloadRequest(uri, digest, expectedSize, displayName, extra);
-    }
-
     private static String fileName(URI uri) {
         String p = uri.getPath() == null ? "" : uri.getPath();
         int i = p.lastIndexOf('/');

@@ -60,7 +60,7 @@ import java.util.regex.Pattern;
  * <li>A publisher's checksum list (SHA256SUMS, SHA512SUMS) is read with a bound on its size.</li>
  * </ul>
  */
-public final class Downloader {
+public record Downloader(HttpClient client, Options options, EventLog log) {
     /** Timeouts and limits of a downloader. */
     public record Options(Duration connectTimeout, Duration readTimeout, int maxAttempts, int maxRedirects,
             Duration progressInterval) {
@@ -88,16 +88,6 @@ public final class Downloader {
     /** The bound of a fetch whose caller gives no deadline: only the stall guard and the attempts limit it. */
     private static final Duration NO_OVERALL_LIMIT = Duration.ofDays(365);
 
-    private final HttpClient client;
-    private final Options options;
-    private final EventLog log;
-
-    public Downloader(HttpClient client, Options options, EventLog log) {
-        this.client = client;
-        this.options = options;
-        this.log = log;
-    }
-
     /** A downloader with its own HTTP client built from the options. */
     public static Downloader create(Options options, EventLog log) {
         HttpClient client = HttpClient.newBuilder()
@@ -111,10 +101,6 @@ public final class Downloader {
 
     public static Downloader create(EventLog log) {
         return create(Options.defaults(), log);
-    }
-
-    public Options options() {
-        return options;
     }
 
     /**

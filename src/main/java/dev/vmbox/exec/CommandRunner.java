@@ -1,8 +1,8 @@
 package dev.vmbox.exec;
 
 /**
- * The only way vmbox runs another program. Implementations: {@link ZtExecCommandRunner} (real
- * processes), {@link DryRunCommandRunner} (records and prints, runs nothing).
+ * The only way vmbox runs another program: {@link ZtExecCommandRunner} runs real processes (tests give
+ * their own fakes; {@code --dry-run} runs no runner at all, it prints the provider's create plan).
  *
  * <p>{@link #run} returns normally only for an accepted exit code. It throws
  * {@link ExecutableNotFoundException} when the program is not installed, {@link CommandFailedException}
@@ -11,9 +11,4 @@ package dev.vmbox.exec;
  */
 public interface CommandRunner {
     CommandResult run(Command command);
-
-    /** True when this runner only pretends (dry run): callers must not rely on output. */
-    default boolean dryRun() {
-        return false;
-    }
 }

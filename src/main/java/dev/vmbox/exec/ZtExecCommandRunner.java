@@ -21,18 +21,11 @@ import org.zeroturnaround.exec.StartedProcess;
  * <p>On timeout the whole process tree is killed (descendants first, collected before the parent
  * dies so they cannot escape by being re-parented). Output is captured with bounded memory.
  */
-public final class ZtExecCommandRunner implements CommandRunner {
+public record ZtExecCommandRunner(EventLog log, Executables executables) implements CommandRunner {
     static final int STDOUT_HEAD = 32 * 1024 * 1024;
     static final int STDERR_HEAD = 256 * 1024;
     static final int TAIL = 64 * 1024;
 
-    private final EventLog log;
-    private final Executables executables;
-
-    public ZtExecCommandRunner(EventLog log, Executables executables) {
-        this.log = log;
-        this.executables = executables;
-    }
 
     @Override
     public CommandResult run(Command command) {

@@ -16,15 +16,7 @@ import java.util.OptionalLong;
  * ({@code mem_info_vram_total}); NVIDIA's through {@code nvidia-smi} while the nvidia driver holds the card.
  * A card already bound to vfio-pci shows nothing: then the user says it with {@code --gpu-memory}.
  */
-public final class GpuMemory {
-    private final Path root;
-    private final CommandRunner runner;
-
-    public GpuMemory(Path root, CommandRunner runner) {
-        this.root = root;
-        this.runner = runner;
-    }
-
+public record GpuMemory(Path root, CommandRunner runner) {
     public OptionalLong of(PciDevice gpu) {
         Path amd = root.resolve("sys/bus/pci/devices").resolve(gpu.address()).resolve("mem_info_vram_total");
         try {

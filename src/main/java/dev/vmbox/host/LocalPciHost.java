@@ -7,17 +7,12 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
-/** This machine's PCI devices, from sysfs under {@code root} ("/" in production, a fixture tree in tests). */
-public final class LocalPciHost implements PciHost {
-    private final PciScanner scanner;
-    private final GpuMemory memory;
-    private final Path root;
-
-    public LocalPciHost(PciScanner scanner, GpuMemory memory, Path root) {
-        this.scanner = scanner;
-        this.memory = memory;
-        this.root = root;
-    }
+/**
+ * This machine's PCI devices, from sysfs under {@code root} ("/" in production, a fixture tree in tests).
+ *
+ * @param memory the GPUs' memory, or null when it is not read
+ */
+public record LocalPciHost(PciScanner scanner, GpuMemory memory, Path root) implements PciHost {
 
     @Override
     public String name() {

@@ -5,6 +5,7 @@ import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Command;
 import dev.vmbox.exec.CommandFailedException;
 import dev.vmbox.exec.CommandRunner;
+import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -107,13 +108,7 @@ public final class ImageBuilder {
             throw VmboxException.failed("cannot prepare the image build in " + cache.root() + ": " + e.getMessage(),
                     "check permissions and free space of the vmbox home folder", e);
         } finally {
-            if (script != null) {
-                try {
-                    Files.deleteIfExists(script);
-                } catch (IOException ignored) {
-                    // a leftover temp script is harmless
-                }
-            }
+            SecureFiles.deleteQuietly(script);
         }
         ResolvedImage image = cache.cached(ImageCache.BUILT_IMAGE).orElseThrow(() -> VmboxException.failed(
                 "the image build finished but left no image in " + out, "run the build again with --debug", null));

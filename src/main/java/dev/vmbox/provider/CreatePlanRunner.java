@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * something are undone in reverse order (also after Ctrl-C: the interrupt is set aside while undoing, then restored)
  * and the step's error is thrown, naming what could not be removed and how to remove it by hand.
  */
-public final class CreatePlanRunner {
+public record CreatePlanRunner(CommandRunner runner, EventLog log) {
     /** What a dry run prints before each command, and the run logs before each command it runs. */
     public static final String PROMPT = "$ ";
     /** Separates a command from its annotation (condition, stdin) in {@link #describe}. */
@@ -27,13 +27,6 @@ public final class CreatePlanRunner {
     /** The prefix of every line the run logs (debug). */
     public static final String LOG_PREFIX = "create plan: ";
 
-    private final CommandRunner runner;
-    private final EventLog log;
-
-    public CreatePlanRunner(CommandRunner runner, EventLog log) {
-        this.runner = runner;
-        this.log = log;
-    }
 
     /** The plan as text, one line each: notes ({@code # ...}), steps, their commands ({@code $ ...}) and undos. */
     public static List<String> describe(CreatePlan plan) {

@@ -17,19 +17,7 @@ import java.util.Optional;
  * when given (air-gapped hosts), else by downloading the pinned release; either way verified by sha256
  * and kept in the content cache.
  */
-public final class RuntimeFetcher {
-    private final RuntimeCatalog catalog;
-    private final Downloader downloader;
-    private final ContentCache cache;
-    private final EventLog log;
-
-    public RuntimeFetcher(RuntimeCatalog catalog, Downloader downloader, ContentCache cache, EventLog log) {
-        this.catalog = catalog;
-        this.downloader = downloader;
-        this.cache = cache;
-        this.log = log;
-    }
-
+public record RuntimeFetcher(RuntimeCatalog catalog, Downloader downloader, ContentCache cache, EventLog log) {
     /** The pinned release of {@code kind} (its version, and its archive per platform). */
     public RuntimeRecipe recipe(RuntimeKind kind) {
         return catalog.recipe(kind);

@@ -51,13 +51,7 @@ public final class ApiKeys {
             throw new VmboxException(ExitCode.FAILED, "cannot write the API key " + file + ": " + e.getMessage(),
                     "check free disk space and the permissions of " + dir, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a hidden temporary file; harmless
-                }
-            }
+            SecureFiles.deleteQuietly(tmp);
         }
     }
 

@@ -38,10 +38,6 @@ public final class SshKeys {
      */
     public static KeyMaterial generate(Path dir, String instanceName, CommandRunner runner) {
         Names.instanceName(instanceName);
-        if (runner.dryRun()) {
-            throw new VmboxException(ExitCode.INTERNAL, "cannot generate keys in a dry run",
-                    "plan without keys; keys are made only when the instance is really created");
-        }
         SecureFiles.privateDir(dir);
         Path client = dir.resolve(CLIENT_KEY);
         Path host = dir.resolve(HOST_KEY);

@@ -64,7 +64,7 @@ public final class InstanceLock implements AutoCloseable {
             local.unlock();
             IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
             throw new VmboxException(ExitCode.FAILED, "cannot lock " + what + ": " + SecureFiles.describe(io),
-                    "check the permissions of " + key.getParent(), e);
+                    "check free disk space and permissions of " + key.getParent(), e);
         } catch (RuntimeException e) {
             closeQuietly(ch);
             local.unlock();

@@ -42,8 +42,4 @@ public record InstanceRecord(int schema, String name, String provider, Map<Strin
         return new InstanceRecord(schema, name, provider, providerRef, phase, failure, createdAt, vmboxVersion,
                 newSettings);
     }
-
-    public InstanceRecord withProviderRef(Map<String, String> ref) {
-        return new InstanceRecord(schema, name, provider, ref, phase, failure, createdAt, vmboxVersion, settings);
-    }
 }

@@ -34,6 +34,21 @@ public final class SecureFiles {
     }
 
     /** Creates the folder (and parents) if needed and makes it 0700. */
+    /**
+     * Removes a temporary file (or nothing, for null) as the last act of a {@code finally}: a file that cannot be
+     * removed is left, since the error that brought the caller here matters more.
+     */
+    public static void deleteQuietly(Path tmp) {
+        if (tmp == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // a leftover temporary file in one of vmbox's own folders
+        }
+    }
+
     public static Path privateDir(Path dir) {
         try {
             if (!Files.isDirectory(dir)) {
@@ -90,13 +105,7 @@ public final class SecureFiles {
             throw new VmboxException(ExitCode.FAILED, "cannot write " + target + ": " + describe(e),
                     "check free disk space and permissions of " + dir, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // leave it; it is hidden and harmless
-                }
-            }
+            deleteQuietly(tmp); // when it is left, it is hidden and harmless
         }
     }
 

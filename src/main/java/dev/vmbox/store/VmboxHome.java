@@ -43,9 +43,4 @@ public final class VmboxHome {
     public Path instanceDir(String name) {
         return root.resolve(name);
     }
-
-    /** Where the failure of a create is kept when its instance folder was removed by the rollback. */
-    public Path failedCreateLog(String name) {
-        return root.resolve(FileNames.FAILED_LOGS_DIR).resolve(name + FileNames.FAILED_CREATE_LOG_SUFFIX);
-    }
 }

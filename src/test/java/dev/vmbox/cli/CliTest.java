@@ -16,6 +16,7 @@ import dev.vmbox.testing.NodeDeviceFixture;
 import dev.vmbox.testing.SysfsFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,6 +131,16 @@ class CliTest {
         assertEquals(2, broken.exitCode(), broken.toString());
         assertTrue(broken.err().startsWith("vmbox: cannot use the config file"), broken.toString());
         assertTrue(broken.err().contains("hint: "), broken.toString());
+    }
+
+    @Test
+    void aFailureIsTwoLinesTheErrorAndItsHint() {
+        Result r = cli.run("status", "nosuch");
+        assertEquals(4, r.exitCode(), r.toString());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(2, lines.size(), r.toString());
+        assertTrue(lines.get(0).startsWith("vmbox: ") && lines.get(1).startsWith("hint: "), r.toString());
+        assertTrue(lines.get(1).contains("--debug"), "says that --debug shows more: " + r);
     }
 
     @Test

@@ -196,7 +196,7 @@ class InputRefusalsTest {
     @Test
     void aNameThatIsTakenOrABadChecksumIsRefusedBeforeAProviderIsAsked() throws IOException {
         record("kept", "11434");
-        createRefusedAs("kept", 2, "an instance named 'kept' already exists");
+        createRefusedAs("kept", 7, "an instance named 'kept' already exists");
         createRefused(2, "the sha256 given for --runtime-sha256 is not 64 hex digits", "--model-file", gguf.toString(),
                 "--runtime-sha256", "xyz");
         createRefused(2, "the sha256 given for --model-sha256 is not 64 hex digits", "--model-file", gguf.toString(),

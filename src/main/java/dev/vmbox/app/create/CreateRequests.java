@@ -1,5 +1,6 @@
 package dev.vmbox.app.create;
 
+import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.plan.PlanRequest;
 import dev.vmbox.app.plan.Planner;
@@ -101,10 +102,10 @@ public final class CreateRequests {
         TunnelAgent.checkPortFree(api.inetAddress(), api.literal(), api.port());
     }
 
-    /** BAD_INPUT when VMBOX_HOME holds an instance named {@code name}. */
+    /** IN_USE when VMBOX_HOME holds an instance named {@code name} (the name is taken). */
     static void requireNameFree(InstanceStore store, String name) {
         if (store.exists(name)) {
-            throw VmboxException.badInput("an instance named '" + name + "' already exists",
+            throw new VmboxException(ExitCode.IN_USE, "an instance named '" + name + "' already exists",
                     "pick another name, or remove it first with: vmbox delete " + name);
         }
     }

@@ -39,6 +39,11 @@ public final class HostPayloadSource implements PayloadSource {
     private final ModelFetcher models;
     private final Path stagingRoot;
     private final Options options;
+    /**
+     * This create's own staging folder name: two creates of one name may both pass the check before either claims the
+     * name, and the one that then loses must not remove (or write into) the folder of the one that wins.
+     */
+    private final String run = Long.toString(ProcessHandle.current().pid()) + "-" + java.util.UUID.randomUUID();
 
     public HostPayloadSource(RuntimeFetcher runtimes, ModelFetcher models, Path stagingRoot, Options options) {
         this.runtimes = runtimes;
@@ -47,12 +52,16 @@ public final class HostPayloadSource implements PayloadSource {
         this.options = options;
     }
 
+    private Path staging(CreateRequest request) {
+        return stagingRoot.resolve(request.name() + "." + run);
+    }
+
     @Override
     public void cleanUp(CreateRequest request) {
         try {
-            dev.vmbox.store.SecureFiles.deleteTree(stagingRoot.resolve(request.name()));
+            dev.vmbox.store.SecureFiles.deleteTree(staging(request));
         } catch (java.io.IOException e) {
-            // staging is under VMBOX_HOME/_cache; a leftover is harmless and replaced by the next create
+            // staging is under VMBOX_HOME/_cache; a leftover (a create killed by SIGKILL) is harmless
         }
     }
 
@@ -91,7 +100,7 @@ public final class HostPayloadSource implements PayloadSource {
             runtimeVersion = rt.version() + " (" + rt.verifiedAgainst() + ")";
             runtimeArchive = rt.archive();
         }
-        Path staging = stagingRoot.resolve(request.name());
+        Path staging = staging(request);
         List<Payload.ModelFile> files = new ArrayList<>();
         String modelName;
         ModelRef ref = options.model();

@@ -14,14 +14,14 @@ import java.util.Map;
  * The instance folder and its record exist from here on (CREATING, locked), with a fresh client key and the guest's
  * host key; the undo removes the folder.
  */
-final class KeysStep implements CreateStep {
+final class KeysStep extends UndoableStep {
     private final InstanceStore store;
     private final CommandRunner runner;
     private final Clock clock;
     private final String vmboxVersion;
-    private boolean made;
 
     KeysStep(InstanceStore store, CommandRunner runner, Clock clock, String vmboxVersion) {
+        super("keys", "instance folder");
         this.store = store;
         this.runner = runner;
         this.clock = clock;
@@ -29,31 +29,16 @@ final class KeysStep implements CreateStep {
     }
 
     @Override
-    public String name() {
-        return "keys";
-    }
-
-    @Override
     public String run(CreateRun run) {
         String modelSha256 = run.payload == null ? null : run.payload.modelSha256();
         store.create(record(run.request, null, modelSha256));
-        made = true;
+        made();
         run.madeTheFolder = true;
         run.lock = store.lock(run.name(), InstanceStore.DEFAULT_LOCK_WAIT);
         SecureFiles.privateDir(run.files.logsDir());
         run.keys = SshKeys.generate(run.files.sshDir(), run.name(), runner);
         store.write(record(run.request, run.keys.hostKey().publicKey(), modelSha256));
         return "ed25519 client key and pinned host key";
-    }
-
-    @Override
-    public boolean madeSomething() {
-        return made;
-    }
-
-    @Override
-    public String undoes() {
-        return "instance folder";
     }
 
     @Override

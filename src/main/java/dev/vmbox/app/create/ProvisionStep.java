@@ -16,20 +16,15 @@ import java.time.Duration;
  * {@link CreatePlanRunner}, which undoes the plan's own steps when one fails. From then on the VM is this create's to
  * remove; the seed (it holds the guest's host private key) lives on only in what the provider made.
  */
-final class ProvisionStep implements CreateStep {
+final class ProvisionStep extends UndoableStep {
     private static final Duration DELETE_TIMEOUT = Duration.ofMinutes(3);
     private final CommandRunner runner;
     private final EventLog log;
-    private boolean made;
 
     ProvisionStep(CommandRunner runner, EventLog log) {
+        super("provision", "VM");
         this.runner = runner;
         this.log = log;
-    }
-
-    @Override
-    public String name() {
-        return "provision";
     }
 
     /** The plan for {@code req}, with the seed where the seed step writes it: what a dry run prints. */
@@ -44,19 +39,9 @@ final class ProvisionStep implements CreateStep {
         provider.prepare(spec, run.left());
         CreatePlan plan = plan(run.request, SeedFiles.in(run.files.seedDir()));
         new CreatePlanRunner(runner, log).execute(plan, run.deadline, run.step::detail);
-        made = true;
+        made();
         SecureFiles.deleteTree(run.files.seedDir());
         return spec.cpus() + " vCPU, " + spec.memory() + ", " + spec.disk() + " disk";
-    }
-
-    @Override
-    public boolean madeSomething() {
-        return made;
-    }
-
-    @Override
-    public String undoes() {
-        return "VM";
     }
 
     @Override

@@ -12,19 +12,14 @@ import dev.vmbox.store.InstanceStore;
 import java.nio.file.Path;
 
 /** Starts the background agent holding host API address -> guest 127.0.0.1:RUNTIME_PORT; the undo stops it. */
-final class TunnelStep implements CreateStep {
+final class TunnelStep extends UndoableStep {
     private final InstanceStore store;
     private final ApiTunnel tunnel;
-    private boolean started;
 
     TunnelStep(InstanceStore store, ApiTunnel tunnel) {
+        super("tunnel", "tunnel");
         this.store = store;
         this.tunnel = tunnel;
-    }
-
-    @Override
-    public String name() {
-        return "tunnel";
     }
 
     @Override
@@ -37,7 +32,7 @@ final class TunnelStep implements CreateStep {
         CreateRequest req = run.request;
         TunnelSettings ts = ApiTunnel.settings(req.name(), target, req.api().literal(), req.api().port(), req.runtime().port(),
                 req.runtimeKind());
-        started = true; // from here an agent may run: the undo stops it
+        made(); // from here an agent may run: the undo stops it
         TunnelStatus status = tunnel.start(dir, ts, run.left(ApiTunnel.READY_WAIT));
         if (!status.up()) {
             throw new VmboxException(ExitCode.FAILED, "the tunnel did not come up: " + status.describe(),
@@ -45,16 +40,6 @@ final class TunnelStep implements CreateStep {
         }
         ts.exposureWarning().ifPresent(run.progress::note);
         return ts.endpoint() + " -> guest 127.0.0.1:" + req.runtime().port();
-    }
-
-    @Override
-    public boolean madeSomething() {
-        return started;
-    }
-
-    @Override
-    public String undoes() {
-        return "tunnel";
     }
 
     @Override

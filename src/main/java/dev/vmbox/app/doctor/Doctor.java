@@ -29,25 +29,9 @@ import java.util.stream.Collectors;
  * resources, IOMMU and GPUs, helper tools. Each row says OK / MISSING / PROBLEM and what to do.
  * Reads /sys, /proc and /dev under an injectable root so tests run on fixture trees.
  */
-public final class Doctor {
+public record Doctor(List<ProviderProbe> probes, Path root, String osName, Executables executables, CommandRunner runner,
+                     Path home) {
     private static final long GIB = 1024L * 1024 * 1024;
-
-    private final List<ProviderProbe> probes;
-    private final Path root;
-    private final String osName;
-    private final Executables executables;
-    private final CommandRunner runner;
-    private final Path home;
-
-    public Doctor(List<ProviderProbe> probes, Path root, String osName, Executables executables,
-                  CommandRunner runner, Path home) {
-        this.probes = probes;
-        this.root = root;
-        this.osName = osName;
-        this.executables = executables;
-        this.runner = runner;
-        this.home = home;
-    }
 
     private boolean mac() {
         return osName.toLowerCase(Locale.ROOT).contains("mac");

@@ -8,15 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** {@code vmbox ssh}, {@code exec} and {@code logs}: into a running guest with the instance's key and pinned host key. */
-public final class InstanceShell {
-    private final InstanceLookup instances;
-    private final GuestAccess guests;
-
-    public InstanceShell(InstanceLookup instances, GuestAccess guests) {
-        this.instances = instances;
-        this.guests = guests;
-    }
-
+public record InstanceShell(InstanceLookup instances, GuestAccess guests) {
     /**
      * The SSH target of a running instance (its key, its pinned host key). BROKEN instances kept with
      * --keep-on-failure are reachable too, to inspect them; the pinned key still applies.

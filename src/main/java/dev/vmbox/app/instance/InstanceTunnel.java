@@ -15,15 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code vmbox tunnel start|stop|status NAME}: an instance's API tunnel, as its record says to publish it. */
-public final class InstanceTunnel {
-    private final InstanceLookup instances;
-    private final ApiTunnel tunnel;
-
-    public InstanceTunnel(InstanceLookup instances, ApiTunnel tunnel) {
-        this.instances = instances;
-        this.tunnel = tunnel;
-    }
-
+public record InstanceTunnel(InstanceLookup instances, ApiTunnel tunnel) {
     /** Starts (or restarts after a VM restart) the tunnel of a running instance; returns the API's URL. */
     public String start(String name) {
         try (InstanceLock ignored = instances.lock(name)) {

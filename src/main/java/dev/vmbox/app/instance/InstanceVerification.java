@@ -20,21 +20,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** {@code vmbox verify NAME}: every promise, proven in the guest (over SSH) and on the host. */
-public final class InstanceVerification {
-    private final InstanceLookup instances;
-    private final GuestAccess guests;
-    private final ApiTunnel tunnel;
-    private final Path hostRoot;
+/**
+ * {@code vmbox verify NAME}: every promise, proven in the guest (over SSH) and on the host.
+ *
+ * @param hostRoot the host's root folder, where {@code proc/net/tcp} is read (a fixture in tests)
+ */
+public record InstanceVerification(InstanceLookup instances, GuestAccess guests, ApiTunnel tunnel, Path hostRoot) {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
-
-    /** @param hostRoot the host's root folder, where {@code proc/net/tcp} is read (a fixture in tests) */
-    public InstanceVerification(InstanceLookup instances, GuestAccess guests, ApiTunnel tunnel, Path hostRoot) {
-        this.instances = instances;
-        this.guests = guests;
-        this.tunnel = tunnel;
-        this.hostRoot = hostRoot;
-    }
 
     public List<Promise> verify(String name) {
         Instance instance = instances.ready(name);

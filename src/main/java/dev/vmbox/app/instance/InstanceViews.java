@@ -19,15 +19,7 @@ import java.util.stream.Stream;
  * it the phase its record is in. The record's phase never stands in for the state: a create that failed and was
  * kept shows the VM's real state (e.g. RUNNING) with phase "failed" and the reason.
  */
-public final class InstanceViews {
-    private final InstanceLookup instances;
-    private final ApiTunnel tunnel;
-
-    public InstanceViews(InstanceLookup instances, ApiTunnel tunnel) {
-        this.instances = instances;
-        this.tunnel = tunnel;
-    }
-
+public record InstanceViews(InstanceLookup instances, ApiTunnel tunnel) {
     /**
      * Every instance; a provider that cannot be asked makes its rows UNKNOWN, an unreadable record BROKEN. The
      * providers are asked once per connection ({@link LiveStates}), not once per instance.

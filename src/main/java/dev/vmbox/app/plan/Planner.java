@@ -23,19 +23,11 @@ import java.util.OptionalLong;
 /**
  * {@code vmbox plan}: the model's shape (from its GGUF header, the catalogue or the registry), the
  * host's resources and passthrough-capable GPUs, and the sized VM with its reasoning.
+ *
+ * @param local   this machine's PCI devices, for VMs that run here
+ * @param dataDir where the download cache lives, whose free space the plan checks
  */
-public final class Planner {
-    private final ModelInspector inspector;
-    private final PciHost local;
-    private final Path dataDir;
-
-    /** @param local this machine's PCI devices, for VMs that run here */
-    public Planner(ModelInspector inspector, PciHost local, Path dataDir) {
-        this.inspector = inspector;
-        this.local = local;
-        this.dataDir = dataDir;
-    }
-
+public record Planner(ModelInspector inspector, PciHost local, Path dataDir) {
     public Plan plan(PlanRequest r) {
         return plan(r, Optional.empty());
     }

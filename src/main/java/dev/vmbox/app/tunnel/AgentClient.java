@@ -1,8 +1,6 @@
 package dev.vmbox.app.tunnel;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The CLI's side of the agent's control socket: one request line, one answer line, per connection. The socket
@@ -37,15 +33,7 @@ final class AgentClient {
         if (!Files.exists(socket)) {
             return Optional.empty();
         }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // closing
-                }
-            });
-            ch.connect(UnixDomainSocketAddress.of(socket));
+        try (SocketChannel ch = UnixSockets.connect(socket.toString(), timeout)) {
             ByteBuffer out = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) {
                 ch.write(out);

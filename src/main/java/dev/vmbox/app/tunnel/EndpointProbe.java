@@ -5,15 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Asks an endpoint one request from the host, as a client would, and returns the status it answers: how
@@ -36,15 +32,7 @@ public final class EndpointProbe {
         byte[] bytes = req.toString().getBytes(StandardCharsets.ISO_8859_1);
         try {
             if (endpoint.startsWith("/")) {
-                try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                    CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-                        try {
-                            ch.close();
-                        } catch (IOException ignored) {
-                            // closing
-                        }
-                    });
-                    ch.connect(UnixDomainSocketAddress.of(endpoint));
+                try (SocketChannel ch = UnixSockets.connect(endpoint, timeout)) {
                     Channels.newOutputStream(ch).write(bytes);
                     return statusOf(Channels.newInputStream(ch));
                 }

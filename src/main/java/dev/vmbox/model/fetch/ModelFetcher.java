@@ -22,27 +22,14 @@ import java.util.Optional;
  * </ul>
  * Every result is re-read with the bounded GGUF (or safetensors) reader, so the plan is made from the
  * real file.
+ *
+ * @param registry    the Ollama registry client, empty on air-gapped hosts
+ * @param hub         the Hugging Face client, empty on air-gapped hosts
+ * @param cache       where verified downloads are kept
+ * @param stagingRoot where Ollama layouts are built (one folder per model)
  */
-public final class ModelFetcher {
-    private final Optional<OllamaRegistry> registry;
-    private final Optional<HuggingFaceFiles> hub;
-    private final ContentCache cache;
-    private final Path stagingRoot;
-
-    /**
-     * @param registry    the Ollama registry client, empty on air-gapped hosts
-     * @param hub         the Hugging Face client, empty on air-gapped hosts
-     * @param cache       where verified downloads are kept
-     * @param stagingRoot where Ollama layouts are built (one folder per model)
-     */
-    public ModelFetcher(Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub, ContentCache cache,
-            Path stagingRoot) {
-        this.registry = registry;
-        this.hub = hub;
-        this.cache = cache;
-        this.stagingRoot = stagingRoot;
-    }
-
+public record ModelFetcher(Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub, ContentCache cache,
+                           Path stagingRoot) {
     /** The Ollama registry client, empty on air-gapped hosts. */
     public Optional<OllamaRegistry> registry() {
         return registry;

@@ -8,6 +8,7 @@ import dev.vmbox.model.ModelInfo;
 import dev.vmbox.model.ModelRef;
 import dev.vmbox.model.SafetensorsInfo;
 import dev.vmbox.model.gguf.GgufReader;
+import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,24 +24,11 @@ import java.util.Optional;
  * </ul>
  * Without a registry or Hub client (offline), only local files and catalogue names can be planned.
  */
-public final class ModelInspector {
+public record ModelInspector(ModelCatalog catalog, Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub,
+                             Path tempDir, long headerBytes) {
     /** Enough for the header of any current GGUF (tokenizer arrays of 256k tokens take ~10 MB). */
     public static final long DEFAULT_HEADER_BYTES = 32L << 20;
 
-    private final ModelCatalog catalog;
-    private final Optional<OllamaRegistry> registry;
-    private final Optional<HuggingFaceFiles> hub;
-    private final Path tempDir;
-    private final long headerBytes;
-
-    public ModelInspector(ModelCatalog catalog, Optional<OllamaRegistry> registry, Optional<HuggingFaceFiles> hub,
-            Path tempDir, long headerBytes) {
-        this.catalog = catalog;
-        this.registry = registry;
-        this.hub = hub;
-        this.tempDir = tempDir;
-        this.headerBytes = headerBytes;
-    }
 
     /**
      * @param modelSha256 {@code --model-sha256}, used to verify hf: files that the Hub lists no sha256 for
@@ -98,13 +86,7 @@ public final class ModelInspector {
             throw VmboxException.failed("cannot write a temporary file in " + tempDir + ": " + e.getMessage(),
                     "check the free space and permissions there", e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a temp file in vmbox's own folder
-                }
-            }
+            SecureFiles.deleteQuietly(tmp);
         }
     }
 }

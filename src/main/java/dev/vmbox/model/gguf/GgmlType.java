@@ -31,10 +31,6 @@ public enum GgmlType {
         return blockElements;
     }
 
-    public int blockBytes() {
-        return blockBytes;
-    }
-
     /** Bits per weight of this type (e.g. 4.5 for Q4_0, 8.5 for Q8_0). */
     public double bitsPerWeight() {
         return blockBytes * 8.0 / blockElements;

@@ -443,17 +443,4 @@ public final class GgufReader {
             }
         }
     }
-
-    /** Whether the file starts with the GGUF magic (a cheap check before a full read). */
-    public static boolean hasMagic(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            while (b.hasRemaining() && ch.read(b) > 0) {
-                // fill
-            }
-            return b.position() == 4 && b.flip().getInt() == MAGIC;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -57,10 +57,6 @@ public record LibvirtConfig(String uri, Path storageRoot, VirtType virtType) {
         return new LibvirtConfig(uri, root, virtType);
     }
 
-    public LibvirtConfig withVirtType(VirtType type) {
-        return new LibvirtConfig(uri, storageRoot, type);
-    }
-
     /** True when the URI names this machine (no host part), so local files are the hypervisor's files. */
     public boolean local() {
         return URI.create(uri).getHost() == null && URI.create(uri).getAuthority() == null;

@@ -33,24 +33,11 @@ import java.util.function.Supplier;
  * devices) and start it. The forward's port and the NIC's MAC are chosen when the plan is made; a port taken by
  * another program before QEMU binds it is retried with another ({@value #PORT_ATTEMPTS} attempts).
  */
-final class LibvirtCreate {
+record LibvirtCreate(LibvirtConfig config, LibvirtCli cli, Disks disks, VirtTypes types, EventLog log) {
     /** Attempts before giving up on finding a free port for the SSH forward (another program may take it first). */
     static final int PORT_ATTEMPTS = 5;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final LibvirtConfig config;
-    private final LibvirtCli cli;
-    private final Disks disks;
-    private final VirtTypes types;
-    private final EventLog log;
-
-    LibvirtCreate(LibvirtConfig config, LibvirtCli cli, Disks disks, VirtTypes types, EventLog log) {
-        this.config = config;
-        this.cli = cli;
-        this.disks = disks;
-        this.types = types;
-        this.log = log;
-    }
 
     /**
      * @param image    the base image, or null when it is not on this host yet (a dry run before any download: the
@@ -102,7 +89,7 @@ final class LibvirtCreate {
                                 "the provider prepares it before a create (vmbox image build, or a verified download)");
                     }
                     if (exists(ctx, domstate)) {
-                        throw VmboxException.badInput("instance '" + name + "' already exists in libvirt at " + config.uri(),
+                        throw new VmboxException(ExitCode.IN_USE, "instance '" + name + "' already exists in libvirt at " + config.uri(),
                                 "pick another name, or delete it first: vmbox delete " + name);
                     }
                 }));

@@ -29,7 +29,7 @@ final class LibvirtErrors {
                     "free disk space where instance disks live, or give the VM a smaller --disk", e);
             case NOT_FOUND -> new VmboxException(ExitCode.NOT_FOUND, "cannot " + action + ": no such VM (" + why + ")",
                     "see the VMs with: vmbox list", e);
-            case EXISTS -> new VmboxException(ExitCode.BAD_INPUT, "cannot " + action + ": it already exists (" + why + ")",
+            case EXISTS -> new VmboxException(ExitCode.IN_USE, "cannot " + action + ": it already exists (" + why + ")",
                     "pick another name, or delete the old one first", e);
             default -> new VmboxException(ExitCode.FAILED, "cannot " + action + ": " + why,
                     "run with --debug to see the command; libvirt's log is in /var/log/libvirt/qemu/", e);

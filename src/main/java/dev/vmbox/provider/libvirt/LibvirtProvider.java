@@ -21,6 +21,7 @@ import dev.vmbox.provider.StopMode;
 import dev.vmbox.provider.VmState;
 import dev.vmbox.provider.VmStatus;
 import dev.vmbox.spec.VmSpec;
+import dev.vmbox.store.SecureFiles;
 import dev.vmbox.wait.Deadline;
 import dev.vmbox.wait.NotReady;
 import dev.vmbox.wait.Poll;
@@ -474,12 +475,8 @@ public final class LibvirtProvider implements Provider {
         } catch (IOException e) {
             throw VmboxException.failed("cannot write the domain XML of " + name + ": " + e.getMessage(), "check free space", e);
         } finally {
-            if (!config.local() && xml != null) {
-                try {
-                    Files.deleteIfExists(xml);
-                } catch (IOException ignored) {
-                    // a private temporary file; nothing secret in it
-                }
+            if (!config.local()) {
+                SecureFiles.deleteQuietly(xml); // a private temporary file; nothing secret in it
             }
         }
     }

@@ -24,7 +24,7 @@ import java.util.List;
  * {@code <storageRoot>/_base/<image>-<content tag>/}, and checked against that tag before every use. The seed holds the
  * guest's SSH host private key: it is made in a folder only vmbox's user can enter and moved into place 0600.
  */
-final class LocalDisks implements Disks {
+record LocalDisks(LibvirtConfig config) implements Disks {
     static final String OVERLAY = "disk.qcow2";
     static final String SEED = "seed.img";
     /** Where the seed is made, inside the instance's folder (the same file system, so the move is a rename): 0700. */
@@ -33,11 +33,6 @@ final class LocalDisks implements Disks {
     static final String DOMAIN_XML = "domain.xml";
     static final String BASES = "_base";
 
-    private final LibvirtConfig config;
-
-    LocalDisks(LibvirtConfig config) {
-        this.config = config;
-    }
 
     Path dir(String instance) {
         return config.storageRoot().resolve(instance);

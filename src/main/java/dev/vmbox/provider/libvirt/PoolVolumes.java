@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * <p>Every command is built here, so a create plan can list them before any runs ({@code *Commands}) and run them
  * through its steps ({@link LibvirtExec}).
  */
-final class PoolVolumes {
+record PoolVolumes(LibvirtCli cli, String uri, EventLog log) {
     static final String POOL = "vmbox";
     /** Where the pool is made when the host has none: beside, not inside, the local layout's folder. */
     static final String DEFAULT_TARGET = "/var/lib/libvirt/images/vmbox-pool";
@@ -67,16 +67,6 @@ final class PoolVolumes {
         String disk() {
             return parts.get(0).volume();
         }
-    }
-
-    private final LibvirtCli cli;
-    private final String uri;
-    private final EventLog log;
-
-    PoolVolumes(LibvirtCli cli, String uri, EventLog log) {
-        this.cli = cli;
-        this.uri = uri;
-        this.log = log;
     }
 
     static String disk(String instance) {

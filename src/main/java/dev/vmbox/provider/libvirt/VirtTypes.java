@@ -22,19 +22,7 @@ import java.util.Set;
  * remote host's from {@code virsh capabilities}, whose CPU model is expanded with {@code cpu-baseline --features}
  * when the flags are not listed beside it (EPYC-Rome's svm is in the model).
  */
-final class VirtTypes {
-    private final LibvirtConfig config;
-    private final LibvirtCli cli;
-    private final Path hostRoot;
-    private final EventLog log;
-
-    VirtTypes(LibvirtConfig config, LibvirtCli cli, Path hostRoot, EventLog log) {
-        this.config = config;
-        this.cli = cli;
-        this.hostRoot = hostRoot;
-        this.log = log;
-    }
-
+record VirtTypes(LibvirtConfig config, LibvirtCli cli, Path hostRoot, EventLog log) {
     /** The commands that decide it (none when the type is configured); the expanded CPU is read from {@code cpuFile}. */
     List<PlannedCommand> commands(Path cpuFile) {
         List<PlannedCommand> out = new ArrayList<>();

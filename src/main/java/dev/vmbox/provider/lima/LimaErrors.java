@@ -43,7 +43,7 @@ final class LimaErrors {
         String lower = msg.toLowerCase(Locale.ROOT);
         String shown = msg.isEmpty() ? "exit code " + f.exitCodeOfCommand() : msg;
         if (lower.contains("already exists")) {
-            return new VmboxException(ExitCode.BAD_INPUT, "a Lima instance '" + limaName + "' already exists",
+            return new VmboxException(ExitCode.IN_USE, "a Lima instance '" + limaName + "' already exists",
                     "choose another name; vmbox leaves Lima's instance alone", e);
         }
         if (lower.contains("too long") && lower.contains("unix_path_max")) {

@@ -189,8 +189,8 @@ public final class LimaProvider implements Provider {
                         ctx.made();
                     } catch (VmboxException e) {
                         VmboxException classified = LimaErrors.classify(e, "create", spec.name(), limaName);
-                        if (classified.exitCode() != ExitCode.BAD_INPUT) {
-                            ctx.made();
+                        if (classified.exitCode() != ExitCode.BAD_INPUT && classified.exitCode() != ExitCode.IN_USE) {
+                            ctx.made(); // refused (a bad or taken name): nothing was made, so nothing is removed
                         }
                         throw classified;
                     }

@@ -1,11 +1,10 @@
 package dev.vmbox.provider.lima;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
+import dev.vmbox.cloudinit.CloudInitRenderer;
 
 /**
  * Writes {@link LimaYaml} through Jackson's YAML generator, which quotes or block-formats every string
@@ -13,15 +12,7 @@ import dev.vmbox.VmboxException;
  * The output is deterministic: the same input gives the same bytes (golden-file tests rely on it).
  */
 public final class LimaYamlWriter {
-    private static final YAMLMapper MAPPER = YAMLMapper.builder(YAMLFactory.builder()
-                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-                    .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-                    .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
-                    .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
-                    .disable(YAMLGenerator.Feature.SPLIT_LINES)
-                    .build())
-            .build();
+    private static final YAMLMapper MAPPER = YAMLMapper.builder(CloudInitRenderer.yamlFactory()).build();
 
     private LimaYamlWriter() {
     }

@@ -44,7 +44,7 @@ final class MultipassErrors {
                     "a first launch downloads the image and can be slow: give it more time with --timeout", e);
         }
         if (lower.contains("already exists")) {
-            return new VmboxException(ExitCode.BAD_INPUT, "a Multipass instance '" + mpName + "' already exists",
+            return new VmboxException(ExitCode.IN_USE, "a Multipass instance '" + mpName + "' already exists",
                     "choose another name, or remove it with `multipass delete --purge " + mpName + "` if it is a leftover", e);
         }
         if (lower.contains("does not exist") || lower.contains("is deleted")) {

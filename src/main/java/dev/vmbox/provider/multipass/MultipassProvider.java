@@ -180,8 +180,9 @@ public final class MultipassProvider implements Provider {
                         ctx.run(launch, readUserData(seed));
                     } catch (VmboxException e) {
                         VmboxException classified = MultipassErrors.classify(e, "launch", spec.name(), mpName);
-                        if (classified.exitCode() != ExitCode.BAD_INPUT && classified.exitCode() != ExitCode.UNAVAILABLE) {
-                            ctx.made();
+                        ExitCode code = classified.exitCode();
+                        if (code != ExitCode.BAD_INPUT && code != ExitCode.IN_USE && code != ExitCode.UNAVAILABLE) {
+                            ctx.made(); // refused (a bad or taken name, no daemon): nothing was made
                         }
                         throw classified;
                     }

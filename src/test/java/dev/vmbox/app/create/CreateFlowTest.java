@@ -118,7 +118,7 @@ class CreateFlowTest {
         VmboxException e = assertThrows(VmboxException.class, () -> flow((req, step) -> {
             throw new AssertionError("never fetched");
         }).create(request("taken", true), recording()));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode());
         assertTrue(e.getMessage().startsWith("create failed at step 'check': an instance named 'taken' already exists"),
                 e.getMessage());
         assertEquals(home.resolve("_logs/taken-create-failed.log"), namedLog(e));

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The endpoint in front of the real llama-server (Debian's llama.cpp-tools), which by itself answers any Origin
- * and any Host (research/runtimes-web.md): through vmbox's endpoint a web page's request and a request without the
+ * and any Host: through vmbox's endpoint a web page's request and a request without the
  * key are refused, and a streamed completion streams. Runs where a llama-server is at hand: on the PATH with
  * {@code VMBOX_TEST_GGUF} naming a model, or in a root folder {@code VMBOX_TEST_LLAMA_CHROOT} holding
  * {@code usr/bin/llama-server} and {@code srv/tiny.gguf} (run with chroot, as root). Loopback only.

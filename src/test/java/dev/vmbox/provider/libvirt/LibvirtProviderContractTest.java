@@ -239,7 +239,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
         create(p, spec("dup"), seedDir, Duration.ofMinutes(1));
         String before = domainXml("vmbox-dup");
         VmboxException e = assertThrows(VmboxException.class, () -> create(p, spec("dup"), seedDir, Duration.ofMinutes(1)));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode());
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(before, domainXml("vmbox-dup"));
         assertTrue(Files.exists(storage.resolve("dup/disk.qcow2")));
@@ -249,7 +249,7 @@ class LibvirtProviderContractTest extends FakeLibvirtHost {
     void defineReportingAnExistingDomainRollsBackTheFiles() throws IOException {
         mode("define-exists");
         VmboxException e = assertThrows(VmboxException.class, () -> create(provider(), spec("race"), seedDir, Duration.ofMinutes(1)));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode(), "the name was taken meanwhile");
         assertFalse(Files.exists(storage.resolve("race")), "rollback removes overlay and seed");
     }
 

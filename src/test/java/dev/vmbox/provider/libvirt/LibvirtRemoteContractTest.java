@@ -132,7 +132,7 @@ class LibvirtRemoteContractTest extends FakeLibvirtHost {
         mode("overlay-race");
         VmboxException e = assertThrows(VmboxException.class, () -> create(provider(URI), spec("race"), seedDir,
                 Duration.ofMinutes(1)));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode(), e.getMessage());
+        assertEquals(ExitCode.IN_USE, e.exitCode(), e.getMessage());
         assertEquals("someone else's disk\n", Files.readString(pool().resolve("vmbox-race.qcow2")),
                 "the other vmbox's disk is left alone");
     }

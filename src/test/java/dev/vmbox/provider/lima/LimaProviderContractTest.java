@@ -117,10 +117,10 @@ class LimaProviderContractTest {
     }
 
     @Test
-    void creatingAnExistingInstanceIsBadInputAndLeavesItAlone() {
+    void creatingAnExistingInstanceIsInUseAndLeavesItAlone() {
         create(lima, spec, seed, T);
         VmboxException e = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode());
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(VmState.RUNNING, lima.inspect("llm").state());
     }
@@ -245,7 +245,7 @@ class LimaProviderContractTest {
                 .contains(c.get(0))));
         // and creating over it is refused by Lima itself, which vmbox reads as "name taken", touching nothing
         VmboxException taken = assertThrows(VmboxException.class, () -> create(lima, spec, seed, T));
-        assertEquals(ExitCode.BAD_INPUT, taken.exitCode());
+        assertEquals(ExitCode.IN_USE, taken.exitCode());
         assertEquals(List.of("vmbox-llm"), fakes.limaInstances());
     }
 

@@ -147,10 +147,10 @@ class MultipassProviderContractTest {
     }
 
     @Test
-    void anExistingInstanceIsBadInputAndIsNeverPurged() {
+    void anExistingInstanceIsInUseAndIsNeverPurged() {
         create(mp, spec, seed, T);
         VmboxException e = assertThrows(VmboxException.class, () -> create(mp, spec, seed, T));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode());
         assertEquals(VmState.RUNNING, mp.inspect("llm").state());
     }
 

@@ -48,8 +48,13 @@ public final class RuntimeStandIn implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     public RuntimeStandIn() {
+        this(0);
+    }
+
+    /** A stand-in on 127.0.0.1:{@code port} (0: any free port), e.g. a runtime's own fixed port. */
+    public RuntimeStandIn(int port) {
         try {
-            server = new ServerSocket(0, 200, InetAddress.getByName("127.0.0.1"));
+            server = new ServerSocket(port, 200, InetAddress.getByName("127.0.0.1"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
