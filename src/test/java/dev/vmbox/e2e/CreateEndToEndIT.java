@@ -12,6 +12,7 @@ import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.testing.ChatPageBrowser;
 import dev.vmbox.testing.E2ePrerequisites;
 import dev.vmbox.testing.LocalSshd;
 import dev.vmbox.testing.TinyGguf;
@@ -297,6 +298,7 @@ class CreateEndToEndIT {
         assertLlamaServerAnswers(name, api, "tiny-llama.gguf");
         // what a client is given: vmbox env points an OpenAI client at this API, with its key
         assertClientEnvironment(name, api, "OPENAI_BASE_URL", "/models", "tiny-llama.gguf");
+        assertChatPageAnswers(api);
 
         // issue 15: the seed (the guest's host private key) is off the VM once its first boot is over
         String definition = virsh("dumpxml", "--inactive", "vmbox-" + name);
@@ -374,6 +376,21 @@ class CreateEndToEndIT {
      * 15 s and more; the runtime image's sshd has them off, so {@code vmbox ssh}, a new tunnel and the API still work,
      * and sshd never penalised the source.
      */
+    /**
+     * llama-server's own chat page (the image's SimpleChat) opened through the tunnel in Debian's headless Chromium: the
+     * page loads without the key, its calls need it, and a prompt typed with the key in its Settings gets the answer of
+     * the llama-server in the sealed VM. Screenshot: target/browser/chat-page-real-vm.png (a build artifact).
+     */
+    private void assertChatPageAnswers(String api) {
+        if (!ChatPageBrowser.available()) {
+            E2ePrerequisites.missing("the chat page in a browser", "Chromium and chromedriver are not installed (scripts/test "
+                    + "installs them)");
+        }
+        ChatPageBrowser.Checked page = ChatPageBrowser.check(api, apiKey, tmp.resolve("browser"), "chat-page-real-vm",
+                Duration.ofMinutes(3));
+        assertTrue(page.chat().baseUrlTyped(), "the page was pointed at the endpoint: " + page.chat());
+    }
+
     private void survivesABurstOfReconnects(String name, String api) throws Exception {
         String xml = virsh("dumpxml", "vmbox-" + name);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("<vmbox:ssh-port>(\\d+)<").matcher(xml);
