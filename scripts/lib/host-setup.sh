@@ -46,6 +46,9 @@ install_test_packages() {
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils \
     mmdebstrap e2fsprogs genisoimage xorriso cloud-image-utils \
     curl iproute2 python3 procps ca-certificates
+  # the runtime image (vmbox image build --runtime llama.cpp): Debian's archive keyring that apt checks the Release
+  # file with, gpgv that checks it again for the manifest
+  apt_install debian-archive-keyring gpgv
   # the release test (ReleasePackagesIT): man pages (asciidoctor), the .deb's library dependencies (dpkg-dev),
   # `man` on the installed pages, `ruby -c` on the Homebrew formula
   apt_install asciidoctor dpkg-dev man-db ruby

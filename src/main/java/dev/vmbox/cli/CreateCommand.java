@@ -9,6 +9,7 @@ import dev.vmbox.app.create.HostPayloadSource;
 import dev.vmbox.app.create.HttpHealthCheck;
 import dev.vmbox.app.plan.PlanRequest;
 import dev.vmbox.exec.Command;
+import dev.vmbox.image.RuntimeImages;
 import dev.vmbox.model.fetch.ModelFetcher;
 import dev.vmbox.provider.CreatePlanRunner;
 import dev.vmbox.provider.Provider;
@@ -68,7 +69,8 @@ final class CreateCommand implements Callable<Integer> {
     String connect;
 
     @Option(names = "--image", paramLabel = "NAME", description = "Base image (libvirt: vmbox-debian-12, the default, "
-            + "built locally; or debian-12 / ubuntu-24.04, verified downloads).")
+            + "built locally; a runtime image such as vmbox-llama-cpp-testing, the default for --runtime llama.cpp when "
+            + "it is built; or debian-12 / ubuntu-24.04, verified downloads).")
     String image;
 
     @Option(names = "--egress", paramLabel = "POLICY", description = "sealed (default): the guest never reaches the network; "
@@ -106,7 +108,8 @@ final class CreateCommand implements Callable<Integer> {
                 : root.config().get("libvirt.uri");
         Duration deadline = Durations.parse(timeout != null ? timeout : root.config().get("create.timeout"), "--timeout");
         CreateRequests.Options options = CreateRequests.Options.of(name, pr.runtime(), image, policy, port,
-                expose != null ? expose : root.config().get("tunnel.bind"), expose != null, keepOnFailure, deadline);
+                expose != null ? expose : root.config().get("tunnel.bind"), expose != null, keepOnFailure, deadline)
+                .withRuntimeBundle(runtimeBundle != null);
         if (runtimeBundle != null) {
             HostFile.require(runtimeBundle, "--runtime-bundle");
         }
@@ -119,7 +122,8 @@ final class CreateCommand implements Callable<Integer> {
         ProviderSelector.Choice<Provider> choice = root.providers().select(provider, root.runner(), uri);
         CreateRequest.Chosen chosen = new CreateRequest.Chosen(choice.provider(), choice.reason(),
                 ProviderRegistry.reference(choice.provider().id(), uri));
-        CreateRequests requests = new CreateRequests(root.planner(), root.pciHost());
+        CreateRequests requests = new CreateRequests(root.planner(), root.pciHost(),
+                new RuntimeImages(root.providers().images()));
         if (policy == EgressPolicy.OPEN) {
             root.progress().note("warning: --egress open: the guest keeps network access; a hostile model server can "
                     + "reach out");
@@ -129,9 +133,12 @@ final class CreateCommand implements Callable<Integer> {
                     + "loopback, without authentication");
         }
         if (dryRun) {
-            return dryRun(root, requests.decideWithoutContact(pr, options, chosen));
+            CreateRequests.Decided decided = requests.decideWithoutContact(pr, options, chosen);
+            decided.notes().forEach(n -> root.progress().note(n));
+            return dryRun(root, decided);
         }
         CreateRequests.Decided decided = requests.decide(pr, options, chosen);
+        decided.notes().forEach(n -> root.progress().note(n));
         HostPayloadSource payloads = new HostPayloadSource(
                 new RuntimeFetcher(RuntimeCatalog.builtIn(), root.downloader(), root.downloadCache(), root.log()),
                 new ModelFetcher(root.registry(), root.hub(), root.downloadCache(), root.home().cacheDir(FileNames.STAGING_DIR)),
@@ -187,7 +194,9 @@ final class CreateCommand implements Callable<Integer> {
         out.println("Provider: " + req.chosenProvider().id() + " (" + req.provider().reason() + ")");
         out.println("Egress:   " + req.spec().egress().cliName());
         out.println("API:      " + req.api().url() + " -> guest 127.0.0.1:" + req.runtime().port());
-        out.println("Steps:    " + String.join(", ", CreateFlow.STEPS));
+        out.println("Image:    " + req.spec().image() + (req.baked() ? " (runtime image: " + req.runtimeImage().describe()
+                + "; only the model travels)" : ""));
+        out.println("Steps:    " + String.join(", ", CreateFlow.steps(req)));
         if (!decided.hostReads().isEmpty()) {
             out.println("Host:     not contacted by a dry run; the run first reads its capacity"
                     + (req.spec().gpu().wanted() ? " and its PCI devices (for the GPU)" : "") + ":");

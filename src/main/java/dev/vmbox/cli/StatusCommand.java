@@ -38,6 +38,9 @@ final class StatusCommand implements Callable<Integer> {
         rows.put("CPUs", v.cpus());
         rows.put("Memory", v.memory());
         rows.put("Disk", v.disk());
+        rows.put("Image", v.image() == null ? null : v.image() + (v.imageManifestSha256() == null ? ""
+                : " (manifest sha256 " + v.imageManifestSha256() + ")"));
+        rows.put("Model sha256", v.modelSha256());
         rows.put("Detail", v.detail());
         rows.forEach((k, val) -> {
             if (val != null) {

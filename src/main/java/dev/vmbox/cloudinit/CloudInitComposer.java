@@ -2,6 +2,8 @@ package dev.vmbox.cloudinit;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.vmbox.runtime.RuntimeKind;
+import dev.vmbox.spec.EgressPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -71,7 +73,44 @@ public final class CloudInitComposer {
         return CloudInitRenderer.metaData(new MetaData(instanceId, spec.hostname()));
     }
 
+    /**
+     * The per-instance seed for a VM that boots a runtime image ({@code vmbox image build --runtime}): what the image
+     * cannot know, and nothing else. The hardening, the egress machinery (the image boots sealed), the runtime's
+     * user and unit, the locale and cloud-init's own settings are baked in from the same fragments. Here: the
+     * hostname, the admin user and key, the pinned host key, the sshd access drop-in, the sizing drop-in (with the
+     * runtime's {@code args}), guest.json, and for a policy other than sealed its {@code active.nft} and the
+     * first-boot step that applies it. No runcmd.
+     */
+    public static UserData composeForImage(GuestSpec spec, RuntimeArgs args) {
+        if (spec.runtime() != RuntimeKind.LLAMA_CPP) {
+            throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL, "no runtime image serves " + spec.runtime().cliName(),
+                    "this is a bug in vmbox", null);
+        }
+        UserData own = generated(spec, sizing(spec, args));
+        UserData data = new UserData(own.hostname(), own.preserveHostname(), true, null, true, true, List.of("ed25519"),
+                true, own.sshKeys(), null, null, null, own.users(), own.writeFiles(), null, null);
+        if (spec.egress() == EgressPolicy.SEALED) {
+            return data;
+        }
+        String policy = "egress/" + spec.egress().cliName() + ".yaml";
+        String active = GuestLayout.EGRESS_DIR + "/active.nft";
+        UserData fragment = Fragments.load(policy);
+        List<WriteFile> activeFile = fragment.writeFiles().stream().filter(f -> f.path().equals(active)).toList();
+        data = data.merge(UserData.empty().withWriteFiles(activeFile), "cloud-init/" + policy);
+        return data.merge(earlyEgress(Fragments.load(Fragments.BASE).merge(fragment, "cloud-init/" + policy), spec),
+                "vmbox's first-boot egress step");
+    }
+
+    /** The user-data text for {@code spec} on a runtime image. */
+    public static String renderUserDataForImage(GuestSpec spec, RuntimeArgs args) {
+        return CloudInitRenderer.userData(composeForImage(spec, args));
+    }
+
     private static UserData generated(GuestSpec spec) {
+        return generated(spec, sizing(spec));
+    }
+
+    private static UserData generated(GuestSpec spec, String sizing) {
         String admin = spec.adminUser();
         User adminUser = new User(admin, "vmbox admin", null, null, null, "/bin/bash", true,
                 "ALL=(ALL) NOPASSWD:ALL", null, List.of(spec.adminAuthorizedKey()));
@@ -80,7 +119,7 @@ public final class CloudInitComposer {
                 "ed25519_public", spec.hostKey().publicKey());
         List<WriteFile> files = List.of(
                 WriteFile.root(SSHD_ACCESS_DROP_IN, "0644", sshdAccess(spec)),
-                WriteFile.root(SIZING_DROP_IN, "0644", sizing(spec)),
+                WriteFile.root(SIZING_DROP_IN, "0644", sizing),
                 WriteFile.root(GuestLayout.GUEST_INFO, "0644", CloudInitRenderer.json(GuestInfo.of(spec))));
         List<List<String>> runcmd = List.of(
                 List.of("install", "-d", "-m", "0755", "-o", admin, "-g", admin, "/opt/vmbox", GuestLayout.RUNTIME_ROOT,
@@ -121,9 +160,16 @@ public final class CloudInitComposer {
     }
 
     private static String sizing(GuestSpec spec) {
-        return "# vmbox: the runtime's address and limits, from the instance's sizing.\n"
+        return sizing(spec, null);
+    }
+
+    /** The sizing drop-in; with {@code args}, the runtime image's settings for the runtime too. */
+    private static String sizing(GuestSpec spec, RuntimeArgs args) {
+        return "# vmbox: the runtime's address" + (args == null ? "" : ", settings") + " and limits, from the instance's "
+                + (args == null ? "sizing" : "plan") + ".\n"
                 + "[Service]\n"
                 + "Environment=" + spec.runtime().portEnvironment(spec.runtimePort()) + "\n"
+                + (args == null ? "" : args.environment())
                 + "MemoryMax=" + spec.runtimeMemoryMaxBytes() + "\n"
                 + "MemorySwapMax=0\n"
                 + "TasksMax=" + spec.tasksMax() + "\n";

@@ -65,6 +65,13 @@ public record UserData(
                 writeFiles, commands, runcmd);
     }
 
+    /** A copy with {@code write_files} replaced. */
+    public UserData withWriteFiles(List<WriteFile> files) {
+        return new UserData(hostname, preserveHostname, manageEtcHosts, sshPwauth, disableRoot, sshDeletekeys,
+                sshGenkeytypes, sshQuietKeygen, sshKeys, packageUpdate, packageUpgrade, packageRebootIfRequired, users,
+                files, bootcmd, runcmd);
+    }
+
     /** This cloud-config followed by {@code next}; {@code nextSource} names {@code next} in errors. */
     public UserData merge(UserData next, String nextSource) {
         Objects.requireNonNull(next, "next");

@@ -123,7 +123,7 @@ public final class ImageBuilder {
      * group only (modes stay as they are), on each link itself, never on what a link points to; folders that
      * existed before the build keep their owner.
      */
-    private static void handOver(List<Path> createdFolders, Path imageFolder, SudoCaller caller) {
+    static void handOver(List<Path> createdFolders, Path imageFolder, SudoCaller caller) {
         List<Path> paths = new ArrayList<>(createdFolders);
         try (Stream<Path> walk = Files.walk(imageFolder)) {
             walk.forEach(paths::add);

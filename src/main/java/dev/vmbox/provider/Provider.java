@@ -44,6 +44,14 @@ public interface Provider extends ProviderProbe {
     CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout);
 
     /**
+     * Whether this provider boots vmbox's own images from the image cache, runtime images included (libvirt): a
+     * create for a runtime that has a runtime image there uses it, and only the model travels.
+     */
+    default boolean bootsRuntimeImages() {
+        return false;
+    }
+
+    /**
      * What the provider does once the guest's first boot is over (cloud-init finished), as a plan like {@link
      * #createPlan}'s, run by the same runner and printed by a dry run: libvirt detaches the NoCloud seed, which holds
      * the guest's SSH host private key, from the VM's definition and deletes it. A plan with steps removes the seed: the
@@ -137,6 +145,15 @@ public interface Provider extends ProviderProbe {
 
     /** Empty until SSH can be reached (VM not running, or no address yet). */
     Optional<SshEndpoint> sshEndpoint(String name);
+
+    /**
+     * Whether the guest's sshd has started, by the VM's serial console log ({@link BootConsole}), where this provider
+     * keeps one this process can read; empty when it cannot tell. A wait for SSH opens no connection while this says
+     * false.
+     */
+    default Optional<Boolean> sshdStarted(String name) {
+        return Optional.empty();
+    }
 
     /**
      * CPUs, memory and free disk of the machine the VMs run on when it is not this one (a remote libvirt

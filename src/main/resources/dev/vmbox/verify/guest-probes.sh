@@ -156,7 +156,8 @@ if [ -n "$mounts" ]; then say no-host-mounts FAIL "host shares mounted: $(echo $
 else say no-host-mounts PASS "no 9p, virtiofs, sshfs, NFS or SMB mounts"; fi
 
 # 5. Password SSH is off (effective sshd configuration, not just the files).
-cfg=$(sshd -T 2>/dev/null)
+# OpenSSH 10 prints the keywords in their documented case, older releases in lower case
+cfg=$(sshd -T 2>/dev/null | tr "[:upper:]" "[:lower:]")
 if [ -z "$cfg" ]; then say password-ssh FAIL "cannot read sshd's effective configuration"
 elif echo "$cfg" | grep -qx 'passwordauthentication no' && echo "$cfg" | grep -Eqx '(kbdinteractiveauthentication|challengeresponseauthentication) no' \
      && echo "$cfg" | grep -qx 'permitrootlogin no'; then

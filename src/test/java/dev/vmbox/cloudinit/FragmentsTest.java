@@ -40,7 +40,9 @@ class FragmentsTest {
             assertTrue(all.contains("egress/" + e.cliName() + ".yaml"), e.cliName());
         }
         assertTrue(all.contains(GpuKind.NVIDIA.fragment().orElseThrow()));
-        assertEquals(8, all.size(), "a new fragment needs a place in CloudInitComposer: " + all);
+        // the runtime image's own files: baked into the image by vmbox image build, never sent as user-data
+        assertTrue(all.contains("image/llama-cpp.yaml"));
+        assertEquals(9, all.size(), "a new fragment needs a place in CloudInitComposer or the image recipe: " + all);
     }
 
     @ParameterizedTest

@@ -12,8 +12,10 @@ import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.exec.ZtExecCommandRunner;
 import dev.vmbox.log.EventLog;
+import dev.vmbox.testing.ChatPageBrowser;
 import dev.vmbox.testing.E2ePrerequisites;
 import dev.vmbox.testing.LocalSshd;
+import dev.vmbox.testing.TinyGguf;
 import dev.vmbox.testing.ShellEval;
 import java.io.IOException;
 import java.net.URI;
@@ -41,14 +43,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The main job, end to end, through the packaged CLI ({@code scripts/vmbox}, target/vmbox.jar) on real
- * libvirt + QEMU (software emulation here): {@code vmbox create} with the default sealed policy and an
- * offline runtime bundle holding the stand-in Ollama server (a test fixture: real runtimes cannot be
- * downloaded on the test machines), the API through the tunnel, {@code vmbox verify}, stop/start,
- * delete; and a create that fails on purpose at the install step and must leave nothing behind.
+ * libvirt + QEMU (software emulation here). The runtime is real: {@code vmbox create --runtime llama.cpp} boots the
+ * llama.cpp runtime image (Debian's llama-server, built once by scripts/build-runtime-test-image) sealed, uploads
+ * only the tiny deterministic GGUF the test writes ({@link TinyGguf}), and the test asks llama-server for a
+ * completion, a chat message and its model list through the tunnel, runs {@code vmbox verify}, proves the guest
+ * cannot reach the network, survives a burst of reconnects, stop/start, delete; a GGUF llama-server refuses fails at
+ * health with llama-server's own words and leaves nothing. Today's path (the runtime uploaded at create, here the
+ * stand-in Ollama server in an offline bundle, a test fixture) is still proven by a create that fails on purpose at
+ * install and by the remote host's create.
  */
 @Tag("e2e")
 class CreateEndToEndIT {
     private static final Duration CREATE = Duration.ofMinutes(25);
+    private static final String RUNTIME_IMAGE = "vmbox-llama-cpp-testing";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -57,6 +64,9 @@ class CreateEndToEndIT {
     private final CommandRunner runner = new ZtExecCommandRunner(EventLog.NONE, Executables.fromEnvironment(System.getenv()));
     private Path home;
     private Map<String, String> env;
+
+    /** The llama.cpp runtime image, built (or found up to date) once for the class. */
+    private static Path runtimeImage;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -69,6 +79,10 @@ class CreateEndToEndIT {
         home = tmp.resolve("home");
         Path images = Files.createDirectories(home.resolve("_cache/images"));
         Files.createSymbolicLink(images.resolve("vmbox-debian-12"), image);
+        if (runtimeImage == null) {
+            runtimeImage = E2ePrerequisites.runtimeImage("CreateEndToEndIT", runner, List.of("virsh"));
+        }
+        Files.createSymbolicLink(images.resolve(RUNTIME_IMAGE), runtimeImage);
         env = new HashMap<>(System.getenv());
         env.put("VMBOX_HOME", home.toString());
         env.put("VMBOX_OFFLINE", "1");
@@ -189,6 +203,14 @@ class CreateEndToEndIT {
         assertTrue(gen.body().contains("stand-in answer to: hello from the host"), gen.body());
     }
 
+    /** A create of llama.cpp on the runtime image, with the tiny GGUF as the model. */
+    private Run createOnRuntimeImage(String name, Path model, int port) throws IOException {
+        made.add(name);
+        return vmbox(CREATE.plusMinutes(2), "create", name, "--provider", "libvirt", "--runtime", "llama.cpp",
+                "--model-file", model.toString(), "--cpus", "2", "--port", Integer.toString(port), "--timeout",
+                CREATE.toMinutes() + "m", "--json");
+    }
+
     /**
      * {@code vmbox env NAME}, evaluated by sh as a user does, points a client at the API this create made, with the
      * key it made: {@code variable}'s URL + {@code path} answers with the key (and names {@code expect}), not without.
@@ -209,22 +231,9 @@ class CreateEndToEndIT {
         assertEquals(api, JSON.readTree(json.out()).get("url").asText(), json.toString());
     }
 
-    @Test
-    void createServeVerifyStopStartDeleteLeavesNothing() throws Exception {
-        String name = "e2e-" + UUID.randomUUID().toString().substring(0, 6);
-        int port = LocalSshd.freePort();
-        String standin = Files.readString(E2ePrerequisites.repo().resolve(
-                "src/test/resources/standin/vmbox-standin-ollama.py"));
-        Run created = create(name, bundle(standin), port);
-        assertEquals(0, created.exit(), created.toString());
-        JsonNode result = JSON.readTree(created.out());
-        String api = result.get("api").asText();
-        assertEquals("http://127.0.0.1:" + port, api);
-        String model = result.get("model").asText();
-        assertEquals("tiny-llama:latest", model);
-
+    private static void printFigure(String what, JsonNode result) {
         StringBuilder figure = new StringBuilder(String.format(Locale.ROOT,
-                "%n=== e2e figure: create to API ready %.1f s (", result.get("totalSeconds").asDouble()));
+                "%n=== e2e figure: %s: create to API ready %.1f s (", what, result.get("totalSeconds").asDouble()));
         Iterator<Map.Entry<String, JsonNode>> steps = result.get("stepSeconds").properties().iterator();
         while (steps.hasNext()) {
             Map.Entry<String, JsonNode> s = steps.next();
@@ -232,9 +241,64 @@ class CreateEndToEndIT {
                     steps.hasNext() ? ", " : ")"));
         }
         System.out.println(figure.append(" ===\n"));
+    }
 
-        assertApiAnswers(name, api, model);
-        assertClientEnvironment(name, api, "OLLAMA_HOST", "/api/tags", model);
+    /**
+     * llama-server answers through the tunnel with the instance's key: /v1/models names the model, a completion of
+     * n_predict 16 at temperature 0 predicts 16 tokens, a chat completion returns an assistant message; returns the
+     * tokens per second llama-server reported for the completion.
+     */
+    private double assertLlamaServerAnswers(String name, String api, String model) throws Exception {
+        Run key = vmbox(Duration.ofMinutes(1), "api-key", name);
+        assertEquals(0, key.exit(), key.toString());
+        apiKey = key.out().strip();
+        assertEquals(401, http("POST", api + "/completion", "{}", null, Map.of()).statusCode(), "no key, no answer");
+        assertEquals(403, http("POST", api + "/completion", "{}", apiKey, Map.of("Origin", "http://evil.example",
+                "Content-Type", "text/plain")).statusCode(), "a web page is refused, key or not");
+        HttpResponse<String> health = http("GET", api + "/health", null);
+        assertEquals(200, health.statusCode(), health.body());
+        JsonNode models = JSON.readTree(http("GET", api + "/v1/models", null).body());
+        List<String> ids = new ArrayList<>();
+        models.get("data").forEach(m -> ids.add(m.get("id").asText()));
+        assertEquals(List.of(model), ids, "/v1/models names the model: " + models);
+        long t0 = System.nanoTime();
+        HttpResponse<String> completion = http("POST", api + "/completion",
+                "{\"prompt\":\"hello from the host\",\"n_predict\":16,\"temperature\":0}");
+        double wall = (System.nanoTime() - t0) / 1e9;
+        assertEquals(200, completion.statusCode(), completion.body());
+        JsonNode c = JSON.readTree(completion.body());
+        assertEquals(16, c.get("tokens_predicted").asInt(), completion.body());
+        assertFalse(c.get("content").asText().isEmpty(), completion.body());
+        double perSecond = c.get("timings").get("predicted_per_second").asDouble();
+        HttpResponse<String> chat = http("POST", api + "/v1/chat/completions", "{\"model\":\"" + model
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":16,\"temperature\":0}");
+        assertEquals(200, chat.statusCode(), chat.body());
+        JsonNode choice = JSON.readTree(chat.body()).get("choices").get(0);
+        assertEquals("assistant", choice.get("message").get("role").asText(), chat.body());
+        assertEquals("length", choice.get("finish_reason").asText(), chat.body());
+        System.out.printf(Locale.ROOT, "%n=== e2e figure: llama-server in the sealed VM, through the tunnel: %.0f tokens/s "
+                + "(llama-server's timing of 16 predicted tokens); the whole request %.2f s ===%n%n", perSecond, wall);
+        return perSecond;
+    }
+
+    @Test
+    void llamaCppOnTheRuntimeImageServesVerifiesSurvivesReconnectsStopsStartsAndLeavesNothing() throws Exception {
+        String name = "e2e-" + UUID.randomUUID().toString().substring(0, 6);
+        int port = LocalSshd.freePort();
+        Path model = TinyGguf.write(tmp.resolve("tiny-llama.gguf"));
+        Run created = createOnRuntimeImage(name, model, port);
+        assertEquals(0, created.exit(), created.toString());
+        assertTrue(created.err().contains("image " + RUNTIME_IMAGE + ": llama.cpp"), "the runtime image is used: " + created);
+        JsonNode result = JSON.readTree(created.out());
+        String api = result.get("api").asText();
+        assertEquals("http://127.0.0.1:" + port, api);
+        assertEquals("tiny-llama.gguf", result.get("model").asText());
+        printFigure("llama.cpp on the runtime image", result);
+
+        assertLlamaServerAnswers(name, api, "tiny-llama.gguf");
+        // what a client is given: vmbox env points an OpenAI client at this API, with its key
+        assertClientEnvironment(name, api, "OPENAI_BASE_URL", "/models", "tiny-llama.gguf");
+        assertChatPageAnswers(api);
 
         // issue 15: the seed (the guest's host private key) is off the VM once its first boot is over
         String definition = virsh("dumpxml", "--inactive", "vmbox-" + name);
@@ -244,9 +308,8 @@ class CreateEndToEndIT {
 
         Run verify = vmbox(Duration.ofMinutes(3), "verify", name, "--json");
         assertEquals(0, verify.exit(), verify.toString());
-        JsonNode promises = JSON.readTree(verify.out()).get("promises");
         List<String> ids = new ArrayList<>();
-        for (JsonNode p : promises) {
+        for (JsonNode p : JSON.readTree(verify.out()).get("promises")) {
             ids.add(p.get("id").asText());
             assertEquals("PASS", p.get("result").asText(), p.toString());
             assertEquals(p.get("where").asText().equals("host") ? "checked on the host" : "reported by the guest",
@@ -257,6 +320,20 @@ class CreateEndToEndIT {
                 "web-origin")) {
             assertTrue(ids.contains(id), "verify checks " + id + ": " + ids);
         }
+        // the guest cannot reach the network while the real server runs: no name resolves, the gateway refuses
+        Run out = vmbox(Duration.ofMinutes(2), "exec", name, "--", "sh", "-c",
+                "getent hosts deb.debian.org || curl -sS -m 5 -o /dev/null http://10.0.2.2/");
+        assertTrue(out.exit() != 0, "the sealed guest reached the network: " + out);
+
+        // what is inside: the image's manifest and the model, by sha256
+        JsonNode status = JSON.readTree(vmbox(Duration.ofMinutes(1), "status", name, "--json").out());
+        assertEquals(RUNTIME_IMAGE, status.get("image").asText(), status.toString());
+        assertEquals(Sha256.of(runtimeImage.resolve("manifest.json")), status.get("imageManifestSha256").asText());
+        assertEquals(Sha256.of(model), status.get("modelSha256").asText());
+        assertEquals(Sha256.of(TinyGguf.bytes()), status.get("modelSha256").asText());
+        Run inspect = vmbox(Duration.ofMinutes(1), "image", "inspect", RUNTIME_IMAGE);
+        assertEquals(0, inspect.exit(), inspect.toString());
+        assertEquals(Files.readString(runtimeImage.resolve("manifest.json")), inspect.out());
 
         // the guest is reached only with the pinned host key: pin another one and vmbox must refuse to connect
         Path record = home.resolve(name).resolve("instance.json");
@@ -273,22 +350,103 @@ class CreateEndToEndIT {
         Run accepted = vmbox(Duration.ofMinutes(2), "exec", name, "--", "id", "-un");
         assertEquals(0, accepted.exit(), accepted.toString());
         assertEquals("vmbox", accepted.out().strip());
-        Run ssh = vmbox(Duration.ofMinutes(2), "ssh", name, "--", "id", "-un");
-        assertEquals(0, ssh.exit(), "the system ssh client with the pinned known_hosts: " + ssh);
-        assertEquals("vmbox", ssh.out().strip());
+
+        survivesABurstOfReconnects(name, api);
 
         Run list = vmbox(Duration.ofMinutes(1), "list", "--json");
         assertEquals("RUNNING", JSON.readTree(list.out()).get(0).get("state").asText(), list.toString());
 
         Run stop = vmbox(Duration.ofMinutes(5), "stop", name);
         assertEquals(0, stop.exit(), stop.toString());
-        assertThrows(IOException.class, () -> http("GET", api + "/", null), "the API is gone while stopped");
+        assertThrows(IOException.class, () -> http("GET", api + "/health", null), "the API is gone while stopped");
         Run start = vmbox(Duration.ofMinutes(15), "start", name, "--timeout", "14m");
         assertEquals(0, start.exit(), start.toString());
-        assertApiAnswers(name, api, model);
+        assertLlamaServerAnswers(name, api, "tiny-llama.gguf");
 
         Run delete = vmbox(Duration.ofMinutes(5), "delete", name);
         assertEquals(0, delete.exit(), delete.toString());
+        made.remove(name);
+        assertNothingLeft(name);
+    }
+
+    /**
+     * Connections that close before authenticating, as a wait loop with short timeouts or a port probe makes them, all
+     * from the one address the hypervisor's forward gives every host connection: 20 TCP connections opened and closed,
+     * 10 ssh clients killed mid key exchange. OpenSSH 10's per-source penalties would then refuse every connection for
+     * 15 s and more; the runtime image's sshd has them off, so {@code vmbox ssh}, a new tunnel and the API still work,
+     * and sshd never penalised the source.
+     */
+    /**
+     * llama-server's own chat page (the image's SimpleChat) opened through the tunnel in Debian's headless Chromium: the
+     * page loads without the key, its calls need it, and a prompt typed with the key in its Settings gets the answer of
+     * the llama-server in the sealed VM. Screenshot: target/browser/chat-page-real-vm.png (a build artifact).
+     */
+    private void assertChatPageAnswers(String api) {
+        if (!ChatPageBrowser.available()) {
+            E2ePrerequisites.missing("the chat page in a browser", "Chromium and chromedriver are not installed (scripts/test "
+                    + "installs them)");
+        }
+        ChatPageBrowser.Checked page = ChatPageBrowser.check(api, apiKey, tmp.resolve("browser"), "chat-page-real-vm",
+                Duration.ofMinutes(3));
+        assertTrue(page.chat().baseUrlTyped(), "the page was pointed at the endpoint: " + page.chat());
+    }
+
+    private void survivesABurstOfReconnects(String name, String api) throws Exception {
+        String xml = virsh("dumpxml", "vmbox-" + name);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<vmbox:ssh-port>(\\d+)<").matcher(xml);
+        assertTrue(m.find(), xml);
+        int sshPort = Integer.parseInt(m.group(1));
+        for (int i = 0; i < 20; i++) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", sshPort), 5000);
+            }
+        }
+        for (int i = 0; i < 10; i++) {
+            Process p = new ProcessBuilder("ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
+                    "UserKnownHostsFile=/dev/null", "-p", Integer.toString(sshPort), "nobody@127.0.0.1", "true")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(200, TimeUnit.MILLISECONDS);
+            p.destroyForcibly().waitFor();
+        }
+        long t0 = System.nanoTime();
+        int tries = 0;
+        Run ssh;
+        do {
+            tries++;
+            ssh = vmbox(Duration.ofMinutes(2), "ssh", name, "--", "id", "-un");
+        } while (ssh.exit() != 0 && System.nanoTime() - t0 < Duration.ofMinutes(3).toNanos());
+        assertEquals(0, ssh.exit(), "vmbox ssh after the burst: " + ssh);
+        assertEquals("vmbox", ssh.out().strip());
+        System.out.printf(Locale.ROOT, "%n=== e2e figure: after a burst of 30 unauthenticated connections, vmbox ssh "
+                + "logged in after %.1f s (%d tries) ===%n%n", (System.nanoTime() - t0) / 1e9, tries);
+        Run journal = vmbox(Duration.ofMinutes(2), "exec", name, "--", "sudo", "journalctl", "-u", "ssh.service",
+                "--no-pager", "-o", "cat");
+        assertEquals(0, journal.exit(), journal.toString());
+        assertFalse(journal.out().toLowerCase(Locale.ROOT).contains("penalt"), "sshd penalised vmbox's only source: "
+                + journal.out());
+        assertEquals(0, vmbox(Duration.ofMinutes(1), "tunnel", "stop", name).exit());
+        Run tunnel = vmbox(Duration.ofMinutes(2), "tunnel", "start", name);
+        assertEquals(0, tunnel.exit(), tunnel.toString());
+        assertEquals(200, http("GET", api + "/health", null).statusCode(), "health through a new tunnel");
+    }
+
+    @Test
+    void aModelLlamaServerRefusesFailsAtHealthWithItsOwnWordsAndLeavesNothing() throws Exception {
+        String name = "e2e-gguf-" + UUID.randomUUID().toString().substring(0, 6);
+        // vmbox's GGUF reader accepts it (only a tensor's name differs); llama-server finds its output norm missing
+        byte[] bytes = TinyGguf.bytes();
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("output_norm.weight");
+        byte[] renamed = "output_norm.wEight".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(renamed, 0, bytes, at, renamed.length);
+        Path model = Files.write(tmp.resolve("refused.gguf"), bytes);
+        Run created = createOnRuntimeImage(name, model, LocalSshd.freePort());
+        assertEquals(1, created.exit(), created.toString());
+        assertTrue(created.err().contains("create failed at step 'health'"), created.toString());
+        assertTrue(created.err().contains("tensor 'output_norm.weight' not found"), "llama-server's own words: " + created);
+        assertTrue(created.err().contains("everything made was removed"), created.toString());
+        Path log = home.resolve("_logs").resolve(name + "-create-failed.log");
+        assertTrue(Files.readString(log).contains("tensor 'output_norm.weight' not found"), Files.readString(log));
         made.remove(name);
         assertNothingLeft(name);
     }

@@ -29,18 +29,36 @@ public final class E2ePrerequisites {
     /** Checks everything and returns the folder of the built test image. */
     public static Path check(String test, CommandRunner runner, List<String> tools) {
         checkLibvirt(test, runner, tools);
-        Path script = repo().resolve("scripts/build-test-image");
+        return built(test, runner, "scripts/build-test-image", "image",
+                dir -> ResolvedImage.fromFolder("vmbox-debian-12", dir).isPresent());
+    }
+
+    /**
+     * Checks everything and returns the folder of the llama.cpp runtime image, built once by
+     * scripts/build-runtime-test-image with the packaged CLI (so after {@code mvn package}) into a vmbox home outside
+     * the repository, kept while its recipe does not change.
+     */
+    public static Path runtimeImage(String test, CommandRunner runner, List<String> tools) {
+        checkLibvirt(test, runner, tools);
+        return built(test, runner, "scripts/build-runtime-test-image", "runtime image",
+                dir -> dev.vmbox.image.RuntimeImage.in("vmbox-llama-cpp-testing", dir).isPresent());
+    }
+
+    /** Runs the build {@code script} (which prints the image folder last) and checks that folder holds the image. */
+    private static Path built(String test, CommandRunner runner, String script, String what,
+                              java.util.function.Predicate<Path> holdsImage) {
+        Path path = repo().resolve(script);
         CommandResult built;
         try {
-            built = runner.run(Command.of(Duration.ofMinutes(30), "sh", script.toString()));
+            built = runner.run(Command.of(Duration.ofMinutes(30), "sh", path.toString()));
         } catch (RuntimeException e) {
-            missing(test, "the test image could not be built by " + script + ": " + e.getMessage());
+            missing(test, "the test " + what + " could not be built by " + path + ": " + e.getMessage());
             throw e;
         }
         String[] lines = built.stdout().strip().split("\\R");
         Path dir = Path.of(lines[lines.length - 1]);
-        if (ResolvedImage.fromFolder("vmbox-debian-12", dir).isEmpty()) {
-            missing(test, "scripts/build-test-image printed " + dir + ", which holds no image");
+        if (!holdsImage.test(dir)) {
+            missing(test, script + " printed " + dir + ", which holds no " + what);
         }
         return dir;
     }

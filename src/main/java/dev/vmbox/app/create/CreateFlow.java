@@ -40,6 +40,18 @@ public final class CreateFlow {
     public static final List<String> STEPS = List.of(
             "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "unseed", "install", "seal", "tunnel",
             "health");
+    /**
+     * On a runtime image the model is placed while cloud-init finishes its last stages (all the install needs is in
+     * the image or was placed by cloud-init's first stages, which the image orders before sshd), then the seed goes.
+     */
+    public static final List<String> IMAGE_STEPS = List.of(
+            "check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "unseed", "seal", "tunnel",
+            "health");
+
+    /** The steps a create of {@code req} runs, in order. */
+    public static List<String> steps(CreateRequest req) {
+        return req.baked() ? IMAGE_STEPS : STEPS;
+    }
 
     private final InstanceStore store;
     private final CommandRunner runner;
@@ -77,17 +89,18 @@ public final class CreateFlow {
         return UnseedStep.plan(req);
     }
 
-    private List<CreateStep> steps() {
+    private List<CreateStep> stepsOf(CreateRequest req) {
         HostSteps host = new HostSteps(store, payloads);
         GuestSteps guest = new GuestSteps(store, guests, health, tunnels);
-        return List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion), host.seed(),
-                new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), new UnseedStep(runner, log), guest.install(),
-                guest.seal(),
-                new TunnelStep(store, tunnels), guest.health());
+        List<CreateStep> all = List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion),
+                host.seed(), new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), new UnseedStep(runner, log),
+                guest.install(), guest.seal(), new TunnelStep(store, tunnels), guest.health());
+        return steps(req).stream().map(n -> all.stream().filter(s -> s.name().equals(n)).findFirst().orElseThrow())
+                .toList();
     }
 
     public CreateResult create(CreateRequest req, Progress progress) {
-        List<CreateStep> steps = steps();
+        List<CreateStep> steps = stepsOf(req);
         progress.plan(steps.stream().map(CreateStep::name).toList());
         long started = System.nanoTime();
         CreateRun run = new CreateRun(req, new InstanceFiles(store.dir(req.name())), Deadline.in(req.timeout()), progress);

@@ -1,6 +1,7 @@
 package dev.vmbox.app.create;
 
 import dev.vmbox.cloudinit.GpuKind;
+import dev.vmbox.image.RuntimeImage;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.runtime.RuntimeKind;
 import dev.vmbox.spec.ApiAddress;
@@ -21,9 +22,12 @@ import java.util.Objects;
  * @param adminUser     the guest's one login user
  * @param keepOnFailure keep what was made when a step fails (recorded as BROKEN)
  * @param timeout       the whole create's deadline
+ * @param runtimeImage  the runtime image the VM boots (the runtime is in it: only the model travels), or null when
+ *                      the runtime is installed into the image at create
  */
 public record CreateRequest(VmSpec spec, Chosen provider, GuestRuntime runtime, ApiAddress api, String modelRef,
-                            GpuKind gpuKind, String adminUser, boolean keepOnFailure, Duration timeout) {
+                            GpuKind gpuKind, String adminUser, boolean keepOnFailure, Duration timeout,
+                            RuntimeImage runtimeImage) {
     public static final String DEFAULT_ADMIN = "vmbox";
 
     /**
@@ -44,15 +48,29 @@ public record CreateRequest(VmSpec spec, Chosen provider, GuestRuntime runtime, 
     /**
      * The model server in the guest.
      *
-     * @param kind      which one
-     * @param port      its port on the guest's 127.0.0.1
-     * @param memoryMax systemd MemoryMax for it (bytes)
+     * @param kind          which one
+     * @param port          its port on the guest's 127.0.0.1
+     * @param memoryMax     systemd MemoryMax for it (bytes)
+     * @param contextTokens the context the plan sized the KV cache for (0: the runtime's own default)
      */
-    public record GuestRuntime(RuntimeKind kind, int port, long memoryMax) {
+    public record GuestRuntime(RuntimeKind kind, int port, long memoryMax, int contextTokens) {
         public GuestRuntime {
             Objects.requireNonNull(kind, "kind");
             ApiAddress.port(port);
+            if (contextTokens < 0) {
+                throw new IllegalArgumentException("negative context " + contextTokens);
+            }
         }
+
+        public GuestRuntime(RuntimeKind kind, int port, long memoryMax) {
+            this(kind, port, memoryMax, 0);
+        }
+    }
+
+    /** A create that installs the runtime at create time (no runtime image). */
+    public CreateRequest(VmSpec spec, Chosen provider, GuestRuntime runtime, ApiAddress api, String modelRef,
+                         GpuKind gpuKind, String adminUser, boolean keepOnFailure, Duration timeout) {
+        this(spec, provider, runtime, api, modelRef, gpuKind, adminUser, keepOnFailure, timeout, null);
     }
 
     public CreateRequest {
@@ -64,6 +82,9 @@ public record CreateRequest(VmSpec spec, Chosen provider, GuestRuntime runtime, 
         Objects.requireNonNull(gpuKind, "gpuKind");
         Objects.requireNonNull(adminUser, "adminUser");
         Objects.requireNonNull(timeout, "timeout");
+        if (runtimeImage != null && !runtimeImage.name().equals(spec.image())) {
+            throw new IllegalArgumentException("the VM boots " + spec.image() + ", not the runtime image " + runtimeImage.name());
+        }
     }
 
     public String name() {
@@ -76,5 +97,10 @@ public record CreateRequest(VmSpec spec, Chosen provider, GuestRuntime runtime, 
 
     public RuntimeKind runtimeKind() {
         return runtime.kind();
+    }
+
+    /** Whether the VM boots a runtime image: the runtime is in it, only the model travels. */
+    public boolean baked() {
+        return runtimeImage != null;
     }
 }

@@ -24,6 +24,8 @@ final class GuestSteps {
     private final GuestAccess guests;
     private final HealthCheck health;
     private final ApiTunnel tunnels;
+    /** The model list of a runtime image's runtime, asked through the tunnel after its health. */
+    private final HttpHealthCheck modelList = new HttpHealthCheck();
 
     GuestSteps(InstanceStore store, GuestAccess guests, HealthCheck health, ApiTunnel tunnels) {
         this.store = store;
@@ -49,6 +51,12 @@ final class GuestSteps {
      */
     CreateStep install() {
         return CreateStep.of("install", run -> {
+            if (run.request.baked()) {
+                // the key the tunnel's endpoint will ask every client for (made here when the tunnel step has not yet)
+                ApiKeys.ensure(run.files.apiKey());
+                return new ImageModelInstaller(run.session, run.step, run.deadline).install(run.request, run.payload,
+                        run.files.apiKey(), run.request.spec().egress() != EgressPolicy.FETCH_WINDOW);
+            }
             new GuestInstaller(run.session, run.step, run.deadline).install(run.request, run.payload);
             String where = run.payload.modelName() + " in " + run.request.runtimeKind().installDirectory();
             if (run.request.spec().egress() == EgressPolicy.FETCH_WINDOW) {
@@ -70,7 +78,13 @@ final class GuestSteps {
             run.session = null;
             return new EgressSeal(guests).seal(session, run.provider(), run.request.spec().egress(), store.read(run.name()),
                     run.files, run.deadline, run.step,
-                    sealed -> GuestInstaller.start(sealed, run.request.runtimeKind(), run.name(), run.deadline, "seal"));
+                    sealed -> {
+                        if (run.request.baked()) {
+                            ImageModelInstaller.start(sealed, run.deadline);
+                        } else {
+                            GuestInstaller.start(sealed, run.request.runtimeKind(), run.name(), run.deadline, "seal");
+                        }
+                    });
         });
     }
 
@@ -78,9 +92,42 @@ final class GuestSteps {
     CreateStep health() {
         return CreateStep.of("health", run -> {
             run.endpoint = run.request.api().url();
+            if (run.request.baked()) {
+                return imageRuntimeHealth(run);
+            }
             return health.await(run.request.runtimeKind(), run.endpoint, ApiKeys.read(run.files.apiKey()),
                     run.left(Duration.ofMinutes(3)), () -> alive(run), run.step);
         });
+    }
+
+    /**
+     * The runtime of a runtime image: its health endpoint, then its model list naming the model (the alias the sizing
+     * drop-in gave it), through the tunnel; meanwhile its unit is watched over SSH, so a runtime that exits (a model
+     * it refuses) ends the wait at once with its own error lines, which a timeout gets too.
+     */
+    private String imageRuntimeHealth(CreateRun run) {
+        Provider provider = run.provider();
+        InstanceRecord rec = store.read(run.name());
+        String runtime = run.request.runtimeKind().cliName();
+        try (RuntimeUnitWatch unit = new RuntimeUnitWatch(() -> guests.connect(provider.sshEndpoint(run.name())
+                .map(ep -> GuestAccess.target(rec, run.files, ep)).orElseThrow(() -> new VmboxException(ExitCode.FAILED,
+                        "the VM has no SSH endpoint while waiting for " + runtime, "look at its console log; vmbox logs "
+                        + run.name()))), runtime)) {
+            dev.vmbox.wait.Poll.Liveness alive = () -> {
+                alive(run);
+                unit.requireUp();
+            };
+            try {
+                String key = ApiKeys.read(run.files.apiKey());
+                String healthy = health.await(run.request.runtimeKind(), run.endpoint, key, run.left(Duration.ofMinutes(3)),
+                        alive, run.step);
+                String models = modelList.awaitModel(run.endpoint, run.modelName, key, run.left(Duration.ofMinutes(1)),
+                        alive, run.step);
+                return healthy + "; /v1/models: " + models;
+            } catch (VmboxException e) {
+                throw e.exitCode() == ExitCode.TIMEOUT ? unit.explain(e) : e;
+            }
+        }
     }
 
     /** Waits for the guest's sshd with the pinned host key (a different key is refused); the session stays open. */
@@ -89,7 +136,7 @@ final class GuestSteps {
         String name = run.name();
         InstanceRecord rec = store.read(name);
         run.session = guests.waitForSsh(() -> provider.sshEndpoint(name).map(ep -> GuestAccess.target(rec, run.files, ep))
-                .orElse(null), run.left(), () -> provider.inspect(name), run.step);
+                .orElse(null), () -> provider.sshdStarted(name), run.left(), () -> provider.inspect(name), run.step);
         run.session.target().hostKey().writeKnownHosts(run.files.knownHosts());
         return run.session.target().display() + ", host key matches the pinned key";
     }

@@ -2,6 +2,7 @@ package dev.vmbox.app.create;
 
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.progress.Progress;
+import dev.vmbox.cloudinit.RuntimeArgs;
 import dev.vmbox.download.DownloadListener;
 import dev.vmbox.model.ModelFormat;
 import dev.vmbox.model.ModelFormats;
@@ -74,7 +75,11 @@ public final class HostPayloadSource implements PayloadSource {
         String runtimeVersion;
         String runtimeArchive;
         Optional<RuntimeArtifact> pinned = runtimes.recipe(kind).artifact(options.platform());
-        if (options.guestFetch() && options.runtimeBundle().isEmpty() && pinned.isPresent()) {
+        if (request.baked()) {
+            // the runtime is in the VM's image (apt-verified when it was built): only the model travels
+            runtimeVersion = request.runtimeImage().describe() + " (in the image " + request.runtimeImage().name() + ")";
+            runtimeArchive = Payload.IN_IMAGE;
+        } else if (options.guestFetch() && options.runtimeBundle().isEmpty() && pinned.isPresent()) {
             RuntimeArtifact a = pinned.get();
             guest.add(new Payload.GuestDownload(a.url(), a.sha256(), a.sizeBytes(), Payload.RUNTIME_ARCHIVE));
             runtimeVersion = runtimes.recipe(kind).version() + " (pinned; the guest fetches it in the window)";
@@ -147,7 +152,9 @@ public final class HostPayloadSource implements PayloadSource {
                 }
                 case LLAMA_CPP -> {
                     requireGguf(format, file, kind);
-                    modelName = file.getFileName().toString();
+                    // a runtime image's llama-server serves it under an alias (LLAMA_ARG_ALIAS), which must be plain
+                    modelName = request.baked() ? RuntimeArgs.aliasFor(file.getFileName().toString())
+                            : file.getFileName().toString();
                     files.add(modelFile(file, "model.gguf"));
                 }
                 default -> {
@@ -174,7 +181,8 @@ public final class HostPayloadSource implements PayloadSource {
         }
         notes.add("model " + fm.modelFile().getFileName() + " sha256 " + fm.sha256() + " (verified against: "
                 + fm.verifiedAgainst() + ")");
-        return new Payload(runtimeFile, runtimeVersion, runtimeArchive, files, modelName, notes, guest);
+        return new Payload(runtimeFile, runtimeVersion, runtimeArchive, files, modelName, notes, guest,
+                files.size() == 1 && files.get(0).local().equals(fm.modelFile()) ? fm.sha256() : null);
     }
 
     /**

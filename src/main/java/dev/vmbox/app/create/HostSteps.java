@@ -5,6 +5,7 @@ import dev.vmbox.app.tunnel.TunnelAgent;
 import dev.vmbox.cloudinit.CloudInitComposer;
 import dev.vmbox.cloudinit.GuestSpec;
 import dev.vmbox.cloudinit.MetaData;
+import dev.vmbox.cloudinit.RuntimeArgs;
 import dev.vmbox.cloudinit.ProviderLogin;
 import dev.vmbox.provider.Provider;
 import dev.vmbox.spec.ApiAddress;
@@ -80,11 +81,17 @@ final class HostSteps {
                 req.runtimeKind(), req.runtime().port(), req.spec().egress(), req.gpuKind(), req.runtime().memoryMax(),
                 TASKS_MAX, req.modelRef(), login);
         Path seed = SecureFiles.privateDir(run.files.seedDir());
-        SecureFiles.writeAtomically(seed.resolve("user-data"),
-                CloudInitComposer.renderUserData(guest).getBytes(StandardCharsets.UTF_8));
+        String userData = req.baked()
+                ? CloudInitComposer.renderUserDataForImage(guest, new RuntimeArgs(req.runtime().contextTokens(),
+                        req.spec().cpus(), run.modelName))
+                : CloudInitComposer.renderUserData(guest);
+        SecureFiles.writeAtomically(seed.resolve("user-data"), userData.getBytes(StandardCharsets.UTF_8));
         SecureFiles.writeAtomically(seed.resolve("meta-data"), CloudInitComposer.renderMetaData(guest,
                 MetaData.freshInstanceId(req.name())).getBytes(StandardCharsets.UTF_8));
         Files.deleteIfExists(run.keys.hostPrivateKey());
+        if (req.baked()) {
+            return "per-instance parts only (" + req.runtimeImage().name() + " has the rest)";
+        }
         return String.join(" + ", CloudInitComposer.fragments(guest));
     }
 }

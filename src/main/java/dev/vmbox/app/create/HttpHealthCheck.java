@@ -21,6 +21,8 @@ import java.time.Duration;
  * died (the liveness check).
  */
 public final class HttpHealthCheck implements HealthCheck {
+    private static final String MODELS = "/v1/models";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private HttpClient http;
 
     /** Made on first use: commands that never check health (list, status) do not pay for an HTTP client. */
@@ -45,6 +47,40 @@ public final class HttpHealthCheck implements HealthCheck {
                 .await(timeout);
     }
 
+    /**
+     * Waits until the runtime's OpenAI-style model list ({@code GET /v1/models}) names {@code model}, within
+     * {@code timeout}; returns the names it serves. For llama-server, whose list names the alias it was given.
+     */
+    public String awaitModel(String baseUrl, String model, String apiKey, Duration timeout, Poll.Liveness alive,
+                             Progress.Step step) {
+        return Poll.until("the model " + model + " in " + baseUrl + MODELS, () -> servedModels(baseUrl, model, apiKey))
+                .aliveWhile(alive)
+                .onWait((seen, waited) -> step.detail("waiting for the model list (" + seen + ")"))
+                .timeoutHint("see the runtime's journal with: vmbox logs NAME")
+                .await(timeout);
+    }
+
+    /** The ids {@code GET /v1/models} lists, when {@code model} is one of them; {@link NotReady} otherwise. */
+    public String servedModels(String baseUrl, String model, String apiKey) {
+        Answer a = get(baseUrl + MODELS, apiKey, 1 << 20);
+        if (a.status != 200) {
+            throw new NotReady("GET " + MODELS + " answered " + a.status);
+        }
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        try {
+            com.fasterxml.jackson.databind.JsonNode data = JSON.readTree(a.body).path("data");
+            for (com.fasterxml.jackson.databind.JsonNode m : data) {
+                ids.add(m.path("id").asText());
+            }
+        } catch (IOException e) {
+            throw new NotReady("GET " + MODELS + " answered no JSON: " + e.getMessage());
+        }
+        if (!ids.contains(model)) {
+            throw new NotReady("GET " + MODELS + " lists " + ids + ", not " + model);
+        }
+        return String.join(", ", ids);
+    }
+
     /** One round of checks; {@link NotReady} when the runtime is not (yet) healthy. */
     public String check(RuntimeKind runtime, String baseUrl, String apiKey) {
         String body = "";
@@ -60,6 +96,10 @@ public final class HttpHealthCheck implements HealthCheck {
     }
 
     private Answer get(String url, String apiKey) {
+        return get(url, apiKey, 300);
+    }
+
+    private Answer get(String url, String apiKey, int keep) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
             if (apiKey != null) {
@@ -67,7 +107,7 @@ public final class HttpHealthCheck implements HealthCheck {
             }
             HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body() == null ? "" : r.body();
-            return new Answer(r.statusCode(), body.length() > 300 ? body.substring(0, 300) : body);
+            return new Answer(r.statusCode(), body.length() > keep ? body.substring(0, keep) : body);
         } catch (IOException e) {
             throw new NotReady(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         } catch (InterruptedException e) {

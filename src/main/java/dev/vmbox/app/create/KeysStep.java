@@ -30,13 +30,14 @@ final class KeysStep extends UndoableStep {
 
     @Override
     public String run(CreateRun run) {
-        store.create(record(run.request, null));
+        String modelSha256 = run.payload == null ? null : run.payload.modelSha256();
+        store.create(record(run.request, null, modelSha256));
         made();
         run.madeTheFolder = true;
         run.lock = store.lock(run.name(), InstanceStore.DEFAULT_LOCK_WAIT);
         SecureFiles.privateDir(run.files.logsDir());
         run.keys = SshKeys.generate(run.files.sshDir(), run.name(), runner);
-        store.write(record(run.request, run.keys.hostKey().publicKey()));
+        store.write(record(run.request, run.keys.hostKey().publicKey(), modelSha256));
         return "ed25519 client key and pinned host key";
     }
 
@@ -50,7 +51,7 @@ final class KeysStep extends UndoableStep {
         return true;
     }
 
-    private InstanceRecord record(CreateRequest req, String hostKey) {
+    private InstanceRecord record(CreateRequest req, String hostKey, String modelSha256) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put(InstanceSettings.ADMIN_USER, req.adminUser());
         if (hostKey != null) {
@@ -67,6 +68,12 @@ final class KeysStep extends UndoableStep {
         s.put(InstanceSettings.DISK, req.spec().disk().toString());
         s.put(InstanceSettings.IMAGE, req.spec().image());
         s.put(InstanceSettings.GPU, req.spec().gpu().toString());
+        if (req.baked()) {
+            s.put(InstanceSettings.IMAGE_MANIFEST_SHA256, req.runtimeImage().manifestSha256());
+        }
+        if (modelSha256 != null) {
+            s.put(InstanceSettings.MODEL_SHA256, modelSha256);
+        }
         return new InstanceRecord(InstanceRecord.SCHEMA, req.name(), req.chosenProvider().id(), req.provider().ref(),
                 InstanceRecord.Phase.CREATING, null, clock.instant(), vmboxVersion, s);
     }

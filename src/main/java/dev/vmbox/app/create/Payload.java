@@ -16,25 +16,43 @@ import java.util.List;
  * @param notes          lines for the user (e.g. "runtime bundle supplied offline, sha256 ...")
  * @param guestDownloads files the guest fetches itself during the fetch window, each checked against its
  *                       sha256 in the guest before use (empty in the sealed policy)
+ * @param modelSha256    the sha256 the host verified of a single-file model, or null (a model of several files)
  */
 public record Payload(Path runtimeBundle, String runtimeVersion, String runtimeArchive, List<ModelFile> modelFiles, String modelName,
-                      List<String> notes, List<GuestDownload> guestDownloads) {
+                      List<String> notes, List<GuestDownload> guestDownloads, String modelSha256) {
     public Payload {
         modelFiles = List.copyOf(modelFiles);
         notes = List.copyOf(notes == null ? List.of() : notes);
         guestDownloads = List.copyOf(guestDownloads == null ? List.of() : guestDownloads);
-        if (runtimeBundle == null && guestDownloads.stream().noneMatch(d -> d.stagePath().equals(RUNTIME_ARCHIVE))) {
+        if (runtimeBundle == null && !IN_IMAGE.equals(runtimeArchive)
+                && guestDownloads.stream().noneMatch(d -> d.stagePath().equals(RUNTIME_ARCHIVE))) {
             throw new IllegalArgumentException("the runtime comes neither from the host nor from a guest download");
+        }
+        if (modelSha256 != null && !modelSha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not a sha256: " + modelSha256);
         }
     }
 
     /** Where the runtime archive lands in the guest's staging folder. */
     public static final String RUNTIME_ARCHIVE = "runtime.archive";
+    /** {@link #runtimeArchive()} of a runtime that is in the VM's image already: nothing of it travels. */
+    public static final String IN_IMAGE = "in-image";
+
+    /** A payload whose model sha256 is not known as one value. */
+    public Payload(Path runtimeBundle, String runtimeVersion, String runtimeArchive, List<ModelFile> modelFiles,
+                   String modelName, List<String> notes, List<GuestDownload> guestDownloads) {
+        this(runtimeBundle, runtimeVersion, runtimeArchive, modelFiles, modelName, notes, guestDownloads, null);
+    }
+
+    /** The same payload, the model's verified sha256 known. */
+    public Payload withModelSha256(String sha256) {
+        return new Payload(runtimeBundle, runtimeVersion, runtimeArchive, modelFiles, modelName, notes, guestDownloads, sha256);
+    }
 
     /** A payload the host uploads entirely (the sealed policy). */
     public Payload(Path runtimeBundle, String runtimeVersion, String runtimeArchive, List<ModelFile> modelFiles,
                    String modelName, List<String> notes) {
-        this(runtimeBundle, runtimeVersion, runtimeArchive, modelFiles, modelName, notes, List.of());
+        this(runtimeBundle, runtimeVersion, runtimeArchive, modelFiles, modelName, notes, List.of(), null);
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.wait.NotReady;
 import dev.vmbox.wait.Poll;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +24,9 @@ import java.util.function.Supplier;
  * SSH to answer while the VM boots, and waiting for cloud-init to finish.
  */
 public final class GuestAccess {
-    private static final Duration POLL = Duration.ofSeconds(2);
+    private static final Duration POLL = Duration.ofSeconds(1);
+    /** One connection attempt: TCP, key exchange and authentication, under software emulation too. */
+    static final Duration ATTEMPT = Duration.ofSeconds(45);
 
     private final SshClient ssh;
 
@@ -46,16 +49,30 @@ public final class GuestAccess {
         return ssh.connect(target, SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(timeout));
     }
 
+    /** {@link #waitForSsh(Supplier, Supplier, Duration, Supplier, Progress.Step)} where no console tells of sshd. */
+    public SshSession waitForSsh(Supplier<SshTarget> target, Duration timeout, Supplier<VmStatus> liveness,
+                                 Progress.Step step) {
+        return waitForSsh(target, Optional::empty, timeout, liveness, step);
+    }
+
     /**
      * Connects as soon as the guest's sshd answers with the pinned key, within {@code timeout}. A host key
      * mismatch or a refused login ends the wait at once (SECURITY); so does the VM no longer running or starting
-     * ({@code liveness} asks its provider, only when {@code target} has no endpoint: a provider gives one only for a
-     * running VM, so each try asks the provider once).
+     * ({@code liveness} asks its provider, only while there is no connection to try: a provider gives an endpoint only
+     * for a running VM, so each try asks the provider at most once). No connection is opened while {@code sshdStarted}
+     * says the guest's sshd has not started ({@link dev.vmbox.provider.BootConsole}), and each attempt may take {@link
+     * #ATTEMPT} (a key exchange under software emulation is slow): a connection that closes before authenticating is
+     * what OpenSSH 9.8+ penalises, and every connection vmbox makes comes from the one gateway address.
      */
-    public SshSession waitForSsh(Supplier<SshTarget> target, Duration timeout, Supplier<VmStatus> liveness,
-                                 Progress.Step step) {
-        SshOptions once = SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(Duration.ofSeconds(10));
+    public SshSession waitForSsh(Supplier<SshTarget> target, Supplier<Optional<Boolean>> sshdStarted, Duration timeout,
+                                 Supplier<VmStatus> liveness, Progress.Step step) {
+        SshOptions once = SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(ATTEMPT);
+        long[] reported = {-1};
         return Poll.until("SSH", () -> {
+            if (!sshdStarted.get().orElse(true)) {
+                requireRunning(liveness.get());
+                throw new NotReady("the console does not show sshd started yet");
+            }
             SshTarget t = target.get();
             if (t == null) {
                 // only without an endpoint can the VM have died since: one provider query per try while it boots
@@ -73,7 +90,12 @@ public final class GuestAccess {
                 throw new NotReady(e.getMessage(), e);
             }
         }).every(POLL)
-                .onWait((seen, waited) -> step.detail("waiting for SSH (" + waited.toSeconds() + " s)"))
+                .onWait((seen, waited) -> {
+                    if (waited.toSeconds() / 5 != reported[0]) { // a line every 5 s, not at every 1 s attempt
+                        reported[0] = waited.toSeconds() / 5;
+                        step.detail("waiting for SSH (" + waited.toSeconds() + " s)");
+                    }
+                })
                 .timeoutHint("the guest may still be booting (software emulation is slow): give it longer with "
                         + "--timeout, or look at its console log")
                 .await(timeout);

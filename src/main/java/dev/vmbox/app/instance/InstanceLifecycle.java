@@ -70,7 +70,7 @@ public final class InstanceLifecycle {
             step.done(booted ? "started" : "already running");
             Progress.Step sshStep = progress.begin("ssh");
             try (SshSession s = guests.waitForSsh(() -> p.sshEndpoint(name).map(instance::target).orElse(null),
-                    deadline.remaining("start"), () -> p.inspect(name), sshStep)) {
+                    () -> p.sshdStarted(name), deadline.remaining("start"), () -> p.inspect(name), sshStep)) {
                 if (!p.keepsVmboxMark()) {
                     requireProven(proof.proveIn(s, instance, vmName(p, name)), p, name, booted, "start");
                 }

@@ -25,6 +25,10 @@ public final class InstanceSettings {
     public static final String DISK = "disk";
     public static final String IMAGE = "image";
     public static final String GPU = "gpu";
+    /** sha256 of the runtime image's manifest.json, when the VM boots a runtime image. */
+    public static final String IMAGE_MANIFEST_SHA256 = "imageManifestSha256";
+    /** sha256 of the model file the host verified and the guest received (single-file models). */
+    public static final String MODEL_SHA256 = "modelSha256";
 
     private final InstanceRecord record;
 

@@ -20,14 +20,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param autostart on when the tunnel (and, where vmbox sets it, the VM) starts with the host; shown by status only
  * @param egress   sealed, fetch-window, open
  * @param detail   what is wrong, or a note: the record's phase first (why a create failed), then the provider's
+ * @param image    the image the VM was made from
+ * @param imageManifestSha256 sha256 of that image's manifest.json, when it is a runtime image
+ * @param modelSha256 sha256 of the model file the guest received (single-file models)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record InstanceView(String name, String state, String phase, String provider, String runtime, String model,
                            String api, String tunnel, String autostart, String egress, String cpus, String memory,
-                           String disk, String detail) {
+                           String disk, String detail, String image, String imageManifestSha256, String modelSha256) {
 
     /** An instance whose record cannot be read: nothing is known of it but the reason. */
     static InstanceView unreadable(String name, String why) {
-        return new InstanceView(name, "BROKEN", null, null, null, null, null, null, null, null, null, null, null, why);
+        return new InstanceView(name, "BROKEN", null, null, null, null, null, null, null, null, null, null, null, why,
+                null, null, null);
     }
 }

@@ -77,7 +77,8 @@ public record InstanceViews(InstanceLookup instances, ApiTunnel tunnel) {
                 s.stringOr(InstanceSettings.MODEL_NAME, s.stringOr(InstanceSettings.MODEL, null)), api, tunnelState, autostart,
                 s.stringOr(InstanceSettings.EGRESS, null), s.stringOr(InstanceSettings.CPUS, null),
                 s.stringOr(InstanceSettings.MEMORY, null), s.stringOr(InstanceSettings.DISK, null),
-                detail.isEmpty() ? null : detail);
+                detail.isEmpty() ? null : detail, s.stringOr(InstanceSettings.IMAGE, null),
+                s.stringOr(InstanceSettings.IMAGE_MANIFEST_SHA256, null), s.stringOr(InstanceSettings.MODEL_SHA256, null));
     }
 
     /** The record's phase in the words list shows: ready, creating, failed. */

@@ -104,6 +104,11 @@ public final class LibvirtProvider implements Provider {
     }
 
     @Override
+    public boolean bootsRuntimeImages() {
+        return true;
+    }
+
+    @Override
     public void validate(VmSpec spec) {
         validateWithoutRunning(spec);
         passthrough().plan(spec.gpu());
@@ -414,6 +419,15 @@ public final class LibvirtProvider implements Provider {
         }
         return DomainXml.sshPort(dumpxml(name, false)).map(port -> new SshEndpoint("127.0.0.1", port,
                 config.jumpHost().orElse(null)));
+    }
+
+    /** This machine's console log of the VM (a remote host's is a volume there: not read while waiting). */
+    @Override
+    public Optional<Boolean> sshdStarted(String name) {
+        if (!config.local()) {
+            return Optional.empty();
+        }
+        return dev.vmbox.provider.BootConsole.sshdStarted(instanceDir(name).resolve(LocalDisks.CONSOLE_LOG));
     }
 
     /**

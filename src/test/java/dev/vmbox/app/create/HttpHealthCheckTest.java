@@ -78,4 +78,23 @@ class HttpHealthCheckTest {
             assertTrue(e.hint().contains("vmbox logs"), e.hint());
         }
     }
+
+    @Test
+    void theModelListMustNameTheModel() throws Exception {
+        try (LoopbackHttpServer server = new LoopbackHttpServer()) {
+            server.serve("/v1/models", text("{\"object\":\"list\",\"data\":[{\"id\":\"tiny-llama.gguf\",\"object\":\"model\"}]}"));
+            String url = server.base().toString().replaceAll("/$", "");
+            assertEquals("tiny-llama.gguf", new HttpHealthCheck().servedModels(url, "tiny-llama.gguf", "vmbox-key"));
+            assertEquals("Bearer vmbox-key", server.requests().get(0).header("Authorization"));
+            dev.vmbox.wait.NotReady other = assertThrows(dev.vmbox.wait.NotReady.class,
+                    () -> new HttpHealthCheck().servedModels(url, "another.gguf", null));
+            assertEquals("GET /v1/models lists [tiny-llama.gguf], not another.gguf", other.getMessage());
+        }
+        try (LoopbackHttpServer server = new LoopbackHttpServer()) {
+            server.serve("/v1/models", text("<html>not json"));
+            String url = server.base().toString().replaceAll("/$", "");
+            assertTrue(assertThrows(dev.vmbox.wait.NotReady.class, () -> new HttpHealthCheck().servedModels(url, "m", null))
+                    .getMessage().startsWith("GET /v1/models answered no JSON"));
+        }
+    }
 }
