@@ -68,13 +68,49 @@ class TunnelAttackTest {
             cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
         }
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData",
-                "-XX:TieredStopAtLevel=1", "-Xshare:off", "-cp",
-                Path.of(Squatter.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString(),
-                Squatter.class.getName()));
+                "-XX:TieredStopAtLevel=1", "-Xshare:off", "-cp", squatterClasses().toString(), Squatter.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("HOME", "/tmp");
         return pb.start();
+    }
+
+    private static Path squatterClasses;
+
+    /**
+     * A folder every user can read holding the squatter's classes (it uses the JDK alone): the checkout, and with it
+     * target/test-classes, may sit in a folder only its owner can enter (a clone into {@code mktemp -d}), where user
+     * nobody could not load the class. Made once per run, removed when the JVM exits.
+     */
+    static synchronized Path squatterClasses() throws IOException {
+        if (squatterClasses == null) {
+            Path dir = Files.createTempDirectory("vmbox-squatter");
+            Path from = Path.of(Squatter.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+            Path pkg = Path.of(Squatter.class.getPackageName().replace('.', '/'));
+            Path to = Files.createDirectories(dir.resolve(pkg));
+            try (var classes = Files.list(from.resolve(pkg))) {
+                for (Path c : classes.filter(f -> f.getFileName().toString().matches("Squatter(\\$.*)?\\.class")).toList()) {
+                    Files.copy(c, to.resolve(c.getFileName()));
+                }
+            }
+            for (Path d = to; d.startsWith(dir); d = d.getParent()) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            try (var files = Files.list(to)) {
+                for (Path f : files.toList()) {
+                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (var all = Files.walk(dir)) {
+                    all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException ignored) {
+                    // a temp folder of a few KB
+                }
+            }));
+            squatterClasses = dir;
+        }
+        return squatterClasses;
     }
 
     static String awaitLine(Process p, String prefix) throws IOException {
