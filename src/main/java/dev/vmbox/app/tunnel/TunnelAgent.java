@@ -5,7 +5,6 @@ import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Executables;
 import dev.vmbox.spec.InstanceName;
-import dev.vmbox.ssh.OpenSshPaths;
 import dev.vmbox.store.FileNames;
 import dev.vmbox.store.SecureFiles;
 import java.io.IOException;
@@ -45,7 +44,8 @@ import java.util.stream.Stream;
  * <p>It starts on demand ({@code vmbox create}, {@code start}, {@code tunnel start}) and ends when no tunnel is
  * wanted any more, unless it runs as a service ({@code --service}: systemd user unit or launchd agent), which also
  * serves the tunnels marked for autostart. One agent per VMBOX_HOME (a file lock). At start it ends, by pid, the
- * ssh processes a killed agent left behind (only those whose command line names that instance's socket).
+ * ssh processes a killed agent left behind ({@link Orphans}: only those whose command line names that instance's
+ * socket).
  * When the agent is gone, nothing serves: the endpoints were its own sockets.
  */
 public final class TunnelAgent {
@@ -148,7 +148,7 @@ public final class TunnelAgent {
                     + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n").getBytes(StandardCharsets.US_ASCII));
             log("agent started (pid " + self.pid() + (service ? ", as a service" : "") + ") for " + home);
             for (Path stateDir : tunnelDirs()) {
-                if (endOrphans(stateDir)) {
+                if (Orphans.end(stateDir)) {
                     log("ended the ssh (or old agent) a killed agent left behind for '" + new TunnelFiles(stateDir).name() + "'");
                 }
             }
@@ -372,58 +372,6 @@ public final class TunnelAgent {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    /**
-     * Ends what a killed agent left behind for one tunnel: its ssh (the state file names the pid; it is ended only
-     * if that process's command line is an ssh forwarding this tunnel's own socket) and an agent of the earlier
-     * one-per-instance design still holding the port (its pid file; ended only if its command line runs the
-     * tunnel agent for this folder). Returns whether anything was ended.
-     */
-    static boolean endOrphans(Path stateDir) {
-        TunnelFiles tf = new TunnelFiles(stateDir);
-        boolean ended = false;
-        Optional<TunnelState> st = TunnelState.read(stateDir);
-        if (st.isPresent() && st.get().sshPid() > 0 && st.get().pid() != ProcessHandle.current().pid()) {
-            String socket;
-            try {
-                socket = OpenSshPaths.argument(tf.upstreamSocket());
-            } catch (VmboxException e) {
-                socket = null;
-            }
-            String marker = socket;
-            ended |= ProcessHandle.of(st.get().sshPid()).filter(h -> marker != null && isOurs(h, "ssh", marker)).map(TunnelAgent::end)
-                    .orElse(false);
-        }
-        try {
-            if (Files.isRegularFile(tf.legacyPid())) {
-                long pid = Long.parseLong(Files.readString(tf.legacyPid()).strip().split("\\s+")[0]);
-                String dir = stateDir.toAbsolutePath().toString();
-                ended |= ProcessHandle.of(pid).filter(h -> isOurs(h, "java", dir)
-                        && h.info().arguments().map(a -> List.of(a).contains("run")).orElse(false)).map(TunnelAgent::end).orElse(false);
-                Files.deleteIfExists(tf.legacyPid());
-            }
-        } catch (IOException | NumberFormatException e) {
-            // nothing to end
-        }
-        return ended;
-    }
-
-    private static boolean isOurs(ProcessHandle h, String program, String argument) {
-        ProcessHandle.Info info = h.info();
-        boolean prog = info.command().map(c -> Path.of(c).getFileName().toString().equals(program)).orElse(false);
-        boolean arg = info.arguments().map(a -> String.join(" ", a).contains(argument)).orElse(false);
-        return h.isAlive() && prog && arg;
-    }
-
-    private static boolean end(ProcessHandle h) {
-        h.destroy();
-        try {
-            h.onExit().get(3, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            h.destroyForcibly();
-        }
-        return true;
     }
 
     private void log(String message) {

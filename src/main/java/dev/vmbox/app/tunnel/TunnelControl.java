@@ -150,7 +150,7 @@ public final class TunnelControl {
         if (reply.isPresent() && reply.get().ok()) {
             return reply.get().json().contains("\"stopped\":true");
         }
-        return TunnelAgent.endOrphans(stateDir);
+        return Orphans.end(stateDir);
     }
 
     /** The tunnel as the running agent reports it; not running when no agent serves it. Never throws. */

@@ -3,8 +3,6 @@ package dev.vmbox.provider.libvirt;
 import dev.vmbox.ExitCode;
 import dev.vmbox.VmboxException;
 import dev.vmbox.exec.Command;
-import dev.vmbox.exec.CommandFailedException;
-import dev.vmbox.exec.CommandResult;
 import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.image.ImageResolver;
 import dev.vmbox.image.ResolvedImage;
@@ -30,13 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -58,8 +53,9 @@ public final class LibvirtProvider implements Provider {
     private final Disks disks;
     private final VirtTypes types;
     private final Path hostRoot;
+    private final DomainQueries domains;
+    private final RemoteHost remote;
     private final Map<String, ResolvedImage> prepared = new ConcurrentHashMap<>();
-    private NodeDevices remoteDevices;
 
     /**
      * @param runner   runs virsh, qemu-img, cloud-localds
@@ -81,6 +77,8 @@ public final class LibvirtProvider implements Provider {
         this.probe = new LibvirtProbe(runner, config.uri());
         this.disks = config.local() ? new LocalDisks(config) : new PoolDisks(config, cli, log);
         this.types = new VirtTypes(config, cli, hostRoot, log);
+        this.domains = new DomainQueries(runner, cli, config, log);
+        this.remote = new RemoteHost(runner, cli, config, log);
         this.hostRoot = hostRoot;
     }
 
@@ -127,15 +125,7 @@ public final class LibvirtProvider implements Provider {
 
     /** Plans GPU passthrough where the VM runs: this machine's sysfs, or the remote host's node devices. */
     private PassthroughPlanner passthrough() {
-        return config.local() ? gpus : new GpuPassthroughPlanner(nodeDevices());
-    }
-
-    /** The remote host's PCI devices, read once per vmbox run and only when asked (a GPU request). */
-    private synchronized NodeDevices nodeDevices() {
-        if (remoteDevices == null) {
-            remoteDevices = new NodeDevices(runner, cli, config.uri(), config.jumpHost().orElseThrow(), log);
-        }
-        return remoteDevices;
+        return config.local() ? gpus : new GpuPassthroughPlanner(remote.nodeDevices());
     }
 
     /** Downloads and verifies (or finds) the base image on this machine, before the plan is made. */
@@ -152,34 +142,16 @@ public final class LibvirtProvider implements Provider {
             image = images.cached(spec.image()).orElse(null);
         }
         // GPU devices known without running anything: this machine's sysfs, or a remote host's already read
-        boolean known = config.local() || !spec.gpu().wanted() || nodeDevices().isRead();
+        boolean known = config.local() || !spec.gpu().wanted() || remote.nodeDevices().isRead();
         List<String> devices = known ? passthrough().plan(spec.gpu()) : null;
         return new LibvirtCreate(config, cli, disks, types, log).plan(spec, image, seed, timeout,
                 () -> devices != null ? devices : passthrough().plan(spec.gpu()), devices);
     }
 
-    /**
-     * From the domain's definition ({@code dumpxml --inactive}, one query): vmbox's when its metadata names this
-     * instance ({@link DomainXml#instanceName}); a domain of that name without it is someone else's.
-     */
+    /** From the domain's vmbox metadata ({@link DomainQueries#ownership}). */
     @Override
     public Ownership ownership(String name) {
-        String domain = LibvirtNames.domain(name);
-        String xml;
-        try {
-            xml = runner.run(cli.dumpxml(domain, true)).stdout();
-        } catch (CommandFailedException e) {
-            if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.NOT_FOUND) {
-                return new Ownership(Ownership.Kind.ABSENT, domain, "libvirt at " + config.uri() + " has no such domain");
-            }
-            throw LibvirtErrors.translate(e, "read the definition of " + name, config.uri());
-        }
-        Optional<String> instance = DomainXml.instanceName(xml);
-        if (instance.filter(name::equals).isPresent()) {
-            return new Ownership(Ownership.Kind.VMBOX, domain, "vmbox's metadata in the domain names '" + name + "'");
-        }
-        return new Ownership(Ownership.Kind.FOREIGN, domain, instance.map(i -> "its vmbox metadata names '" + i + "'")
-                .orElse("the domain has no vmbox metadata"));
+        return domains.ownership(name);
     }
 
     /** Detaches the seed from the domain's definition ({@code virsh detach-disk --config}) and deletes its file or volume. */
@@ -190,7 +162,7 @@ public final class LibvirtProvider implements Provider {
 
     @Override
     public void start(String name, Duration timeout) {
-        requireVmbox(name, "start");
+        domains.requireVmbox(name, "start");
         LibvirtExec.within(runner, Deadline.in(timeout), "start " + name)
                 .runAllowing(cli.start(LibvirtNames.domain(name)), "start " + name, config.uri(),
                         LibvirtOutput.Failure.ALREADY_RUNNING);
@@ -198,7 +170,7 @@ public final class LibvirtProvider implements Provider {
 
     @Override
     public String setAutostart(String name, boolean on, Duration timeout) {
-        requireVmbox(name, "change the autostart of");
+        domains.requireVmbox(name, "change the autostart of");
         LibvirtExec.within(runner, Deadline.in(timeout), "autostart " + name)
                 .run(cli.autostart(LibvirtNames.domain(name), on), "autostart " + name, config.uri());
         return on ? "libvirt starts the VM when libvirtd starts (virsh autostart, " + config.uri() + ")"
@@ -208,7 +180,7 @@ public final class LibvirtProvider implements Provider {
 
     @Override
     public void stop(String name, StopMode mode, Duration timeout) {
-        requireVmbox(name, "stop");
+        domains.requireVmbox(name, "stop");
         String domain = LibvirtNames.domain(name);
         Deadline deadline = Deadline.in(timeout);
         LibvirtExec exec = LibvirtExec.within(runner, deadline, "stop " + name);
@@ -241,7 +213,7 @@ public final class LibvirtProvider implements Provider {
             exec.runAllowing(cli.undefine(domain), "delete " + name, config.uri(), LibvirtOutput.Failure.NOT_FOUND);
         }
         if (!config.local()) {
-            List<String> problems = volumes().deleteAll(exec, PoolVolumes.ofInstance(name));
+            List<String> problems = domains.volumes().deleteAll(exec, PoolVolumes.ofInstance(name));
             if (!problems.isEmpty()) {
                 throw VmboxException.failed("could not remove all volumes of " + name + " at " + config.uri() + ": "
                         + String.join("; ", problems), "run vmbox delete " + name + " again, or remove them with virsh "
@@ -257,167 +229,41 @@ public final class LibvirtProvider implements Provider {
         }
     }
 
-    private PoolVolumes volumes() {
-        return new PoolVolumes(cli, config.uri(), log);
-    }
-
     @Override
     public VmStatus inspect(String name) {
-        String domain = LibvirtNames.domain(name);
-        CommandResult r;
-        try {
-            r = runner.run(cli.domstate(domain));
-        } catch (CommandFailedException e) {
-            if (LibvirtOutput.classify(e.result().stderr()) == LibvirtOutput.Failure.NOT_FOUND) {
-                return withoutDomain(name, () -> volumes().anyOf(LibvirtExec.within(runner,
-                        Deadline.in(LibvirtCli.QUERY.multipliedBy(3)), "look up the volumes of " + name), name));
-            }
-            throw LibvirtErrors.translate(e, "read the state of " + name, config.uri());
-        }
-        return withDomain(name, r.stdout());
+        return domains.inspect(name);
     }
 
-    /**
-     * One query of the connection for all of them ({@code virsh list --all}; on a remote host with the pool's volumes
-     * in the same virsh command string), however many there are: each answer is what {@link #inspect} says of it.
-     */
+    /** One query of the connection for all of them ({@link DomainQueries#inspectAll}). */
     @Override
     public Map<String, VmStatus> inspectAll(Collection<String> names) {
-        Listing listing = listing();
-        Map<String, VmStatus> out = new LinkedHashMap<>();
-        for (String name : names) {
-            out.put(name, listing.status(name));
-        }
-        return out;
+        return domains.inspectAll(names);
     }
 
     /** vmbox's domains ({@code vmbox-NAME}; no other domain of the host), in one query. */
     @Override
     public List<VmStatus> list() {
-        Listing listing = listing();
-        List<VmStatus> all = new ArrayList<>();
-        for (String domain : listing.domains().keySet()) {
-            if (LibvirtNames.isVmboxDomain(domain)) {
-                all.add(listing.status(LibvirtNames.instance(domain)));
-            }
-        }
-        return all;
-    }
-
-    /**
-     * What one query of the connection says: each domain's state as virsh words it, and on a remote host the names of
-     * the volumes in vmbox's pool (null when they could not be read: then a name without a domain is looked up alone).
-     */
-    private record Listing(LibvirtProvider provider, Map<String, String> domains, Set<String> volumes) {
-        VmStatus status(String name) {
-            String state = domains.get(LibvirtNames.domain(name));
-            if (state != null) {
-                return provider.withDomain(name, state);
-            }
-            return provider.withoutDomain(name, () -> volumes != null
-                    ? PoolVolumes.ofInstance(name).stream().anyMatch(volumes::contains)
-                    : provider.volumes().anyOf(LibvirtExec.within(provider.runner, Deadline.in(LibvirtCli.QUERY.multipliedBy(3)),
-                            "look up the volumes of " + name), name));
-        }
-    }
-
-    private Listing listing() {
-        if (config.local()) {
-            try {
-                return new Listing(this, LibvirtOutput.domainStates(runner.run(cli.listAll()).stdout()), Set.of());
-            } catch (CommandFailedException e) {
-                throw LibvirtErrors.translate(e, "list VMs", config.uri());
-            }
-        }
-        CommandResult r;
-        try {
-            r = runner.run(cli.volumesAndDomains(PoolVolumes.POOL));
-        } catch (CommandFailedException e) {
-            throw LibvirtErrors.translate(e, "list VMs", config.uri());
-        }
-        String[] parts = r.stdout().split("(?m)^\\s*" + LibvirtOutput.DOMAINS_FOLLOW + "\\s*$", 2);
-        if (parts.length != 2) {
-            throw VmboxException.failed("virsh at " + config.uri() + " did not run the listing it was given",
-                    "check that 'virsh -c " + config.uri() + " list --all' works", null);
-        }
-        // list succeeded, so virsh's errors ("error: ...") on stderr are vol-list's (other lines are ssh's notes): no pool
-        // means no volumes; another error leaves them unknown
-        String err = r.stderr() == null ? "" : r.stderr();
-        boolean failed = err.lines().anyMatch(l -> l.startsWith("error:"));
-        Set<String> volumes = !failed ? LibvirtOutput.volumeNames(parts[0])
-                : LibvirtOutput.classify(err) == LibvirtOutput.Failure.NO_POOL ? Set.of() : null;
-        return new Listing(this, LibvirtOutput.domainStates(parts[1]), volumes);
-    }
-
-    /** A domain that exists, in the state virsh gave; a local one whose disk is gone is BROKEN. */
-    private VmStatus withDomain(String name, String virshState) {
-        VmState state = LibvirtOutput.state(virshState);
-        List<String> messages = new ArrayList<>();
-        if (state == VmState.BROKEN) {
-            messages.add("libvirt reports " + LibvirtNames.domain(name) + " as '" + virshState.strip() + "'");
-        }
-        Path dir = instanceDir(name);
-        if (config.local() && !Files.isRegularFile(dir.resolve(LocalDisks.OVERLAY))) {
-            state = VmState.BROKEN;
-            messages.add("the disk " + dir.resolve(LocalDisks.OVERLAY) + " is missing");
-        }
-        return new VmStatus(name, id(), state, messages);
-    }
-
-    /** No domain: NOT_CREATED, or BROKEN when its files (here) or volumes (on a remote host) remain. */
-    private VmStatus withoutDomain(String name, java.util.function.BooleanSupplier remoteVolumesRemain) {
-        String domain = LibvirtNames.domain(name);
-        Path dir = instanceDir(name);
-        if (config.local() && Files.exists(dir)) {
-            return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
-                    + " but its files remain in " + dir + "; remove them with: vmbox delete " + name));
-        }
-        if (!config.local() && remoteVolumesRemain.getAsBoolean()) {
-            return new VmStatus(name, id(), VmState.BROKEN, List.of("libvirt has no domain " + domain
-                    + " but its volumes remain in the pool " + PoolVolumes.POOL + " at " + config.uri()
-                    + "; remove them with: vmbox delete " + name));
-        }
-        return VmStatus.notCreated(name, id());
+        return domains.list();
     }
 
     @Override
     public List<Command> remoteCapacityCommands() {
-        return config.local() ? List.of() : List.of(cli.poolInfo(PoolVolumes.POOL), cli.nodeinfo());
+        return remote.capacityCommands();
     }
 
-    /**
-     * The remote host's CPUs and memory ({@code virsh nodeinfo}), the free space of its pool if it has one, and its PCI
-     * devices (read only if a GPU is asked for).
-     */
+    /** The remote host's CPUs, memory, pool space and PCI devices ({@link RemoteHost#capacity}). */
     @Override
     public Optional<HostCapacity> remoteCapacity() {
-        if (config.local()) {
-            return Optional.empty();
-        }
-        java.util.OptionalLong free = java.util.OptionalLong.empty();
-        try {
-            free = LibvirtOutput.poolAvailable(runner.run(cli.poolInfo(PoolVolumes.POOL)).stdout());
-        } catch (CommandFailedException e) {
-            if (LibvirtOutput.classify(e.result().stderr()) != LibvirtOutput.Failure.NO_POOL) {
-                throw LibvirtErrors.translate(e, "read the storage pool " + PoolVolumes.POOL, config.uri());
-            }
-        }
-        try {
-            return Optional.of(LibvirtOutput.nodeinfo(runner.run(cli.nodeinfo()).stdout(), free).withPci(nodeDevices()));
-        } catch (CommandFailedException e) {
-            throw LibvirtErrors.translate(e, "read the resources of the libvirt host", config.uri());
-        } catch (IllegalArgumentException e) {
-            throw VmboxException.failed("cannot read the resources of the libvirt host at " + config.uri() + ": "
-                    + e.getMessage(), "check that 'virsh -c " + config.uri() + " nodeinfo' works", e);
-        }
+        return remote.capacity();
     }
+
 
     @Override
     public Optional<SshEndpoint> sshEndpoint(String name) {
         if (inspect(name).state() != VmState.RUNNING) {
             return Optional.empty();
         }
-        return DomainXml.sshPort(dumpxml(name, false)).map(port -> new SshEndpoint("127.0.0.1", port,
+        return DomainXml.sshPort(domains.dumpxml(name, false)).map(port -> new SshEndpoint("127.0.0.1", port,
                 config.jumpHost().orElse(null)));
     }
 
@@ -438,7 +284,7 @@ public final class LibvirtProvider implements Provider {
      */
     @Override
     public Optional<Boolean> hypervisorEgressSealed(String name) {
-        requireVmbox(name, "read the network of");
+        domains.requireVmbox(name, "read the network of");
         String domain = LibvirtNames.domain(name);
         if (config.local()) {
             Optional<String> netdev = QemuProcesses.commandLine(hostRoot.resolve("proc"), domain)
@@ -449,19 +295,19 @@ public final class LibvirtProvider implements Provider {
             }
             log.debug("libvirt: no QEMU process of " + domain + " readable in /proc; reading the running domain's XML");
         }
-        return Optional.of(DomainXml.networkRestricted(dumpxml(name, false)));
+        return Optional.of(DomainXml.networkRestricted(domains.dumpxml(name, false)));
     }
 
     public boolean egressSealed(String name) {
-        requireVmbox(name, "read the network of");
-        return DomainXml.networkRestricted(dumpxml(name, true));
+        domains.requireVmbox(name, "read the network of");
+        return DomainXml.networkRestricted(domains.dumpxml(name, true));
     }
 
     /** Redefines the domain with {@code restrict=on}; takes effect at the next boot (stop, then start). */
     @Override
     public void sealEgress(String name, Duration timeout) {
-        requireVmbox(name, "seal the egress of");
-        String sealed = DomainXml.sealed(dumpxml(name, true));
+        domains.requireVmbox(name, "seal the egress of");
+        String sealed = DomainXml.sealed(domains.dumpxml(name, true));
         LibvirtExec exec = LibvirtExec.within(runner, Deadline.in(timeout), "seal " + name);
         Path xml = config.local() ? instanceDir(name).resolve(LocalDisks.DOMAIN_XML) : null;
         try {
@@ -506,20 +352,4 @@ public final class LibvirtProvider implements Provider {
         }
     }
 
-    private String dumpxml(String name, boolean inactive) {
-        try {
-            return runner.run(cli.dumpxml(LibvirtNames.domain(name), inactive)).stdout();
-        } catch (CommandFailedException e) {
-            throw LibvirtErrors.translate(e, "read the definition of " + name, config.uri());
-        }
-    }
-
-    /** The domain exists (else NOT_FOUND) and is vmbox's (else IN_USE, untouched). */
-    private void requireVmbox(String name, String action) {
-        Ownership owner = ownership(name);
-        if (owner.kind() == Ownership.Kind.ABSENT) {
-            throw VmboxException.notFound("no instance '" + name + "' in libvirt at " + config.uri(), "see them with: vmbox list");
-        }
-        owner.requireVmbox(id(), action);
-    }
 }

@@ -40,16 +40,10 @@ import java.util.function.Function;
  *
  * <p>Lima's own host agent logs in to the guest as {@link LimaTemplate#USER} (vmbox's sshd lets it in, with no
  * forwarding: docs/decisions/0013-provider-ssh-access.md). vmbox starts, stops and deletes only instances whose
- * lima.yaml carries its marker ({@link LimaTemplate#marker}). Every call passes {@code --log-format=json}, so Lima's
- * messages are read whole ({@link LimaLog}).
+ * lima.yaml carries its marker ({@link LimaTemplate#marker}). Every call ({@link Limactl}) passes
+ * {@code --log-format=json}, so Lima's messages are read whole ({@link LimaLog}).
  */
 public final class LimaProvider implements Provider {
-    static final Duration LIST_TIMEOUT = Duration.ofSeconds(30);
-    static final Duration CREATE_STEP = Duration.ofMinutes(2);
-    static final Duration DELETE_TIMEOUT = Duration.ofMinutes(2);
-    /** Lima's own wait inside {@code limactl start} ends this much before ours, so its message wins. */
-    static final Duration START_MARGIN = Duration.ofSeconds(15);
-
     /**
      * What Lima cannot isolate the way libvirt does, one line each, for {@code vmbox verify} and the
      * README: the guarantees vmbox gives on Lima hold only as long as the guest's own nftables hold.
@@ -128,39 +122,18 @@ public final class LimaProvider implements Provider {
         }
     }
 
-    private static Command listCommand() {
-        return limactl(LIST_TIMEOUT, "list", "--format", "json");
-    }
-
-    /** {@code limactl VERB --tty=false --log-format=json ARGS...}: never interactive, its log lines as JSON. */
-    private static Command limactl(Duration timeout, String verb, String... args) {
-        List<String> argv = new ArrayList<>(List.of("limactl", verb, "--tty=false", "--log-format=json"));
-        argv.addAll(List.of(args));
-        return Command.of(timeout, argv);
-    }
-
     @Override
     public String setAutostart(String name, boolean on, Duration timeout) {
         String limaName = LimaNames.limaName(name);
         requireVmbox(name, limaName, "change the autostart of");
         try {
             // start-at-login exists in every Lima 1.x and 2.x (newer ones also call it "autostart enable|disable")
-            runner.run(limactl(timeout, "start-at-login", "--enabled=" + on, limaName));
+            runner.run(Limactl.command(timeout, "start-at-login", "--enabled=" + on, limaName));
         } catch (VmboxException e) {
             throw LimaErrors.classify(e, "autostart", name, limaName);
         }
         return on ? "Lima starts the VM when you log in (limactl start-at-login: a launchd agent on macOS, a systemd user unit on Linux)"
                 : "Lima no longer starts the VM at login (limactl start-at-login --enabled=false)";
-    }
-
-    /** {@code limactl start} waiting at most {@code timeout} itself, less a margin so that Lima's own message wins. */
-    private static Command startCommand(String limaName, Duration timeout) {
-        Duration limaWait = timeout.compareTo(START_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(START_MARGIN) : timeout;
-        return limactl(timeout, "start", "--timeout=" + Math.max(1, limaWait.toSeconds()) + "s", limaName);
-    }
-
-    private static Command deleteCommand(String limaName) {
-        return limactl(DELETE_TIMEOUT, "delete", "--force", limaName);
     }
 
     /**
@@ -173,12 +146,12 @@ public final class LimaProvider implements Provider {
     public CreatePlan createPlan(VmSpec spec, SeedFiles seed, Duration timeout) {
         validate(spec);
         String limaName = LimaNames.limaName(spec.name());
-        Command create = limactl(CREATE_STEP, "create", "--name=" + limaName, "-");
-        Command start = startCommand(limaName, timeout);
-        Command delete = deleteCommand(limaName);
+        Command create = Limactl.command(Limactl.CREATE_STEP, "create", "--name=" + limaName, "-");
+        Command start = Limactl.start(limaName, timeout);
+        Command delete = Limactl.delete(limaName);
         PlanStep make = PlanStep.named("create", "make the instance from vmbox's lima.yaml, and check what Lima made of it")
                 .runs(PlannedCommand.always(create).withStdin("lima.yaml: vmbox's template with the seed's user-data "
-                        + "inside (never shown)"), PlannedCommand.always(listCommand()))
+                        + "inside (never shown)"), PlannedCommand.always(Limactl.list()))
                 .does(ctx -> {
                     String yaml = LimaYamlWriter.write(LimaTemplate.build(spec, readUserData(seed), host));
                     if (spec.gpu().wanted()) {
@@ -194,14 +167,14 @@ public final class LimaProvider implements Provider {
                         }
                         throw classified;
                     }
-                    checkWhatLimaMade(find(ctx::run, limaName), spec.name(), limaName);
+                    checkWhatLimaMade(Limactl.find(ctx::run, limaName), spec.name(), limaName);
                 })
                 // limactl delete only warns about an instance it does not have: no query first (which could fail too)
                 .undoneBy("the half-made instance", "remove it with `limactl delete --force " + limaName + "`",
                         ctx -> ctx.run(delete), PlannedCommand.always(delete));
         PlanStep boot = PlanStep.named("start", "boot it and wait for Lima's own readiness checks")
                 .runs(PlannedCommand.always(start), PlannedCommand.when("when the start fails: what Lima reports of the "
-                        + "instance (its status, and where its host agent's log is)", listCommand()))
+                        + "instance (its status, and where its host agent's log is)", Limactl.list()))
                 .does(ctx -> {
                     try {
                         ctx.run(start);
@@ -247,7 +220,7 @@ public final class LimaProvider implements Provider {
                                        String limaName, boolean removed) {
         Optional<LimaInstance> after;
         try {
-            after = find(exec, limaName);
+            after = Limactl.find(exec, limaName);
         } catch (VmboxException listFailed) {
             log.debug("lima: cannot list " + limaName + " after its start failed: " + listFailed.getMessage());
             after = Optional.empty();
@@ -320,7 +293,7 @@ public final class LimaProvider implements Provider {
             return;
         }
         try {
-            runner.run(startCommand(limaName, timeout));
+            runner.run(Limactl.start(limaName, timeout));
         } catch (VmboxException e) {
             throw startFailed(runner::run, e, name, limaName, false);
         }
@@ -335,7 +308,7 @@ public final class LimaProvider implements Provider {
             return;
         }
         Command stop = mode == StopMode.FORCE || state != VmState.RUNNING
-                ? limactl(timeout, "stop", "--force", limaName) : limactl(timeout, "stop", limaName);
+                ? Limactl.command(timeout, "stop", "--force", limaName) : Limactl.command(timeout, "stop", limaName);
         try {
             runner.run(stop);
         } catch (VmboxException e) {
@@ -352,7 +325,7 @@ public final class LimaProvider implements Provider {
         }
         ownership(name, limaName, inst).requireVmbox(id(), "delete");
         try {
-            runner.run(deleteCommand(limaName).withTimeout(timeout));
+            runner.run(Limactl.delete(limaName).withTimeout(timeout));
         } catch (VmboxException e) {
             if (find(limaName).isEmpty()) {
                 return;
@@ -371,7 +344,7 @@ public final class LimaProvider implements Provider {
     @Override
     public List<VmStatus> list() {
         List<VmStatus> out = new ArrayList<>();
-        for (LimaInstance i : listAll()) {
+        for (LimaInstance i : Limactl.listAll(runner::run)) {
             LimaNames.vmboxName(i.name()).filter(n -> LimaTemplate.markedInstance(i.message()).filter(n::equals).isPresent())
                     .ifPresent(n -> out.add(status(n, i)));
         }
@@ -403,24 +376,6 @@ public final class LimaProvider implements Provider {
     }
 
     private Optional<LimaInstance> find(String limaName) {
-        return find(runner::run, limaName);
-    }
-
-    private static Optional<LimaInstance> find(Function<Command, CommandResult> exec, String limaName) {
-        return listAll(exec).stream().filter(i -> i.name().equals(limaName)).findFirst();
-    }
-
-    private List<LimaInstance> listAll() {
-        return listAll(runner::run);
-    }
-
-    private static List<LimaInstance> listAll(Function<Command, CommandResult> exec) {
-        String out;
-        try {
-            out = exec.apply(listCommand()).stdout();
-        } catch (VmboxException e) {
-            throw LimaErrors.classify(e, "list", null, null);
-        }
-        return LimaOutput.parseList(out);
+        return Limactl.find(runner::run, limaName);
     }
 }

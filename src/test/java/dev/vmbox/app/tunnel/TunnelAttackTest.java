@@ -284,7 +284,7 @@ class TunnelAttackTest {
             Process other = new ProcessBuilder("sleep", "30").start();
             try {
                 new TunnelState(1, "127.0.0.1:1", "UP", null, null, null, null, 0, other.pid()).write(state);
-                assertFalse(TunnelAgent.endOrphans(state), "the pid in the state file is not an ssh of this tunnel");
+                assertFalse(Orphans.end(state), "the pid in the state file is not an ssh of this tunnel");
                 assertTrue(other.isAlive());
             } finally {
                 other.destroyForcibly();
