@@ -130,19 +130,22 @@ public final class InstanceStore {
                         + " --force` to remove what is left of the instance", cause);
     }
 
-    /** Creates the instance folder (0700) and writes its first record; BAD_INPUT if it already exists. */
+    private static VmboxException taken(String name) {
+        return new VmboxException(ExitCode.IN_USE, "an instance named '" + name + "' already exists",
+                "choose another name, or remove it first with: vmbox delete " + name);
+    }
+
+    /** Creates the instance folder (0700) and writes its first record; IN_USE (the name is taken) if it already exists. */
     public void create(InstanceRecord record) {
         Path d = dir(record.name());
         home.ensure();
         if (Files.exists(d.resolve(FileNames.INSTANCE_RECORD))) {
-            throw VmboxException.badInput("an instance named '" + record.name() + "' already exists",
-                    "choose another name, or remove it first with: vmbox delete " + record.name());
+            throw taken(record.name());
         }
         SecureFiles.privateDir(d);
         try (InstanceLock ignored = lock(record.name(), DEFAULT_LOCK_WAIT)) {
             if (Files.exists(d.resolve(FileNames.INSTANCE_RECORD))) {
-                throw VmboxException.badInput("an instance named '" + record.name() + "' already exists",
-                        "choose another name, or remove it first with: vmbox delete " + record.name());
+                throw taken(record.name());
             }
             writeUnlocked(record);
         }

@@ -67,7 +67,7 @@ class InstanceStoreTest {
         InstanceStore s = store();
         s.create(record("llm"));
         VmboxException e = assertThrows(VmboxException.class, () -> s.create(record("llm")));
-        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals(ExitCode.IN_USE, e.exitCode(), "a taken name");
     }
 
     @Test

@@ -92,7 +92,7 @@ public final class CreateRequests {
     private final RuntimeImages runtimeImages;
 
     /**
-     * What the create's check step refuses without asking a provider: an instance of that name already (BAD_INPUT),
+     * What the create's check step refuses without asking a provider: an instance of that name already (IN_USE),
      * the API's port held by another program (IN_USE). Run before a provider is chosen, by a dry run as by a create,
      * so neither runs anything for a request that cannot go through.
      */
