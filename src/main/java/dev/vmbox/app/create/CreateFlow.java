@@ -94,7 +94,7 @@ public final class CreateFlow {
         GuestSteps guest = new GuestSteps(store, guests, health, tunnels);
         List<CreateStep> all = List.of(host.check(), host.fetch(), new KeysStep(store, runner, clock, vmboxVersion),
                 host.seed(), new ProvisionStep(runner, log), guest.ssh(), guest.cloudInit(), new UnseedStep(runner, log),
-                guest.install(), guest.seal(), new TunnelStep(store, tunnels), guest.health());
+                guest.install(), guest.seal(), new TunnelStep(store, tunnels, guest::runtimeExited), guest.health());
         return steps(req).stream().map(n -> all.stream().filter(s -> s.name().equals(n)).findFirst().orElseThrow())
                 .toList();
     }

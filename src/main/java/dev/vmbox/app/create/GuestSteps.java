@@ -106,13 +106,7 @@ final class GuestSteps {
      * it refuses) ends the wait at once with its own error lines, which a timeout gets too.
      */
     private String imageRuntimeHealth(CreateRun run) {
-        Provider provider = run.provider();
-        InstanceRecord rec = store.read(run.name());
-        String runtime = run.request.runtimeKind().cliName();
-        try (RuntimeUnitWatch unit = new RuntimeUnitWatch(() -> guests.connect(provider.sshEndpoint(run.name())
-                .map(ep -> GuestAccess.target(rec, run.files, ep)).orElseThrow(() -> new VmboxException(ExitCode.FAILED,
-                        "the VM has no SSH endpoint while waiting for " + runtime, "look at its console log; vmbox logs "
-                        + run.name()))), runtime)) {
+        try (RuntimeUnitWatch unit = unitWatch(run)) {
             dev.vmbox.wait.Poll.Liveness alive = () -> {
                 alive(run);
                 unit.requireUp();
@@ -127,6 +121,33 @@ final class GuestSteps {
             } catch (VmboxException e) {
                 throw e.exitCode() == ExitCode.TIMEOUT ? unit.explain(e) : e;
             }
+        }
+    }
+
+    /** A watch of the runtime image's runtime unit, over its own SSH session (opened at its first check). */
+    private RuntimeUnitWatch unitWatch(CreateRun run) {
+        Provider provider = run.provider();
+        InstanceRecord rec = store.read(run.name());
+        String runtime = run.request.runtimeKind().cliName();
+        return new RuntimeUnitWatch(() -> guests.connect(provider.sshEndpoint(run.name())
+                .map(ep -> GuestAccess.target(rec, run.files, ep)).orElseThrow(() -> new VmboxException(ExitCode.FAILED,
+                        "the VM has no SSH endpoint while waiting for " + runtime, "look at its console log; vmbox logs "
+                        + run.name()))), runtime);
+    }
+
+    /**
+     * Whether the runtime of a runtime image has exited (its unit failed, or systemd restarted it): the tunnel then finds
+     * nothing to answer, and the health step reports why in the runtime's words. Runtimes installed at create: false.
+     */
+    boolean runtimeExited(CreateRun run) {
+        if (!run.request.baked()) {
+            return false;
+        }
+        try (RuntimeUnitWatch unit = unitWatch(run)) {
+            unit.requireUp();
+            return false;
+        } catch (VmboxException e) {
+            return true;
         }
     }
 
