@@ -17,20 +17,8 @@ import java.util.concurrent.TimeUnit;
  * Asks the runtime's health path through ssh's socket: an HTTP answer means a request reached the runtime, the
  * meaning of a tunnel's UP.
  */
-final class HealthProbe {
+record HealthProbe(RuntimeKind runtime, int remotePort, Path upstreamSocket, ScheduledExecutorService timer) {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-    private final RuntimeKind runtime;
-    private final int remotePort;
-    private final Path upstreamSocket;
-    private final ScheduledExecutorService timer;
-
-    HealthProbe(RuntimeKind runtime, int remotePort, Path upstreamSocket, ScheduledExecutorService timer) {
-        this.runtime = runtime;
-        this.remotePort = remotePort;
-        this.upstreamSocket = upstreamSocket;
-        this.timer = timer;
-    }
 
     /** The path whose answer means the runtime is reached: Ollama's {@code /}, the others' {@code /health}. */
     static String healthPath(RuntimeKind runtime) {

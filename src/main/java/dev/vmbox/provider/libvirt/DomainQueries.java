@@ -24,18 +24,7 @@ import java.util.function.BooleanSupplier;
  * What {@link LibvirtProvider} reads about its domains without changing them: whose a domain is, its state (with
  * the disks that belong to it), all of them in one query, and its definition.
  */
-final class DomainQueries {
-    private final CommandRunner runner;
-    private final LibvirtCli cli;
-    private final LibvirtConfig config;
-    private final EventLog log;
-
-    DomainQueries(CommandRunner runner, LibvirtCli cli, LibvirtConfig config, EventLog log) {
-        this.runner = runner;
-        this.cli = cli;
-        this.config = config;
-        this.log = log;
-    }
+record DomainQueries(CommandRunner runner, LibvirtCli cli, LibvirtConfig config, EventLog log) {
 
     /**
      * From the domain's definition ({@code dumpxml --inactive}, one query): vmbox's when its metadata names this
