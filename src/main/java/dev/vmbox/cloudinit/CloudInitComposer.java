@@ -74,14 +74,14 @@ public final class CloudInitComposer {
     }
 
     /**
-     * The per-instance seed for a VM that boots a runtime image ({@code vmbox image build --runtime}): what the image
+     * The per-instance parts of a VM that boots a runtime image ({@code vmbox image build --runtime}): what the image
      * cannot know, and nothing else. The hardening, the egress machinery (the image boots sealed), the runtime's
-     * user and unit, the locale and cloud-init's own settings are baked in from the same fragments. Here: the
-     * hostname, the admin user and key, the pinned host key, the sshd access drop-in, the sizing drop-in (with the
-     * runtime's {@code args}), guest.json, and for a policy other than sealed its {@code active.nft} and the
-     * first-boot step that applies it. No runcmd.
+     * user and unit and the locale are baked in from the same fragments. Here: the hostname, the admin user and key,
+     * the pinned host key, the sshd access drop-in, the sizing drop-in (with the runtime's {@code args}), guest.json,
+     * and for a policy other than sealed its {@code active.nft} (the image's seed unit applies it at once). No
+     * commands. {@link ImageSeed} turns this into the files the image's seed unit reads.
      */
-    public static UserData composeForImage(GuestSpec spec, RuntimeArgs args) {
+    static UserData composeForImage(GuestSpec spec, RuntimeArgs args) {
         if (spec.runtime() != RuntimeKind.LLAMA_CPP) {
             throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL, "no runtime image serves " + spec.runtime().cliName(),
                     "this is a bug in vmbox", null);
@@ -94,16 +94,8 @@ public final class CloudInitComposer {
         }
         String policy = "egress/" + spec.egress().cliName() + ".yaml";
         String active = GuestLayout.EGRESS_DIR + "/active.nft";
-        UserData fragment = Fragments.load(policy);
-        List<WriteFile> activeFile = fragment.writeFiles().stream().filter(f -> f.path().equals(active)).toList();
-        data = data.merge(UserData.empty().withWriteFiles(activeFile), "cloud-init/" + policy);
-        return data.merge(earlyEgress(Fragments.load(Fragments.BASE).merge(fragment, "cloud-init/" + policy), spec),
-                "vmbox's first-boot egress step");
-    }
-
-    /** The user-data text for {@code spec} on a runtime image. */
-    public static String renderUserDataForImage(GuestSpec spec, RuntimeArgs args) {
-        return CloudInitRenderer.userData(composeForImage(spec, args));
+        List<WriteFile> activeFile = Fragments.load(policy).writeFiles().stream().filter(f -> f.path().equals(active)).toList();
+        return data.merge(UserData.empty().withWriteFiles(activeFile), "cloud-init/" + policy);
     }
 
     private static UserData generated(GuestSpec spec) {

@@ -107,7 +107,9 @@ public record RuntimeImageRecipe(RuntimeKind runtime, String suite) {
             all = all.merge(new UserData(null, null, null, null, null, null, null, null, null, null, null, null, null, keep,
                     null, null), "cloud-init/" + f);
         }
-        List<WriteFile> files = new ArrayList<>(all.writeFiles());
+        // cloud-init's own settings (base.yaml keeps the host key on a cloud-init guest): the image has no cloud-init
+        List<WriteFile> files = new ArrayList<>(all.writeFiles().stream().filter(w -> !w.path().startsWith("/etc/cloud/"))
+                .toList());
         for (WriteFile w : files) {
             if (w.owner() != null && !w.owner().equals("root:root") || w.encoding() != null || w.content() == null
                     || w.permissions() == null || !w.permissions().matches("0[0-7]{3}")) {

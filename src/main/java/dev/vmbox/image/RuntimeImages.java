@@ -56,8 +56,25 @@ public final class RuntimeImages {
     }
 
     /**
-     * Refuses a runtime image a create cannot use: made for another runtime, or for another architecture than the
-     * guest's ({@link RuntimeImageRecipe#ARCHITECTURE}).
+     * Whether {@code image} was built by this vmbox's recipe: the seed a create writes, the units and scripts it runs in
+     * the guest are the recipe's (an image of an older recipe, for one, reads its seed with cloud-init).
+     */
+    public static boolean current(RuntimeImage image) {
+        return image.manifest().recipeSha256().equals(recipeSha256(image));
+    }
+
+    private static String recipeSha256(RuntimeImage image) {
+        try {
+            return new RuntimeImageRecipe(RuntimeKind.parse(image.manifest().runtime()), image.manifest().requestedSuite())
+                    .sha256();
+        } catch (VmboxException e) {
+            return "none (" + image.manifest().runtime() + ")";
+        }
+    }
+
+    /**
+     * Refuses a runtime image a create cannot use: built by another recipe than this vmbox's, made for another runtime,
+     * or for another architecture than the guest's ({@link RuntimeImageRecipe#ARCHITECTURE}).
      */
     public static void check(RuntimeImage image, RuntimeKind runtime) {
         String arch = image.manifest().architecture();
@@ -71,6 +88,13 @@ public final class RuntimeImages {
             throw VmboxException.badInput("the image " + image.name() + " is the " + image.manifest().runtime()
                     + " runtime image; it has no " + runtime.cliName(), "use --runtime " + image.manifest().runtime()
                     + " with it, or --image " + ImageCache.BUILT_IMAGE + " for " + runtime.cliName());
+        }
+        if (!current(image)) {
+            throw VmboxException.badInput("the image " + image.name() + " was built by another version of vmbox's recipe ("
+                    + "recipe sha256 " + image.manifest().recipeSha256().substring(0, 12) + ", this vmbox's "
+                    + recipeSha256(image).substring(0, 12) + "): its first boot does not read the seed this vmbox writes",
+                    "rebuild it: " + ImageBuilder.BUILD_COMMAND + " --runtime " + image.manifest().runtime() + " --suite "
+                            + image.manifest().requestedSuite() + " --rebuild");
         }
     }
 }

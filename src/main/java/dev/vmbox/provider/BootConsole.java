@@ -20,15 +20,27 @@ public final class BootConsole {
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
     private static final Pattern SSHD_UP = Pattern.compile(
             "(?m)(Started|Listening on) [^\\n]*\\bssh\\.(service|socket)\\b");
+    /** A runtime image's seed unit failed: sshd starts anyway, but without the admin or the pinned host key. */
+    private static final Pattern SEED_FAILED = Pattern.compile("(?m)Failed to start [^\\n]*\\bvmbox-seed\\.service\\b");
     /** Only the end of a long log is read: the line comes within the first minutes of a boot. */
     static final int MAX_BYTES = 4 << 20;
 
     private BootConsole() {
     }
 
-    /** Whether {@code consoleText} shows the guest's sshd started (or listening through its socket). */
+    /**
+     * Whether {@code consoleText} shows the guest's sshd started (or listening through its socket); a console showing
+     * that a runtime image's seed unit failed ends the wait with that reason (a login would only be refused).
+     */
     public static boolean sshdStarted(String consoleText) {
-        return SSHD_UP.matcher(ANSI.matcher(consoleText).replaceAll("")).find();
+        String text = ANSI.matcher(consoleText).replaceAll("");
+        if (SEED_FAILED.matcher(text).find()) {
+            throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.FAILED, "the guest could not place this instance's "
+                    + "settings at first boot: its console says vmbox-seed.service failed",
+                    "look at the console log (the lines of vmbox-seed before that one); vmbox delete NAME and create again",
+                    null);
+        }
+        return SSHD_UP.matcher(text).find();
     }
 
     /** What the console log {@code file} says; empty when there is no such log this process can read. */

@@ -3,8 +3,8 @@
 # it was built): run as root (sudo) over SSH by the admin user, after the model was uploaded into that user's
 # home and its sha256 checked there. Places the model read-only (0444 root:root) where the runtime's unit reads
 # it, runs llama-server with one thread under software emulation (ggml's spinning worker threads collapse on
-# emulated CPUs) and reloads systemd (cloud-init wrote the sizing drop-in after systemd loaded the units). vmbox
-# starts the sandboxed unit next (under the fetch window only once egress is sealed); whether the runtime serves
+# emulated CPUs), both in /etc/vmbox/runtime.env, which the unit reads at each start (the image's seed unit
+# reloaded systemd for the sizing drop-in at first boot, so nothing here needs a daemon-reload). vmbox starts the sandboxed unit next (under the fetch window only once egress is sealed); whether the runtime serves
 # is the health step's to find out, through the tunnel. It never touches the network.
 #   install-model.sh UPLOADED_MODEL [UPLOADED_API_KEY]
 # UPLOADED_API_KEY: the instance's API key (the one the host endpoint asks every client for); llama-server is
@@ -15,7 +15,6 @@ key=${2:-}
 keyfile=/etc/vmbox/runtime-api-key
 store=/var/lib/vmbox/models
 unit=vmbox-runtime.service
-dropins=/etc/systemd/system/$unit.d
 umask 022
 
 # only plain files the calling admin uploaded into their own home
@@ -35,22 +34,22 @@ chown root:root "$model"
 chmod 0444 "$model"
 mv -f "$model" "$store/model.gguf"
 
-mkdir -p "$dropins"
+# What the runtime's unit reads at every start (EnvironmentFile=): no daemon-reload, its drop-ins are unchanged.
+install -d -m 0755 /etc/vmbox
+env=/etc/vmbox/runtime.env.new
+: > "$env"
 if [ -n "$key" ]; then
-    install -d -m 0755 /etc/vmbox
     chown root:vmbox-llama "$key"
     chmod 0640 "$key"
     mv -f "$key" "$keyfile"
-    printf '%s\n' '# vmbox: the instance API key; llama-server checks it too (the host endpoint asks every client for it).' \
-        '[Service]' "Environment=LLAMA_ARG_API_KEY_FILE=$keyfile" > "$dropins/30-vmbox-api-key.conf"
+    echo "LLAMA_ARG_API_KEY_FILE=$keyfile" >> "$env"
 else
-    rm -f "$keyfile" "$dropins/30-vmbox-api-key.conf"
+    rm -f "$keyfile"
 fi
 if [ "$(systemd-detect-virt --vm 2>/dev/null || true)" = qemu ]; then
-    printf '%s\n' '# vmbox: software emulation (no KVM): one thread; more collapse under emulation.' '[Service]' \
-        'Environment=LLAMA_ARG_THREADS=1' > "$dropins/20-vmbox-emulated.conf"
+    # software emulation (no KVM): one thread; more collapse under emulation
+    echo "LLAMA_ARG_THREADS=1" >> "$env"
     echo "threads: 1 (software emulation)"
-else
-    rm -f "$dropins/20-vmbox-emulated.conf"
 fi
-systemctl daemon-reload
+chmod 0644 "$env"
+mv -f "$env" /etc/vmbox/runtime.env

@@ -49,7 +49,9 @@ class RuntimeImageRecipeTest {
         for (String fragment : List.of("base/base.yaml", "egress/sealed.yaml", "egress/fetch-window.yaml", "egress/open.yaml",
                 "image/llama-cpp.yaml")) {
             for (WriteFile w : Fragments.load(fragment).writeFiles()) {
-                if (w.path().equals("/etc/vmbox/egress/active.nft") && !fragment.equals("egress/sealed.yaml")) {
+                if (w.path().equals("/etc/vmbox/egress/active.nft") && !fragment.equals("egress/sealed.yaml")
+                        || w.path().startsWith("/etc/cloud/")) {
+                    assertFalse(files.containsKey(w.path()) && w.path().startsWith("/etc/cloud/"), "no cloud-init settings");
                     continue;
                 }
                 assertEquals(w.content(), files.get(w.path()).content(), w.path() + " from " + fragment + " is baked as is");
@@ -76,9 +78,34 @@ class RuntimeImageRecipeTest {
                 "IPAddressAllow=localhost", "MemoryDenyWriteExecute=yes", "SystemCallFilter=@system-service")) {
             assertTrue(unit.lines().anyMatch(l -> l.equals(line)), "the unit has " + line);
         }
-        String cfg = baked().get("/etc/cloud/cloud.cfg.d/90-vmbox.cfg").content();
-        assertTrue(cfg.contains("datasource_list: [ NoCloud ]"), cfg);
-        assertFalse(cfg.contains("locale") || cfg.contains("set_passwords") || cfg.contains("apt_configure"), cfg);
+        assertTrue(baked().keySet().stream().noneMatch(p -> p.startsWith("/etc/cloud/")), "the image has no cloud-init");
+        assertFalse(RuntimeImageRecipe.script().contains("cloud-init,") || RuntimeImageRecipe.script().contains("python3,"),
+                "neither cloud-init nor Python is installed");
+    }
+
+    @Test
+    void theSeedUnitRunsBeforeSshdAndOnlyAtFirstBoot(@TempDir Path dir) throws IOException {
+        String unit = baked().get("/etc/systemd/system/vmbox-seed.service").content();
+        for (String line : List.of("Before=ssh.service shutdown.target", "ConditionPathExists=!/var/lib/vmbox/seeded",
+                "ExecStart=/usr/lib/vmbox/apply-seed")) {
+            assertTrue(unit.lines().anyMatch(l -> l.equals(line)), "the unit has " + line);
+        }
+        String ssh = baked().get("/etc/systemd/system/ssh.service.d/20-vmbox-seed.conf").content();
+        assertTrue(ssh.contains("After=vmbox-seed.service systemd-networkd-wait-online.service"), ssh);
+        String script = baked().get("/usr/lib/vmbox/apply-seed").content();
+        assertTrue(script.contains("/dev/disk/by-label/" + dev.vmbox.provider.SeedFiles.IMAGE_SEED_LABEL + "\n")
+                || script.contains("DEV=/dev/disk/by-label/" + dev.vmbox.provider.SeedFiles.IMAGE_SEED_LABEL + "\n"),
+                "the guest looks for the label the host writes");
+        assertTrue(script.contains("systemd-sysusers \"$MNT/" + dev.vmbox.provider.SeedFiles.SYSUSERS + "\"")
+                && script.contains("systemd-tmpfiles --create \"$MNT/" + dev.vmbox.provider.SeedFiles.TMPFILES + "\""), script);
+        assertTrue(RuntimeImageRecipe.script().contains("vmbox-seed.service'"), "the recipe enables it");
+        assumeTrue(EXE.find("systemd-analyze").isPresent() || failInCi("systemd-analyze"), "systemd-analyze is missing");
+        Path sys = Files.createDirectories(dir.resolve("etc/systemd/system"));
+        Files.writeString(sys.resolve("vmbox-seed.service"), unit.replace("ExecStart=/usr/lib/vmbox/apply-seed",
+                "ExecStart=/bin/true"));
+        CommandResult r = new ZtExecCommandRunner(EventLog.NONE, EXE).run(Command.of(T, "systemd-analyze", "verify",
+                "--man=no", sys.resolve("vmbox-seed.service").toString()).allowExitCodes(1));
+        assertEquals(0, r.exitCode(), r.stderr());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.vmbox.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,13 +33,18 @@ class RuntimeImagesTest {
 
     /** An image folder (small stand-in files) with a manifest for {@code runtime} on {@code arch}. */
     Path image(String name, String runtime, String arch, String suite, String built) throws IOException {
+        return image(name, runtime, arch, suite, built, runtime.equals("llama.cpp")
+                ? new RuntimeImageRecipe(RuntimeKind.LLAMA_CPP, suite).sha256() : "ab".repeat(32));
+    }
+
+    Path image(String name, String runtime, String arch, String suite, String built, String recipe) throws IOException {
         Path folder = Files.createDirectories(cache().folderOf(name));
         for (String f : List.of("disk.qcow2", "vmlinuz", "initrd.img")) {
             Files.writeString(folder.resolve(f), f);
         }
         ImageManifest m = new ImageManifest(ImageManifest.FORMAT, name, runtime, new ImageManifest.PackageVersion(
                 "llama.cpp-tools", "1:0.7.0+dfsg-2"), arch, suite, null, suite, RuntimeImageRecipe.DEFAULT_MIRROR, built, 1L,
-                "test", "ab".repeat(32), new ImageManifest.Options(true, RuntimeImageRecipe.DEFAULT_KEYRING),
+                "test", recipe, new ImageManifest.Options(true, RuntimeImageRecipe.DEFAULT_KEYRING),
                 new ImageManifest.Release("d", null, "cd".repeat(32), List.of(), List.of()), Map.of(), null, List.of());
         Files.write(folder.resolve(ImageManifest.FILE), m.toJson());
         return folder;
@@ -86,5 +92,17 @@ class RuntimeImagesTest {
         VmboxException e = assertThrows(VmboxException.class, () -> new RuntimeImages(cache()).get("vmbox-llama-cpp-testing"));
         assertTrue(e.getMessage().startsWith("the image manifest " + folder.resolve(ImageManifest.FILE) + " cannot be read"),
                 e.getMessage());
+    }
+
+    @Test
+    void anImageOfAnotherRecipeIsRefusedWhenNamedAndNeverTaken() throws IOException {
+        image("vmbox-llama-cpp-testing", "llama.cpp", "amd64", "testing", "2026-12-01T00:00:00Z", "ab".repeat(32));
+        RuntimeImages images = new RuntimeImages(cache());
+        RuntimeImage old = images.get("vmbox-llama-cpp-testing").orElseThrow();
+        assertFalse(RuntimeImages.current(old));
+        VmboxException e = assertThrows(VmboxException.class, () -> RuntimeImages.check(old, RuntimeKind.LLAMA_CPP));
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().contains("another version of vmbox's recipe"), e.getMessage());
+        assertTrue(e.hint().contains("--rebuild"), e.hint());
     }
 }

@@ -31,6 +31,17 @@ class BootConsoleTest {
     }
 
     @Test
+    void aFailedSeedUnitEndsTheWaitWithItsReason() {
+        dev.vmbox.VmboxException e = org.junit.jupiter.api.Assertions.assertThrows(dev.vmbox.VmboxException.class,
+                () -> BootConsole.sshdStarted(TESTING_BEFORE + "\u001B[0;1;31mFAILED\u001B[0m] Failed to start "
+                        + "\u001B[0;1;39mvmbox-seed.service\u001B[0m - vmbox: this instance's own parts from its seed disk.\n"
+                        + "[  OK  ] Started ssh.service - OpenBSD Secure Shell server.\n"));
+        assertEquals(dev.vmbox.ExitCode.FAILED, e.exitCode());
+        assertTrue(e.getMessage().contains("vmbox-seed.service failed"), e.getMessage());
+        assertTrue(BootConsole.sshdStarted("[  OK  ] Finished vmbox-seed.service - vmbox: seed.\n[  OK  ] Started ssh.service\n"));
+    }
+
+    @Test
     void aLogThatCannotBeReadTellsNothing(@TempDir Path dir) throws IOException {
         assertEquals(Optional.empty(), BootConsole.sshdStarted(dir.resolve("console.log")));
         Path log = Files.writeString(dir.resolve("console.log"), TESTING_BEFORE, StandardCharsets.UTF_8);

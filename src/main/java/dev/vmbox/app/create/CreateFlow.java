@@ -11,7 +11,6 @@ import dev.vmbox.exec.CommandRunner;
 import dev.vmbox.log.EventLog;
 import dev.vmbox.provider.CreatePlan;
 import dev.vmbox.provider.ProviderLogException;
-import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.store.FileNames;
 import dev.vmbox.store.InstanceRecord;
 import dev.vmbox.store.InstanceStore;
@@ -41,12 +40,11 @@ public final class CreateFlow {
             "check", "fetch", "keys", "seed", "provision", "ssh", "cloud-init", "unseed", "install", "seal", "tunnel",
             "health");
     /**
-     * On a runtime image the model is placed while cloud-init finishes its last stages (all the install needs is in
-     * the image or was placed by cloud-init's first stages, which the image orders before sshd), then the seed goes.
+     * A runtime image has no cloud-init: its seed unit placed the instance's parts before sshd started, so once SSH
+     * answers only the model travels, then the seed goes.
      */
     public static final List<String> IMAGE_STEPS = List.of(
-            "check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "unseed", "seal", "tunnel",
-            "health");
+            "check", "fetch", "keys", "seed", "provision", "ssh", "install", "unseed", "seal", "tunnel", "health");
 
     /** The steps a create of {@code req} runs, in order. */
     public static List<String> steps(CreateRequest req) {
@@ -81,7 +79,7 @@ public final class CreateFlow {
      * runs, for {@code --dry-run} to print. Runs nothing.
      */
     public static CreatePlan providerPlan(InstanceStore store, CreateRequest req) {
-        return ProvisionStep.plan(req, SeedFiles.in(new InstanceFiles(store.dir(req.name())).seedDir()));
+        return ProvisionStep.plan(req, ProvisionStep.seedOf(req, new InstanceFiles(store.dir(req.name())).seedDir()));
     }
 
     /** What the unseed step runs once cloud-init is done (the provider's plan for after the first boot), for {@code --dry-run}. */

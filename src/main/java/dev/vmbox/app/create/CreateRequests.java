@@ -184,6 +184,12 @@ public final class CreateRequests {
             return null;
         }
         RuntimeImage found = runtimeImages.forRuntime(runtime).orElse(null);
+        if (found != null && !RuntimeImages.current(found)) {
+            notes.add("the " + runtime.cliName() + " runtime image " + found.name() + " was built by an older vmbox recipe: "
+                    + "the runtime is installed at create on " + VmSpec.DEFAULT_IMAGE + ". Rebuild it and creates only "
+                    + "upload the model: " + ImageBuilder.BUILD_COMMAND + " --runtime " + runtime.cliName() + " --rebuild");
+            return null;
+        }
         if (found != null) {
             notes.add("image " + found.name() + ": " + found.describe() + " baked in; only the model travels (manifest "
                     + "sha256 " + found.manifestSha256() + ")");

@@ -3,11 +3,13 @@ package dev.vmbox.app.create;
 import dev.vmbox.VmboxException;
 import dev.vmbox.app.tunnel.TunnelAgent;
 import dev.vmbox.cloudinit.CloudInitComposer;
+import dev.vmbox.cloudinit.ImageSeed;
 import dev.vmbox.cloudinit.GuestSpec;
 import dev.vmbox.cloudinit.MetaData;
 import dev.vmbox.cloudinit.RuntimeArgs;
 import dev.vmbox.cloudinit.ProviderLogin;
 import dev.vmbox.provider.Provider;
+import dev.vmbox.provider.SeedFiles;
 import dev.vmbox.spec.ApiAddress;
 import dev.vmbox.store.InstanceStore;
 import dev.vmbox.store.PortClaims;
@@ -69,8 +71,9 @@ final class HostSteps {
     }
 
     /**
-     * The cloud-config rendered from typed values into the private seed folder; the guest's host private key then
-     * lives only in it (the provision step removes it once the provider made the VM).
+     * The seed rendered from typed values into the private seed folder (cloud-config, or on a runtime image the
+     * systemd files of {@link ImageSeed}); the guest's host private key then lives only in it (the provision step
+     * removes it once the provider made the VM).
      */
     private static String seed(CreateRun run) throws IOException {
         CreateRequest req = run.request;
@@ -81,16 +84,20 @@ final class HostSteps {
                 req.runtimeKind(), req.runtime().port(), req.spec().egress(), req.gpuKind(), req.runtime().memoryMax(),
                 TASKS_MAX, req.modelRef(), login);
         Path seed = SecureFiles.privateDir(run.files.seedDir());
-        String userData = req.baked()
-                ? CloudInitComposer.renderUserDataForImage(guest, new RuntimeArgs(req.runtime().contextTokens(),
-                        req.spec().cpus(), run.modelName))
-                : CloudInitComposer.renderUserData(guest);
-        SecureFiles.writeAtomically(seed.resolve("user-data"), userData.getBytes(StandardCharsets.UTF_8));
-        SecureFiles.writeAtomically(seed.resolve("meta-data"), CloudInitComposer.renderMetaData(guest,
-                MetaData.freshInstanceId(req.name())).getBytes(StandardCharsets.UTF_8));
+        if (req.baked()) {
+            ImageSeed image = ImageSeed.of(guest, new RuntimeArgs(req.runtime().contextTokens(), req.spec().cpus(),
+                    run.modelName));
+            SecureFiles.writeAtomically(seed.resolve(SeedFiles.SYSUSERS), image.sysusers().getBytes(StandardCharsets.UTF_8));
+            SecureFiles.writeAtomically(seed.resolve(SeedFiles.TMPFILES), image.tmpfiles().getBytes(StandardCharsets.UTF_8));
+        } else {
+            SecureFiles.writeAtomically(seed.resolve(SeedFiles.USER_DATA),
+                    CloudInitComposer.renderUserData(guest).getBytes(StandardCharsets.UTF_8));
+            SecureFiles.writeAtomically(seed.resolve(SeedFiles.META_DATA), CloudInitComposer.renderMetaData(guest,
+                    MetaData.freshInstanceId(req.name())).getBytes(StandardCharsets.UTF_8));
+        }
         Files.deleteIfExists(run.keys.hostPrivateKey());
         if (req.baked()) {
-            return "per-instance parts only (" + req.runtimeImage().name() + " has the rest)";
+            return "per-instance parts only, for systemd in the image (" + req.runtimeImage().name() + " has the rest)";
         }
         return String.join(" + ", CloudInitComposer.fragments(guest));
     }

@@ -16,8 +16,9 @@ import java.time.Duration;
  * The install step of a VM that boots a runtime image: the runtime is in the image, so only the model travels. It is
  * uploaded over SFTP into the admin's home (the upload's own sha256 check in the guest, against the bytes sent), its
  * sha256 must equal the one the host verified, and the install script ({@value #SCRIPT}) makes it 0444 root:root in
- * the model store, sets one thread under software emulation, reloads systemd (the sizing drop-in came after systemd
- * loaded its units); the unit starts then, or under the fetch window only once egress is sealed (the seal step).
+ * the model store and sets the API key file and, under software emulation, one thread in the environment file the
+ * unit reads at each start (no daemon-reload: the image's seed unit did one for the sizing drop-in at first boot);
+ * the unit starts then, or under the fetch window only once egress is sealed (the seal step).
  * Whether llama-server serves the model is the health step's question. Few round trips: each costs a second under
  * software emulation.
  */

@@ -27,6 +27,11 @@ final class ProvisionStep extends UndoableStep {
         this.log = log;
     }
 
+    /** The seed the seed step writes for {@code req} into {@code dir}: a runtime image reads its own format. */
+    static SeedFiles seedOf(CreateRequest req, java.nio.file.Path dir) {
+        return req.baked() ? SeedFiles.forImage(dir) : SeedFiles.in(dir);
+    }
+
     /** The plan for {@code req}, with the seed where the seed step writes it: what a dry run prints. */
     static CreatePlan plan(CreateRequest req, SeedFiles seed) {
         return req.chosenProvider().createPlan(req.spec(), seed, req.timeout());
@@ -37,7 +42,7 @@ final class ProvisionStep extends UndoableStep {
         Provider provider = run.provider();
         VmSpec spec = run.request.spec();
         provider.prepare(spec, run.left());
-        CreatePlan plan = plan(run.request, SeedFiles.in(run.files.seedDir()));
+        CreatePlan plan = plan(run.request, seedOf(run.request, run.files.seedDir()));
         new CreatePlanRunner(runner, log).execute(plan, run.deadline, run.step::detail);
         made();
         SecureFiles.deleteTree(run.files.seedDir());

@@ -9,11 +9,11 @@ import dev.vmbox.provider.Provider;
 import java.time.Duration;
 
 /**
- * Once cloud-init is done, the seed goes: it holds the guest's SSH host private key, which the guest now has on its own
+ * Once the guest has read its seed (cloud-init is done; on a runtime image, SSH answers), the seed goes: it holds the guest's SSH host private key, which the guest now has on its own
  * disk. The provider's {@link Provider#afterFirstBoot} plan (libvirt: detach the seed disk from the VM's definition and
  * delete its file or volume), run by the one runner, as {@code --dry-run} prints it. First the guest is told to run
  * cloud-init no more ({@value GuestLayout#CLOUD_INIT_DISABLED}): without its seed, cloud-init would take the next boot
- * for a new instance and make new host keys. Nothing to undo: removing the VM removes the seed too.
+ * for a new instance and make new host keys (a runtime image has no cloud-init). Nothing to undo: removing the VM removes the seed too.
  */
 final class UnseedStep implements CreateStep {
     static final String DISABLE_CLOUD_INIT = "sudo -n touch " + GuestLayout.CLOUD_INIT_DISABLED;
@@ -42,6 +42,11 @@ final class UnseedStep implements CreateStep {
         CreatePlan plan = plan(run.request);
         if (plan.steps().isEmpty()) {
             return run.provider().id() + " keeps its own seed (it needs it at every start)";
+        }
+        if (run.request.baked()) {
+            // a runtime image has no cloud-init; its seed unit ran once and marked that in the guest
+            new CreatePlanRunner(runner, log).execute(plan, run.deadline, run.step::detail);
+            return "the seed is detached and deleted";
         }
         run.session.execChecked(DISABLE_CLOUD_INIT, run.left(SHORT));
         new CreatePlanRunner(runner, log).execute(plan, run.deadline, run.step::detail);

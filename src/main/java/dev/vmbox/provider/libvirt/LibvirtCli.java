@@ -1,6 +1,7 @@
 package dev.vmbox.provider.libvirt;
 
 import dev.vmbox.exec.Command;
+import dev.vmbox.provider.SeedFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -188,14 +189,16 @@ final class LibvirtCli {
      * host private key) into a temporary folder before it builds the image: {@code privateDir} (TMPDIR), a folder
      * only vmbox's user can enter, so no copy lands in /tmp, and one left behind by a killed run goes with it.
      */
-    static Command seedImage(Path seed, Path userData, Path metaData, Path networkConfig, Path privateDir) {
-        List<String> argv = new ArrayList<>(List.of("cloud-localds", "--disk-format=raw"));
-        if (networkConfig != null) {
-            argv.add("--network-config=" + networkConfig.toAbsolutePath());
+    static Command seedImage(Path seed, SeedFiles files, Path privateDir) {
+        List<String> argv = new ArrayList<>();
+        if (files.format() == SeedFiles.Format.NOCLOUD) {
+            argv.addAll(List.of("cloud-localds", "--disk-format=raw", seed.toAbsolutePath().toString()));
+        } else {
+            // what cloud-localds runs, with the runtime image's own label and files (genisoimage comes with it)
+            argv.addAll(List.of("genisoimage", "-quiet", "-output", seed.toAbsolutePath().toString(), "-volid",
+                    SeedFiles.IMAGE_SEED_LABEL, "-joliet", "-rock"));
         }
-        argv.add(seed.toAbsolutePath().toString());
-        argv.add(userData.toAbsolutePath().toString());
-        argv.add(metaData.toAbsolutePath().toString());
+        files.files().forEach(f -> argv.add(f.toAbsolutePath().toString()));
         return Command.of(DISK, argv).withEnv("TMPDIR", privateDir.toAbsolutePath().toString());
     }
 

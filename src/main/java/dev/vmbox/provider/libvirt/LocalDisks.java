@@ -82,7 +82,7 @@ record LocalDisks(LibvirtConfig config) implements Disks {
         Path seedMade = work.resolve(SEED);
         Command info = LibvirtCli.imageInfo(base.disk());
         Command overlay = LibvirtCli.createOverlay(base.disk(), base.format(), layout.overlay, spec.disk().bytes());
-        Command seedImage = LibvirtCli.seedImage(seedMade, seed.userData(), seed.metaData(), null, work);
+        Command seedImage = LibvirtCli.seedImage(seedMade, seed, work);
         List<PlanStep> steps = new ArrayList<>();
         steps.add(PlanStep.named("folder", "make the instance's folder " + dir + " (0711: QEMU may pass, nobody may list)")
                 .does(ctx -> {
@@ -110,7 +110,7 @@ record LocalDisks(LibvirtConfig config) implements Disks {
                     LibvirtCreate.run(ctx, overlay, "create the disk of " + name, config.uri());
                     FileModes.ownerOnly(layout.overlay);
                 }));
-        steps.add(PlanStep.named("seed", "make the NoCloud seed disk from the seed's user-data and meta-data in " + work
+        steps.add(PlanStep.named("seed", "make the " + PoolDisks.seedKind(seed) + " in " + work
                         + " (0700: no other user can open it while it is made), then move it into place, 0600")
                 .runs(seedImage)
                 .does(ctx -> {

@@ -64,7 +64,7 @@ final class PoolDisks implements Disks {
         Path seedImage = seed.scratch(SEED_IMAGE);
         Command info = LibvirtCli.imageInfo(image.disk());
         Command overlay = volumes.overlayCommand(name, spec.disk().bytes(), base);
-        Command makeSeed = LibvirtCli.seedImage(seedImage, seed.userData(), seed.metaData(), null, seed.dir());
+        Command makeSeed = LibvirtCli.seedImage(seedImage, seed, seed.dir());
         Command seedVolume = cli.volCreate(PoolVolumes.POOL, PoolVolumes.seed(name), SEED_VOLUME_BYTES, "raw");
         Command seedUpload = cli.volUpload(PoolVolumes.POOL, PoolVolumes.seed(name), seedImage, timeout);
         String[] poolPath = new String[1];
@@ -106,7 +106,7 @@ final class PoolDisks implements Disks {
                 .undoneBy("the volume " + PoolVolumes.disk(name), manual(PoolVolumes.disk(name)),
                         ctx -> volumes.delete(ctx::run, PoolVolumes.disk(name)), PlannedCommand.always(deleteDisk)));
         Command deleteSeed = volumes.deleteCommand(PoolVolumes.seed(name));
-        steps.add(PlanStep.named("seed", "make the NoCloud seed disk here (in the private seed folder) and upload it")
+        steps.add(PlanStep.named("seed", "make the " + seedKind(seed) + " here (in the private seed folder) and upload it")
                 .runs(makeSeed, seedVolume, seedUpload)
                 .runs(PlannedCommand.when("when the upload fails", volumes.deleteCommand(PoolVolumes.seed(name))))
                 .does(ctx -> {
@@ -162,5 +162,11 @@ final class PoolDisks implements Disks {
         if (!problems.isEmpty()) {
             throw VmboxException.failed(String.join("; ", problems), manual(PoolVolumes.console(instance)), null);
         }
+    }
+
+    /** What the seed disk of {@code seed} is, for the plan. */
+    static String seedKind(SeedFiles seed) {
+        return seed.format() == SeedFiles.Format.NOCLOUD ? "NoCloud seed disk (user-data, meta-data)"
+                : "runtime image's seed disk (" + SeedFiles.SYSUSERS + ", " + SeedFiles.TMPFILES + ")";
     }
 }

@@ -83,7 +83,8 @@ class CreateRequestsTest {
         }
         Files.write(folder.resolve(ImageManifest.FILE), new ImageManifest(ImageManifest.FORMAT, name, "llama.cpp",
                 new ImageManifest.PackageVersion("llama.cpp-tools", "1:0.7.0+dfsg-2"), arch, "testing", "forky", "testing",
-                RuntimeImageRecipe.DEFAULT_MIRROR, "2026-12-01T00:00:00Z", 1L, "test", "ab".repeat(32),
+                RuntimeImageRecipe.DEFAULT_MIRROR, "2026-12-01T00:00:00Z", 1L, "test",
+                new RuntimeImageRecipe(dev.vmbox.runtime.RuntimeKind.LLAMA_CPP, "testing").sha256(),
                 new ImageManifest.Options(true, RuntimeImageRecipe.DEFAULT_KEYRING),
                 new ImageManifest.Release("d", null, "cd".repeat(32), List.of(), List.of()), Map.of(), null, List.of()).toJson());
     }
@@ -98,8 +99,8 @@ class CreateRequestsTest {
         assertEquals(TinyGguf.CONTEXT, req.runtime().contextTokens());
         assertTrue(d.notes().get(0).startsWith("image vmbox-llama-cpp-testing: llama.cpp 1:0.7.0+dfsg-2 from Debian testing"
                 + " (forky), amd64 baked in; only the model travels"), d.notes().toString());
-        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "install", "cloud-init", "unseed", "seal",
-                "tunnel", "health"), CreateFlow.steps(req), "the model is placed while cloud-init finishes");
+        assertEquals(List.of("check", "fetch", "keys", "seed", "provision", "ssh", "install", "unseed", "seal",
+                "tunnel", "health"), CreateFlow.steps(req), "no cloud-init: the seed unit was done before sshd started");
     }
 
     @Test

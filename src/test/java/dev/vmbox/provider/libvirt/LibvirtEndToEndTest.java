@@ -311,7 +311,7 @@ class LibvirtEndToEndTest {
                 + "package_update: false\n");
         Files.writeString(seed.resolve("meta-data"), "instance-id: " + iid + "\nlocal-hostname: e2e\n");
         Path seedImage = provider.instanceDir(name).resolve(LocalDisks.SEED);
-        runner.run(LibvirtCli.seedImage(seedImage, seed.resolve("user-data"), seed.resolve("meta-data"), null,
+        runner.run(LibvirtCli.seedImage(seedImage, dev.vmbox.provider.SeedFiles.in(seed),
                 Files.createDirectories(tmp.resolve("seed-tmp"))));
         FileModes.ownerOnly(seedImage);
         provider.start(name, Duration.ofSeconds(60));

@@ -38,29 +38,54 @@ class LibvirtSeedImageTest {
 
     @Test
     void cloudLocaldsMakesACidataSeedHoldingTheRenderedFilesExactly() throws IOException {
-        GuestSpec spec = new GuestSpec("golden", "golden", "vmadmin", resource("/fixtures/keys/TEST-ONLY-client_ed25519.pub"),
-                new HostKeyPair("-----BEGIN OPENSSH PRIVATE KEY-----\nVEVTVC1PTkxZ\n-----END OPENSSH PRIVATE KEY-----\n",
-                        resource("/fixtures/keys/TEST-ONLY-host_ed25519_key.pub")),
-                RuntimeKind.OLLAMA, RuntimeKind.OLLAMA.defaultPort(), EgressPolicy.SEALED, GpuKind.NONE, 8L << 30, 512,
-                "模型 \"x\"; $(reboot)", dev.vmbox.cloudinit.ProviderLogin.NONE);
+        GuestSpec spec = spec(RuntimeKind.OLLAMA, "模型 \"x\"; $(reboot)");
         String userData = CloudInitComposer.renderUserData(spec);
         String metaData = CloudInitComposer.renderMetaData(spec, MetaData.freshInstanceId("golden"));
         Path seedDir = Files.createDirectories(tmp.resolve("seed"));
         Files.writeString(seedDir.resolve("user-data"), userData);
         Files.writeString(seedDir.resolve("meta-data"), metaData);
-        Files.writeString(seedDir.resolve("network-config"), "version: 2\n");
         Path image = tmp.resolve("vm/seed.img");
         Files.createDirectories(image.getParent());
 
-        RUNNER.run(LibvirtCli.seedImage(image, seedDir.resolve("user-data"), seedDir.resolve("meta-data"),
-                seedDir.resolve("network-config"), seedDir));
+        RUNNER.run(LibvirtCli.seedImage(image, dev.vmbox.provider.SeedFiles.in(seedDir), seedDir));
 
         assertEquals("cidata", volumeLabel(image).toLowerCase(java.util.Locale.ROOT));
         Path out = tmp.resolve("extracted");
         RUNNER.run(Command.of(T, "xorriso", "-osirrox", "on", "-indev", image.toString(), "-extract", "/", out.toString()));
         assertEquals(userData, Files.readString(out.resolve("user-data"), StandardCharsets.UTF_8));
         assertEquals(metaData, Files.readString(out.resolve("meta-data"), StandardCharsets.UTF_8));
-        assertEquals("version: 2\n", Files.readString(out.resolve("network-config"), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aRuntimeImageGetsItsOwnLabelAndTheTwoSystemdFilesExactly() throws IOException {
+        GuestSpec spec = spec(RuntimeKind.LLAMA_CPP, "tiny.gguf");
+        dev.vmbox.cloudinit.ImageSeed seed = dev.vmbox.cloudinit.ImageSeed.of(spec,
+                new dev.vmbox.cloudinit.RuntimeArgs(2048, 2, "tiny.gguf"));
+        Path seedDir = Files.createDirectories(tmp.resolve("image-seed"));
+        Files.writeString(seedDir.resolve(dev.vmbox.provider.SeedFiles.SYSUSERS), seed.sysusers());
+        Files.writeString(seedDir.resolve(dev.vmbox.provider.SeedFiles.TMPFILES), seed.tmpfiles());
+        Path image = tmp.resolve("vm2/seed.img");
+        Files.createDirectories(image.getParent());
+
+        RUNNER.run(LibvirtCli.seedImage(image, dev.vmbox.provider.SeedFiles.forImage(seedDir), seedDir));
+
+        assertEquals(dev.vmbox.provider.SeedFiles.IMAGE_SEED_LABEL, volumeLabel(image).toLowerCase(java.util.Locale.ROOT));
+        Path out = tmp.resolve("extracted2");
+        RUNNER.run(Command.of(T, "xorriso", "-osirrox", "on", "-indev", image.toString(), "-extract", "/", out.toString()));
+        assertEquals(seed.sysusers(), Files.readString(out.resolve(dev.vmbox.provider.SeedFiles.SYSUSERS), StandardCharsets.UTF_8));
+        assertEquals(seed.tmpfiles(), Files.readString(out.resolve(dev.vmbox.provider.SeedFiles.TMPFILES), StandardCharsets.UTF_8));
+        try (var names = Files.list(out)) {
+            assertEquals(java.util.Set.of(dev.vmbox.provider.SeedFiles.SYSUSERS, dev.vmbox.provider.SeedFiles.TMPFILES),
+                    names.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    private static GuestSpec spec(RuntimeKind runtime, String model) throws IOException {
+        return new GuestSpec("golden", "golden", "vmadmin", resource("/fixtures/keys/TEST-ONLY-client_ed25519.pub"),
+                new HostKeyPair("-----BEGIN OPENSSH PRIVATE KEY-----\nVEVTVC1PTkxZ\n-----END OPENSSH PRIVATE KEY-----\n",
+                        resource("/fixtures/keys/TEST-ONLY-host_ed25519_key.pub")),
+                runtime, runtime.defaultPort(), EgressPolicy.SEALED, GpuKind.NONE, 8L << 30, 512, model,
+                dev.vmbox.cloudinit.ProviderLogin.NONE);
     }
 
     /** The ISO 9660 primary volume descriptor's volume identifier (sector 16, bytes 40..71). */

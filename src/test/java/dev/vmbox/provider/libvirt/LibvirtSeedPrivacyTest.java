@@ -85,8 +85,7 @@ class LibvirtSeedPrivacyTest extends FakeLibvirtHost {
     @Test
     void cloudLocaldsKeepsItsCopyOfTheUserDataInThePrivateFolder() throws IOException {
         // cloud-localds copies the user-data into $TMPDIR while it works: that is the private folder, not /tmp
-        var cmd = LibvirtCli.seedImage(tmp.resolve("x/seed.img"), seedDir.resolve("user-data"), seedDir.resolve("meta-data"),
-                null, tmp.resolve("x"));
+        var cmd = LibvirtCli.seedImage(tmp.resolve("x/seed.img"), dev.vmbox.provider.SeedFiles.in(seedDir), tmp.resolve("x"));
         assertEquals(tmp.resolve("x").toString(), cmd.env().get("TMPDIR"));
     }
 }
