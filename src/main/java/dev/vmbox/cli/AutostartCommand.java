@@ -29,17 +29,28 @@ final class AutostartCommand implements Callable<Integer> {
         boolean on = value == Switch.on;
         String vm = root.instanceTunnel().setVmAutostart(instance.name(), on);
         boolean anyLeft = root.instanceTunnel().setAutostart(instance.name(), on);
+        root.out().println("autostart " + (on ? "on" : "off") + " for '" + instance.name() + "'");
+        root.out().println("  VM: " + vm);
+        serviceFollows(root, anyLeft);
+        return 0;
+    }
+
+    /**
+     * Installs the agent's user service while an instance wants autostart ({@code anyLeft}), else removes it and ends
+     * its agent when no tunnel is wanted any more (a service stays when idle); prints what was done.
+     */
+    static void serviceFollows(VmboxCommand root, boolean anyLeft) {
         AgentService service = new AgentService(root.environment().env(), root.environment().osName(), root.runner());
         AgentService.Outcome outcome = anyLeft
                 ? service.install(VmboxCommand.agentCommandPrefix(), root.home().root())
                 : service.uninstall(root.home().root());
-        root.out().println("autostart " + (on ? "on" : "off") + " for '" + instance.name() + "'");
-        root.out().println("  VM: " + vm);
         root.out().println("  API: the tunnel agent " + (anyLeft ? "runs as a user service" : "no longer runs as a service"));
         for (String line : outcome.lines()) {
             root.out().println("    " + line);
         }
+        if (!anyLeft && root.instanceTunnel().endAgentIfIdle()) {
+            root.out().println("    the agent, which served no tunnel any more, ended");
+        }
         root.out().flush();
-        return 0;
     }
 }

@@ -32,8 +32,13 @@ final class DeleteCommand implements Callable<Integer> {
         List<VmboxException> errors = new ArrayList<>();
         for (InstanceName n : names) {
             try {
+                boolean autostart = root.instanceTunnel().autostart(n.value());
                 List<String> removed = root.instanceLifecycle().delete(n.value(), force, limit);
                 root.out().println("deleted " + n + ": " + String.join(", ", removed));
+                if (autostart && !root.instanceTunnel().anyAutostart()) {
+                    // the last instance set to autostart: its agent's service would start at every login for nothing
+                    AutostartCommand.serviceFollows(root, false);
+                }
             } catch (VmboxException e) {
                 errors.add(e);
                 if (names.size() > 1) {

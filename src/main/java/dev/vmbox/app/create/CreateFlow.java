@@ -198,9 +198,15 @@ public final class CreateFlow {
 
     /**
      * Writes the failure for the user to read later and says where: in the instance folder, or beside the instances
-     * ({@value FileNames#FAILED_LOGS_DIR}) when there is no folder (nothing was made, or the rollback removed it).
+     * ({@value FileNames#FAILED_LOGS_DIR}) when there is no folder (nothing was made, or the rollback removed it). A
+     * create refused because another holds the name (or the port) writes none: its one line says it all.
      */
     private String logNamed(CreateRun run, String failedStep, VmboxException cause, List<String> undone) {
+        if (!run.madeTheFolder && cause.exitCode() == ExitCode.IN_USE) {
+            // refused before it made anything (the name or the port is held): _logs/NAME-create-failed.log is then the
+            // log of the create that holds the name, which a refused one must neither overwrite nor point at
+            return "nothing was made, no log";
+        }
         String text = "vmbox create failed at " + clock.instant() + "\nstep: " + failedStep + "\nerror: "
                 + cause.getMessage() + "\nhint: " + cause.hint() + "\nundone: " + String.join(", ", undone) + "\n"
                 // the provider's own lines about it (e.g. Lima's ha.stderr.log), which the rollback may have deleted

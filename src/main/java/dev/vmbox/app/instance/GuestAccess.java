@@ -27,6 +27,8 @@ public final class GuestAccess {
     private static final Duration POLL = Duration.ofSeconds(1);
     /** One connection attempt: TCP, key exchange and authentication, under software emulation too. */
     static final Duration ATTEMPT = Duration.ofSeconds(45);
+    /** How long in a row the SSH wait bears a provider it cannot reach (a libvirtd restart takes a few seconds). */
+    static final Duration PROVIDER_GRACE = Duration.ofSeconds(60);
 
     private final SshClient ssh;
 
@@ -68,15 +70,16 @@ public final class GuestAccess {
                                  Supplier<VmStatus> liveness, Progress.Step step) {
         SshOptions once = SshOptions.defaults().withConnectAttempts(1).withConnectTimeout(ATTEMPT);
         long[] reported = {-1};
+        long[] unreachableSince = {0};
         return Poll.until("SSH", () -> {
-            if (!sshdStarted.get().orElse(true)) {
-                requireRunning(liveness.get());
+            if (!askProvider(sshdStarted, unreachableSince).orElse(true)) {
+                requireRunning(askProvider(liveness, unreachableSince));
                 throw new NotReady("the console does not show sshd started yet");
             }
-            SshTarget t = target.get();
+            SshTarget t = askProvider(target, unreachableSince);
             if (t == null) {
                 // only without an endpoint can the VM have died since: one provider query per try while it boots
-                requireRunning(liveness.get());
+                requireRunning(askProvider(liveness, unreachableSince));
                 throw new NotReady("no SSH endpoint yet");
             }
             try {
@@ -99,6 +102,30 @@ public final class GuestAccess {
                 .timeoutHint("the guest may still be booting (software emulation is slow): give it longer with "
                         + "--timeout, or look at its console log")
                 .await(timeout);
+    }
+
+    /**
+     * A question to the provider during the wait. A provider that cannot be reached (UNAVAILABLE: libvirtd restarting,
+     * which leaves its VMs running) is waited for up to {@link #PROVIDER_GRACE} in a row, then its error ends the wait.
+     */
+    private static <T> T askProvider(Supplier<T> question, long[] unreachableSince) {
+        try {
+            T answer = question.get();
+            unreachableSince[0] = 0;
+            return answer;
+        } catch (VmboxException e) {
+            if (e.exitCode() != ExitCode.UNAVAILABLE) {
+                throw e;
+            }
+            long now = System.nanoTime();
+            if (unreachableSince[0] == 0) {
+                unreachableSince[0] = now;
+            }
+            if (now - unreachableSince[0] > PROVIDER_GRACE.toNanos()) {
+                throw e;
+            }
+            throw new NotReady(e.getMessage(), e);
+        }
     }
 
     /** The wait for a booting guest ends when its VM is neither running nor starting. */

@@ -143,6 +143,10 @@ public final class InstanceLifecycle {
                     if (o.kind() == Ownership.Kind.VMBOX) {
                         p.delete(name, timeout);
                         removed.add(p.id() + " VM and its disks");
+                    } else if (o.kind() == Ownership.Kind.ABSENT && instance != null) {
+                        // no VM, yet the record's provider may hold its disks: a create killed after it made them
+                        // and before it defined the VM (libvirt's volumes and disk folder)
+                        p.delete(name, timeout);
                     } else if (o.kind() == Ownership.Kind.FOREIGN) {
                         leftAlone.add(o.notVmbox(p.id(), "delete"));
                     } else if (o.kind() == Ownership.Kind.UNPROVEN) {

@@ -78,8 +78,31 @@ public record InstanceTunnel(InstanceLookup instances, ApiTunnel tunnel) {
             instances.store().read(name);
             tunnel.control().setAutostart(instances.files(name).tunnelDir(), on);
         }
+        return anyAutostart();
+    }
+
+    /** Whether the instance's tunnel is set to run with the user's agent service; false when it has no folder. */
+    public boolean autostart(String name) {
+        return tunnel.control().wish(instances.files(name).tunnelDir()).autostart();
+    }
+
+    /** Whether any instance of this VMBOX_HOME wants its tunnel to run with the user's agent service. */
+    public boolean anyAutostart() {
+        return anyWish(TunnelWish::autostart);
+    }
+
+    /**
+     * Asks the user's agent to end when no instance wants a tunnel any more: what is left of an agent that ran as a
+     * service once the last instance set to autostart is deleted (an agent started on demand ends by itself when
+     * idle; a service stays). Returns whether one ended.
+     */
+    public boolean endAgentIfIdle() {
+        return !anyWish(w -> w.wanted() || w.autostart()) && tunnel.control().shutdownAgent(instances.store().home().root());
+    }
+
+    private boolean anyWish(java.util.function.Predicate<TunnelWish> test) {
         for (InstanceStore.Entry e : instances.store().list()) {
-            if (e.readable() && tunnel.control().wish(instances.files(e.name()).tunnelDir()).autostart()) {
+            if (e.readable() && test.test(tunnel.control().wish(instances.files(e.name()).tunnelDir()))) {
                 return true;
             }
         }

@@ -111,17 +111,24 @@ class CreateFlowTest {
     }
 
     @Test
-    void aTakenNameFailsAtCheckAndItsLogNeverGoesIntoTheOtherInstance() throws Exception {
+    void aTakenNameFailsAtCheckAndWritesNoLogOfThatName() throws Exception {
         Path other = Files.createDirectories(home.resolve("taken"));
         Files.writeString(other.resolve(FileNames.INSTANCE_RECORD), "{\"schema\":1,\"name\":\"taken\",\"provider\":\"fake\","
                 + "\"phase\":\"READY\",\"settings\":{}}");
+        // the log of the create that holds the name (the winner of a race, or an earlier failed create of that name)
+        Path winners = Files.createDirectories(home.resolve(FileNames.FAILED_LOGS_DIR)).resolve("taken-create-failed.log");
+        Files.writeString(winners, "the winner's log\n");
         VmboxException e = assertThrows(VmboxException.class, () -> flow((req, step) -> {
             throw new AssertionError("never fetched");
         }).create(request("taken", true), recording()));
         assertEquals(ExitCode.IN_USE, e.exitCode());
         assertTrue(e.getMessage().startsWith("create failed at step 'check': an instance named 'taken' already exists"),
                 e.getMessage());
-        assertEquals(home.resolve("_logs/taken-create-failed.log"), namedLog(e));
+        assertTrue(e.getMessage().endsWith("(nothing was made, no log)"), e.getMessage());
+        assertEquals("the winner's log\n", Files.readString(winners), "the refused create leaves the name's log alone");
+        try (var logs = Files.list(winners.getParent())) {
+            assertEquals(List.of(winners), logs.toList(), "and writes no other");
+        }
         assertFalse(Files.exists(other.resolve(FileNames.LOGS_DIR)), "the other instance is left alone");
         assertFalse(e.getMessage().contains("BROKEN"), "--keep-on-failure keeps what this create made: nothing");
     }

@@ -97,4 +97,30 @@ class GuestAccessTest {
             assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
         }
     }
+
+    @Test
+    void aProviderRestartingDuringTheWaitIsWaitedFor() throws Exception {
+        try (LocalSshd sshd = LocalSshd.start(tmp.resolve("sshd"))) {
+            // libvirtd restarted while the guest boots: its VMs run on, virsh fails for a few seconds
+            VmboxException down = new VmboxException(ExitCode.UNAVAILABLE, "cannot read the state of g: libvirtd is not "
+                    + "running at qemu:///system", "start it");
+            java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+            Supplier<SshTarget> restarting = () -> {
+                if (asked.incrementAndGet() <= 2) {
+                    throw down;
+                }
+                return sshd.target();
+            };
+            try (SshSession s = guests.waitForSsh(restarting, Duration.ofSeconds(30), RUNNING, step())) {
+                assertEquals("up\n", s.exec("echo up", Duration.ofSeconds(10)).stdout());
+            }
+            assertEquals(3, asked.get());
+            // one that stays away: the wait ends at its deadline naming it (or after PROVIDER_GRACE in a row)
+            VmboxException e = assertThrows(VmboxException.class, () -> guests.waitForSsh(() -> {
+                throw down;
+            }, Duration.ofMillis(1500), RUNNING, step()));
+            assertEquals(ExitCode.TIMEOUT, e.exitCode());
+            assertTrue(e.getMessage().contains("libvirtd is not running"), e.getMessage());
+        }
+    }
 }
