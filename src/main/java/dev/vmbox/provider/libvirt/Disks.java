@@ -22,6 +22,11 @@ interface Disks {
         Path overlay;
         Path seed;
         Path console;
+        /**
+         * Whether QEMU reads the base as it is (a root-owned, world-readable staged copy): libvirt then leaves its
+         * owner alone, so no QEMU process may make it writable, and its content tag stays cached between creates.
+         */
+        boolean baseReadableAsIs;
     }
 
     /** Where the disks go, for the plan's notes. */

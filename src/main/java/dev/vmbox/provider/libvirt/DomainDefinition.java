@@ -21,10 +21,14 @@ import java.util.Objects;
  * @param restrictNetwork user-mode networking with {@code restrict=on}: no packet leaves the guest
  * @param macAddress      the NIC's MAC (52:54:00:xx:xx:xx)
  * @param hostdevs        PCI devices passed through (managed), full addresses {@code 0000:01:00.0}
+ * @param baseReadableAsIs the base is a root-owned, world-readable staged copy: named as the overlay's backing
+ *                        store with libvirt's relabelling off, so no QEMU process owns (and may make writable) the
+ *                        base that every VM of the image shares
  */
 public record DomainDefinition(String domainName, String instance, VirtType virtType, int cpus, long memoryKiB,
                                ResolvedImage image, Path overlay, Path seed, Path consoleLog, int sshPort,
-                               boolean restrictNetwork, String macAddress, List<String> hostdevs) {
+                               boolean restrictNetwork, String macAddress, List<String> hostdevs,
+                               boolean baseReadableAsIs) {
     public DomainDefinition {
         Objects.requireNonNull(domainName, "domainName");
         Objects.requireNonNull(image, "image");
@@ -48,6 +52,6 @@ public record DomainDefinition(String domainName, String instance, VirtType virt
     /** The same VM with its SSH forward on another port (the first was taken). */
     public DomainDefinition withSshPort(int port) {
         return new DomainDefinition(domainName, instance, virtType, cpus, memoryKiB, image, overlay, seed, consoleLog, port,
-                restrictNetwork, macAddress, hostdevs);
+                restrictNetwork, macAddress, hostdevs, baseReadableAsIs);
     }
 }

@@ -91,8 +91,22 @@ public final class DomainXml {
         text(doc, domain, "on_crash", "destroy");
 
         Element devices = child(doc, domain, "devices");
-        disk(doc, devices, "qcow2", d.overlay().toString(), "vda", false);
-        disk(doc, devices, "raw", d.seed().toString(), SEED_TARGET, true);
+        // on q35's root bus, as the NIC: no PCIe root port per device for the guest's kernel and udev to bring up at
+        // every boot (each costs boot time under software emulation); GPUs passed through get their own ports
+        Element root = disk(doc, devices, "qcow2", d.overlay().toString(), "vda", false, 0x02);
+        if (d.baseReadableAsIs()) {
+            // the shared base, read as it is: libvirt would make QEMU's user its owner at every start
+            Element backing = doc.createElement("backingStore");
+            backing.setAttribute("type", "file");
+            root.insertBefore(backing, root.getElementsByTagName("target").item(0));
+            child(doc, backing, "format").setAttribute("type", d.image().format());
+            Element source = child(doc, backing, "source");
+            source.setAttribute("file", d.image().disk().toString());
+            Element label = child(doc, source, "seclabel");
+            label.setAttribute("model", "dac");
+            label.setAttribute("relabel", "no");
+        }
+        disk(doc, devices, "raw", d.seed().toString(), SEED_TARGET, true, 0x03);
         Element serial = child(doc, devices, "serial");
         serial.setAttribute("type", "pty");
         Element log = child(doc, serial, "log");
@@ -107,6 +121,7 @@ public final class DomainXml {
         Element rng = child(doc, devices, "rng");
         rng.setAttribute("model", "virtio");
         text(doc, rng, "backend", "/dev/urandom").setAttribute("model", "random");
+        rootBusAddress(doc, rng, 0x04);
         child(doc, devices, "controller").setAttribute("type", "usb");
         ((Element) devices.getLastChild()).setAttribute("model", "none");
         child(doc, devices, "memballoon").setAttribute("model", "none");
@@ -225,7 +240,18 @@ public final class DomainXml {
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
     }
 
-    private static void disk(Document doc, Element devices, String format, String file, String dev, boolean readOnly) {
+    /** An integrated device on q35's root bus (pcie.0) at {@code slot}. */
+    private static void rootBusAddress(Document doc, Element device, int slot) {
+        Element address = child(doc, device, "address");
+        address.setAttribute("type", "pci");
+        address.setAttribute("domain", "0x0000");
+        address.setAttribute("bus", "0x00");
+        address.setAttribute("slot", String.format("0x%02x", slot));
+        address.setAttribute("function", "0x0");
+    }
+
+    private static Element disk(Document doc, Element devices, String format, String file, String dev, boolean readOnly,
+                                int slot) {
         Element disk = child(doc, devices, "disk");
         disk.setAttribute("type", "file");
         disk.setAttribute("device", "disk");
@@ -242,6 +268,8 @@ public final class DomainXml {
         if (readOnly) {
             child(doc, disk, "readonly");
         }
+        rootBusAddress(doc, disk, slot);
+        return disk;
     }
 
     private static void qemuArg(Document doc, Element commandline, String value) {

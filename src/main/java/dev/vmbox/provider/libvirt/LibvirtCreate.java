@@ -106,7 +106,7 @@ record LibvirtCreate(LibvirtConfig config, LibvirtCli cli, Disks disks, VirtType
                 .does(ctx -> {
                     definition[0] = new DomainDefinition(domain, name, type[0], spec.cpus(), spec.memory().kib(),
                             layout.base, layout.overlay, layout.seed, layout.console, port,
-                            spec.egress() == EgressPolicy.SEALED, mac, hostdevs.get());
+                            spec.egress() == EgressPolicy.SEALED, mac, hostdevs.get(), layout.baseReadableAsIs);
                     define(ctx, define, xml, definition[0], name);
                     ctx.made();
                 })

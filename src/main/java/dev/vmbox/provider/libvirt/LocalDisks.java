@@ -74,7 +74,12 @@ record LocalDisks(LibvirtConfig config) implements Disks {
         Path dir = dir(name);
         java.util.Optional<Path> staged = stagedFolder(image);
         ResolvedImage base = staged.map(f -> FileModes.inFolder(image, f)).orElse(image);
-        layout.base = base;
+        // a staged image's kernel and initrd are copied into the instance's folder: libvirt makes QEMU's user the owner
+        // of the files it boots from while the VM runs, and the staged ones are shared (and checked) by every create
+        boolean ownBootFiles = staged.isPresent() && image.directKernelBoot();
+        layout.base = ownBootFiles ? new ResolvedImage(base.name(), base.disk(), base.format(),
+                dir.resolve(ResolvedImage.KERNEL), dir.resolve(ResolvedImage.INITRD), base.cmdline()) : base;
+        layout.baseReadableAsIs = staged.isPresent();
         layout.overlay = dir.resolve(OVERLAY);
         layout.seed = dir.resolve(SEED);
         layout.console = dir.resolve(CONSOLE_LOG);
@@ -100,6 +105,17 @@ record LocalDisks(LibvirtConfig config) implements Disks {
                         + ", where QEMU can read it, or check the copy there against the image's content tag (a copy "
                         + "whose bytes changed is made again)")
                 .does(ctx -> FileModes.stage(image, f, ctx::progress))));
+        if (ownBootFiles) {
+            steps.add(PlanStep.named("boot-files", "copy the staged kernel and initrd into " + dir + " (this VM's own: "
+                            + "libvirt hands the files a VM boots from to QEMU's user while it runs)")
+                    .does(ctx -> {
+                        for (Path p : List.of(base.kernel(), base.initrd())) {
+                            Path to = dir.resolve(p.getFileName());
+                            Files.copy(p, to);
+                            FileModes.ownerOnly(to);
+                        }
+                    }));
+        }
         steps.add(PlanStep.named("image", "read the base image's format and size (read-only)")
                 .runs(info)
                 .does(ctx -> LibvirtCreate.checkImage(LibvirtCreate.run(ctx, info, "read image " + base.disk(), config.uri())
