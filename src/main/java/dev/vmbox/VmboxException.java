@@ -31,6 +31,11 @@ public class VmboxException extends RuntimeException {
         return new VmboxException(ExitCode.NOT_FOUND, message, hint);
     }
 
+    /** A state vmbox itself should never reach (exit 70): the hint asks for a report. */
+    public static VmboxException bug(String message) {
+        return new VmboxException(ExitCode.INTERNAL, message, "this is a bug in vmbox; please report it");
+    }
+
     public static VmboxException failed(String message, String hint, Throwable cause) {
         return new VmboxException(ExitCode.FAILED, message, hint, cause);
     }

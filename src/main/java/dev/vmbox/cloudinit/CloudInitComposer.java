@@ -83,8 +83,7 @@ public final class CloudInitComposer {
      */
     static UserData composeForImage(GuestSpec spec, RuntimeArgs args) {
         if (spec.runtime() != RuntimeKind.LLAMA_CPP) {
-            throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL, "no runtime image serves " + spec.runtime().cliName(),
-                    "this is a bug in vmbox", null);
+            throw dev.vmbox.VmboxException.bug("no runtime image serves " + spec.runtime().cliName());
         }
         UserData own = generated(spec, sizing(spec, args));
         UserData data = new UserData(own.hostname(), own.preserveHostname(), true, null, true, true, List.of("ed25519"),

@@ -107,7 +107,6 @@ public record ImageSeed(String sysusers, String tmpfiles) {
     }
 
     private static dev.vmbox.VmboxException bug(String what) {
-        return new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL, "the runtime image's seed cannot hold " + what,
-                "this is a bug in vmbox", null);
+        return dev.vmbox.VmboxException.bug("the runtime image's seed cannot hold " + what);
     }
 }

@@ -46,18 +46,32 @@ public record SeedFiles(Path dir, Format format) {
         return new SeedFiles(dir, Format.IMAGE);
     }
 
+    /** cloud-init's user-data; a runtime image's seed has none (only libvirt boots runtime images). */
     public Path userData() {
-        return dir.resolve(USER_DATA);
+        return noCloud(USER_DATA);
     }
 
     public Path metaData() {
-        return dir.resolve(META_DATA);
+        return noCloud(META_DATA);
+    }
+
+    private Path noCloud(String name) {
+        if (format != Format.NOCLOUD) {
+            throw dev.vmbox.VmboxException.bug("a runtime image's seed has no " + name + " (it has no cloud-init)");
+        }
+        return dir.resolve(name);
     }
 
     /** The files that go onto the seed disk, in order. */
     public java.util.List<Path> files() {
         return format == Format.NOCLOUD ? java.util.List.of(userData(), metaData())
                 : java.util.List.of(dir.resolve(SYSUSERS), dir.resolve(TMPFILES));
+    }
+
+    /** What the seed disk is, for a plan. */
+    public String describe() {
+        return format == Format.NOCLOUD ? "NoCloud seed disk (user-data, meta-data)"
+                : "runtime image's seed disk (" + SYSUSERS + ", " + TMPFILES + ")";
     }
 
     /** A scratch file of the create inside the seed folder. */

@@ -93,8 +93,7 @@ class RuntimeImageRecipeTest {
         String ssh = baked().get("/etc/systemd/system/ssh.service.d/20-vmbox-seed.conf").content();
         assertTrue(ssh.contains("After=vmbox-seed.service systemd-networkd-wait-online.service"), ssh);
         String script = baked().get("/usr/lib/vmbox/apply-seed").content();
-        assertTrue(script.contains("/dev/disk/by-label/" + dev.vmbox.provider.SeedFiles.IMAGE_SEED_LABEL + "\n")
-                || script.contains("DEV=/dev/disk/by-label/" + dev.vmbox.provider.SeedFiles.IMAGE_SEED_LABEL + "\n"),
+        assertTrue(script.contains("DEV=/dev/disk/by-label/" + dev.vmbox.provider.SeedFiles.IMAGE_SEED_LABEL + "\n"),
                 "the guest looks for the label the host writes");
         assertTrue(script.contains("systemd-sysusers \"$MNT/" + dev.vmbox.provider.SeedFiles.SYSUSERS + "\"")
                 && script.contains("systemd-tmpfiles --create \"$MNT/" + dev.vmbox.provider.SeedFiles.TMPFILES + "\""), script);

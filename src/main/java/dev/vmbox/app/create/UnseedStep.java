@@ -43,13 +43,12 @@ final class UnseedStep implements CreateStep {
         if (plan.steps().isEmpty()) {
             return run.provider().id() + " keeps its own seed (it needs it at every start)";
         }
-        if (run.request.baked()) {
-            // a runtime image has no cloud-init; its seed unit ran once and marked that in the guest
-            new CreatePlanRunner(runner, log).execute(plan, run.deadline, run.step::detail);
-            return "the seed is detached and deleted";
+        // a runtime image has no cloud-init: its seed unit ran once and marked that in the guest
+        boolean cloudInit = !run.request.baked();
+        if (cloudInit) {
+            run.session.execChecked(DISABLE_CLOUD_INIT, run.left(SHORT));
         }
-        run.session.execChecked(DISABLE_CLOUD_INIT, run.left(SHORT));
         new CreatePlanRunner(runner, log).execute(plan, run.deadline, run.step::detail);
-        return "the seed is detached and deleted; cloud-init runs no more in the guest";
+        return "the seed is detached and deleted" + (cloudInit ? "; cloud-init runs no more in the guest" : "");
     }
 }

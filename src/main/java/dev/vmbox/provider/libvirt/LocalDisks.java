@@ -126,7 +126,7 @@ record LocalDisks(LibvirtConfig config) implements Disks {
                     LibvirtCreate.run(ctx, overlay, "create the disk of " + name, config.uri());
                     FileModes.ownerOnly(layout.overlay);
                 }));
-        steps.add(PlanStep.named("seed", "make the " + PoolDisks.seedKind(seed) + " in " + work
+        steps.add(PlanStep.named("seed", "make the " + seed.describe() + " in " + work
                         + " (0700: no other user can open it while it is made), then move it into place, 0600")
                 .runs(seedImage)
                 .does(ctx -> {

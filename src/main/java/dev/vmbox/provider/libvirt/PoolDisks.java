@@ -106,7 +106,7 @@ final class PoolDisks implements Disks {
                 .undoneBy("the volume " + PoolVolumes.disk(name), manual(PoolVolumes.disk(name)),
                         ctx -> volumes.delete(ctx::run, PoolVolumes.disk(name)), PlannedCommand.always(deleteDisk)));
         Command deleteSeed = volumes.deleteCommand(PoolVolumes.seed(name));
-        steps.add(PlanStep.named("seed", "make the " + seedKind(seed) + " here (in the private seed folder) and upload it")
+        steps.add(PlanStep.named("seed", "make the " + seed.describe() + " here (in the private seed folder) and upload it")
                 .runs(makeSeed, seedVolume, seedUpload)
                 .runs(PlannedCommand.when("when the upload fails", volumes.deleteCommand(PoolVolumes.seed(name))))
                 .does(ctx -> {
@@ -162,11 +162,5 @@ final class PoolDisks implements Disks {
         if (!problems.isEmpty()) {
             throw VmboxException.failed(String.join("; ", problems), manual(PoolVolumes.console(instance)), null);
         }
-    }
-
-    /** What the seed disk of {@code seed} is, for the plan. */
-    static String seedKind(SeedFiles seed) {
-        return seed.format() == SeedFiles.Format.NOCLOUD ? "NoCloud seed disk (user-data, meta-data)"
-                : "runtime image's seed disk (" + SeedFiles.SYSUSERS + ", " + SeedFiles.TMPFILES + ")";
     }
 }

@@ -246,10 +246,6 @@ public final class LimaProvider implements Provider {
             + "Venus-capable Mesa (e.g. the slp/mesa-krunkit COPR on Fedora)";
 
     private static String readUserData(SeedFiles seed) {
-        if (seed.format() != SeedFiles.Format.NOCLOUD) {
-            throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL, "no runtime image boots on this provider",
-                    "this is a bug in vmbox", null);
-        }
         Path file = seed.userData();
         try {
             return Files.readString(file, StandardCharsets.UTF_8);

@@ -359,10 +359,6 @@ public final class MultipassProvider implements Provider {
     }
 
     private static byte[] readUserData(SeedFiles seed) {
-        if (seed.format() != SeedFiles.Format.NOCLOUD) {
-            throw new dev.vmbox.VmboxException(dev.vmbox.ExitCode.INTERNAL, "no runtime image boots on this provider",
-                    "this is a bug in vmbox", null);
-        }
         Path file = seed.userData();
         try {
             return Files.readAllBytes(file);
